@@ -1,0 +1,3 @@
+module certgraph
+
+go 1.26.8
