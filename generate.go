@@ -1,0 +1,4 @@
+package main
+
+// The graph/ package is generated from schema.graphqls and gqlgen.yml.
+//go:generate go tool gqlgen generate

@@ -1,0 +1,150 @@
+// Package store opens the database (embedded SQLite or MySQL/MariaDB) through
+// GORM and keeps its schema current with versioned migrations.
+package store
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/glebarez/sqlite"
+	"gorm.io/driver/mysql"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+)
+
+// Dialect names the database family a *gorm.DB talks to.
+type Dialect string
+
+// Supported dialects.
+const (
+	SQLite Dialect = "sqlite"
+	MySQL  Dialect = "mysql"
+)
+
+// mysqlTableOptions makes every table utf8mb4 with a binary collation:
+// supplementary-plane characters (e.g. 𠈌) round-trip and codes compare exactly.
+const mysqlTableOptions = "ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin"
+
+// Open connects to databaseURL, or to the SQLite file certgraph.db in dataDir
+// when databaseURL is empty. A URL of the form mysql://user:pass@tcp(host:3306)/db?…
+// selects MySQL/MariaDB.
+func Open(databaseURL, dataDir string, log *slog.Logger) (*gorm.DB, Dialect, error) {
+	cfg := &gorm.Config{
+		Logger:                                   newLogger(log),
+		DisableForeignKeyConstraintWhenMigrating: false,
+		NowFunc:                                  func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) },
+	}
+	switch {
+	case databaseURL == "":
+		if err := os.MkdirAll(dataDir, 0o755); err != nil {
+			return nil, "", fmt.Errorf("create data dir: %w", err)
+		}
+		path := filepath.Join(dataDir, "certgraph.db")
+		// WAL lets readers proceed during writes; busy_timeout makes concurrent
+		// writers wait instead of failing; foreign_keys enforces cascades.
+		dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
+		db, err := gorm.Open(sqlite.Open(dsn), cfg)
+		if err != nil {
+			return nil, "", fmt.Errorf("open sqlite %s: %w", path, err)
+		}
+		return db, SQLite, nil
+	case strings.HasPrefix(databaseURL, "mysql://"):
+		dsn, err := MySQLDSN(databaseURL)
+		if err != nil {
+			return nil, "", err
+		}
+		db, err := gorm.Open(mysql.Open(dsn), cfg)
+		if err != nil {
+			return nil, "", fmt.Errorf("open mysql: %w", err)
+		}
+		db = db.Set("gorm:table_options", mysqlTableOptions)
+		sqlDB, err := db.DB()
+		if err != nil {
+			return nil, "", err
+		}
+		sqlDB.SetMaxOpenConns(50)
+		sqlDB.SetMaxIdleConns(10)
+		sqlDB.SetConnMaxLifetime(5 * time.Minute)
+		return db, MySQL, nil
+	}
+	return nil, "", fmt.Errorf("database URL %q: want mysql://user:pass@tcp(host:3306)/db (or empty for the embedded SQLite)", redact(databaseURL))
+}
+
+// MySQLDSN turns a mysql:// URL into a go-sql-driver DSN, adding the
+// parameters the store relies on (utf8mb4, parsed UTC times) unless given.
+func MySQLDSN(databaseURL string) (string, error) {
+	dsn := strings.TrimPrefix(databaseURL, "mysql://")
+	if !strings.Contains(dsn, "/") {
+		return "", fmt.Errorf("database URL %q names no database (…/dbname)", redact(databaseURL))
+	}
+	base, query, _ := strings.Cut(dsn, "?")
+	q, err := url.ParseQuery(query)
+	if err != nil {
+		return "", fmt.Errorf("database URL parameters: %w", err)
+	}
+	for k, v := range map[string]string{"charset": "utf8mb4", "parseTime": "true", "loc": "UTC", "collation": "utf8mb4_bin"} {
+		if q.Get(k) == "" {
+			q.Set(k, v)
+		}
+	}
+	return base + "?" + q.Encode(), nil
+}
+
+func redact(u string) string {
+	if at := strings.LastIndex(u, "@"); at > 0 {
+		if colon := strings.Index(u[:at], ":"); colon > 0 && colon < at {
+			if p := strings.Index(u, "://"); p >= 0 && colon > p+3 {
+				if c2 := strings.Index(u[p+3:at], ":"); c2 >= 0 {
+					return u[:p+3+c2+1] + "***" + u[at:]
+				}
+			}
+		}
+	}
+	return u
+}
+
+// slowThreshold is the duration above which a statement is logged as slow.
+const slowThreshold = 500 * time.Millisecond
+
+type gormLogger struct{ log *slog.Logger }
+
+func newLogger(l *slog.Logger) logger.Interface {
+	if l == nil {
+		l = slog.Default()
+	}
+	return gormLogger{l}
+}
+
+func (g gormLogger) LogMode(logger.LogLevel) logger.Interface { return g }
+func (g gormLogger) Info(ctx context.Context, msg string, args ...any) {
+	g.log.InfoContext(ctx, fmt.Sprintf(msg, args...))
+}
+func (g gormLogger) Warn(ctx context.Context, msg string, args ...any) {
+	g.log.WarnContext(ctx, fmt.Sprintf(msg, args...))
+}
+func (g gormLogger) Error(ctx context.Context, msg string, args ...any) {
+	g.log.ErrorContext(ctx, fmt.Sprintf(msg, args...))
+}
+func (g gormLogger) Trace(ctx context.Context, begin time.Time, fc func() (string, int64), err error) {
+	if d := time.Since(begin); d > slowThreshold {
+		sql, rows := fc()
+		g.log.WarnContext(ctx, "slow sql", "duration", d, "rows", rows, "sql", truncate(sql, 300))
+	}
+	if err != nil && err != gorm.ErrRecordNotFound && ctx.Err() == nil {
+		sql, _ := fc()
+		g.log.DebugContext(ctx, "sql error", "err", err, "sql", truncate(sql, 300))
+	}
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n] + "…"
+	}
+	return s
+}

@@ -1,0 +1,70 @@
+package models
+
+import (
+	"strings"
+	"time"
+)
+
+// Certificate is an electronic certificate (电子证照): its identifier
+// (电子证照标识, GB/T 36904), type, number, holder, issuing department,
+// dates, signature and — in Surfaces — its visible content (照面).
+type Certificate struct {
+	ID            string     `gorm:"primaryKey;size:128"`
+	TypeCode      string     `gorm:"size:21;not null;index:idx_cert_type_issued,priority:1"`
+	Name          string     `gorm:"size:200;not null"`
+	Number        string     `gorm:"size:100;not null;index"`
+	HolderID      int64      `gorm:"not null;index:idx_cert_holder,priority:1"`
+	IssueDeptCode string     `gorm:"size:18;not null;index:idx_cert_dept_issued,priority:1"`
+	IssueDate     Date       `gorm:"size:10;not null;index:idx_cert_type_issued,priority:2;index:idx_cert_dept_issued,priority:2;index:idx_cert_issued"`
+	ValidFrom     Date       `gorm:"size:10;not null"`
+	ValidUntil    *Date      `gorm:"size:10;index"` // nil: long-term (长期)
+	RevokedAt     *time.Time `gorm:"index"`
+	RevokeReason  string     `gorm:"size:500"`
+	DigitalSign   string     `gorm:"type:text"`
+	Surfaces      []Surface  `gorm:"foreignKey:CertificateID;constraint:OnDelete:CASCADE"`
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+
+	// UseFor is the reason the certificate was read for; set by the resolver
+	// that loaded it (never stored) so nested fields can audit and check it.
+	UseFor UseFor `gorm:"-"`
+}
+
+// Status returns the certificate's state on the given day.
+func (c *Certificate) Status(today Date) CertificateStatus {
+	switch {
+	case c.RevokedAt != nil:
+		return StatusRevoked
+	case today.Before(c.ValidFrom):
+		return StatusNotYetValid
+	case c.ValidUntil != nil && c.ValidUntil.Before(today):
+		return StatusExpired
+	}
+	return StatusValid
+}
+
+// Surface is one item of a certificate's visible content (照面, 表7): a
+// named value, text or a base64 picture.
+type Surface struct {
+	ID            int64            `gorm:"primaryKey;autoIncrement"`
+	CertificateID string           `gorm:"size:128;not null;index:idx_surface_cert,priority:1"`
+	Position      int              `gorm:"not null;index:idx_surface_cert,priority:2"`
+	Name          string           `gorm:"size:100;not null"`
+	ColumnName    string           `gorm:"size:100;not null"`
+	ValueType     SurfaceValueType `gorm:"size:10;not null"`
+	Value         string           `gorm:"size:16777215;not null"`
+}
+
+// Validate checks a surface item before it is stored.
+func (s *Surface) Validate(field string) error {
+	switch {
+	case strings.TrimSpace(s.Name) == "":
+		return Invalid(field+".name", "is required")
+	case s.ValueType != ValueString && s.ValueType != ValuePicture:
+		return Invalid(field+".valueType", "%q is not picture or string", string(s.ValueType))
+	}
+	return nil
+}
+
+// IsEntity marks Certificate as an Apollo Federation entity (keyed by id).
+func (Certificate) IsEntity() {}

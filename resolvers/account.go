@@ -1,0 +1,213 @@
+package resolvers
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"certgraph/models"
+
+	"gorm.io/gorm"
+)
+
+type accountResolver struct{ *Resolver }
+
+func (r *accountResolver) Roles(ctx context.Context, a *models.Account) ([]models.Role, error) {
+	return a.Roles(), nil
+}
+
+// RegisterSystem registers a calling system (spec 6.6). The account starts
+// pending unless the request comes from an auto-approve network.
+func (m *mutationResolver) RegisterSystem(ctx context.Context, in models.RegisterSystemInput) (*models.Registration, error) {
+	return m.Register(ctx, in)
+}
+
+// Register is registration as plain Go, shared by the mutation and the CLI.
+func (r *Resolver) Register(ctx context.Context, in models.RegisterSystemInput) (*models.Registration, error) {
+	if err := in.Validate(); err != nil {
+		return nil, err
+	}
+	now := r.cfg.Now().UTC()
+	from := ""
+	status := models.AccountPending
+	if st := stateOf(ctx); st != nil && st.remote.IsValid() {
+		from = st.remote.String()
+		for _, p := range r.cfg.AutoApprove {
+			if p.Contains(st.remote) {
+				status = models.AccountApproved
+			}
+		}
+	}
+	tok := NewToken()
+	acc := models.Account{
+		ID: NewAccountID(), SystemName: in.SystemName, SystemIP: in.SystemIP, DeptCode: in.DeptCode, DeptName: in.DeptName,
+		Status: status, TokenHash: HashToken(tok), TokenExpiresAt: now.Add(r.cfg.TokenTTL), RegisteredFrom: from, CreatedAt: now,
+	}
+	acc.SetRoles([]models.Role{models.RoleConsumer})
+	if status == models.AccountApproved {
+		acc.ApprovedAt = &now
+	}
+	if err := r.db.WithContext(ctx).Create(&acc).Error; err != nil {
+		return nil, err
+	}
+	return &models.Registration{AccountID: acc.ID, AccessToken: tok, Status: acc.Status, ExpiresAt: acc.TokenExpiresAt}, nil
+}
+
+// updateAccount loads an account, applies change and saves it in one
+// transaction, then makes its cached token lookup unservable.
+func (r *Resolver) updateAccount(ctx context.Context, id string, change func(tx *gorm.DB, a *models.Account) error) (*models.Account, error) {
+	var a models.Account
+	var oldHash string
+	err := r.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Where("id = ?", id).First(&a).Error; err != nil {
+			if errors.Is(err, gorm.ErrRecordNotFound) {
+				return models.Errorf(models.ENOTFOUND, "no account %q", id)
+			}
+			return err
+		}
+		oldHash = a.TokenHash
+		if err := change(tx, &a); err != nil {
+			return err
+		}
+		return tx.Save(&a).Error
+	})
+	if oldHash != "" {
+		r.cache.Invalidate(tokenKey(oldHash))
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &a, nil
+}
+
+func (m *mutationResolver) ApproveAccount(ctx context.Context, id string) (*models.Account, error) {
+	if _, err := m.require(ctx, models.RoleAdmin); err != nil {
+		return nil, err
+	}
+	return m.Approve(ctx, id)
+}
+
+// Approve makes a pending account usable.
+func (r *Resolver) Approve(ctx context.Context, id string) (*models.Account, error) {
+	return r.updateAccount(ctx, id, func(_ *gorm.DB, a *models.Account) error {
+		switch a.Status {
+		case models.AccountRevoked:
+			return models.Errorf(models.ECONFLICT, "account %s is revoked and cannot be approved; register again", a.ID)
+		case models.AccountApproved:
+			return nil
+		}
+		now := r.cfg.Now().UTC()
+		a.Status, a.ApprovedAt = models.AccountApproved, &now
+		return nil
+	})
+}
+
+func (m *mutationResolver) RevokeAccount(ctx context.Context, id string) (*models.Account, error) {
+	acc, err := m.require(ctx, models.RoleAdmin)
+	if err != nil {
+		return nil, err
+	}
+	if acc.ID == id {
+		return nil, models.Invalid("id", "an admin cannot revoke its own account")
+	}
+	return m.Revoke(ctx, id)
+}
+
+// Revoke disables an account for good; its token stops working at once.
+func (r *Resolver) Revoke(ctx context.Context, id string) (*models.Account, error) {
+	return r.updateAccount(ctx, id, func(_ *gorm.DB, a *models.Account) error {
+		if a.Status == models.AccountRevoked {
+			return nil
+		}
+		now := r.cfg.Now().UTC()
+		a.Status, a.RevokedAt = models.AccountRevoked, &now
+		return nil
+	})
+}
+
+func (m *mutationResolver) RotateToken(ctx context.Context, id string) (*models.Registration, error) {
+	acc, err := m.caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if acc.ID != id && !acc.Has(models.RoleAdmin) {
+		return nil, models.Errorf(models.EFORBIDDEN, "only admins rotate another account's token")
+	}
+	return m.Rotate(ctx, id)
+}
+
+// Rotate issues a new token for an account; the old one stops working.
+func (r *Resolver) Rotate(ctx context.Context, id string) (*models.Registration, error) {
+	tok := NewToken()
+	a, err := r.updateAccount(ctx, id, func(_ *gorm.DB, a *models.Account) error {
+		if a.Status == models.AccountRevoked {
+			return models.Errorf(models.ECONFLICT, "account %s is revoked", a.ID)
+		}
+		a.TokenHash = HashToken(tok)
+		a.TokenExpiresAt = r.cfg.Now().UTC().Add(r.cfg.TokenTTL)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &models.Registration{AccountID: a.ID, AccessToken: tok, Status: a.Status, ExpiresAt: a.TokenExpiresAt}, nil
+}
+
+func (m *mutationResolver) SetRoles(ctx context.Context, id string, roles []models.Role) (*models.Account, error) {
+	if _, err := m.require(ctx, models.RoleAdmin); err != nil {
+		return nil, err
+	}
+	return m.AssignRoles(ctx, id, roles)
+}
+
+// AssignRoles replaces an account's roles. The last approved admin keeps
+// the admin role, so the node can always be administered.
+func (r *Resolver) AssignRoles(ctx context.Context, id string, roles []models.Role) (*models.Account, error) {
+	if len(roles) == 0 {
+		return nil, models.Invalid("roles", "at least one role is required")
+	}
+	return r.updateAccount(ctx, id, func(tx *gorm.DB, a *models.Account) error {
+		keepsAdmin := false
+		for _, role := range roles {
+			keepsAdmin = keepsAdmin || role == models.RoleAdmin
+		}
+		if a.Has(models.RoleAdmin) && !keepsAdmin && a.Status == models.AccountApproved {
+			var admins int64
+			if err := tx.Model(&models.Account{}).Where("status = ? AND id <> ? AND (roles LIKE ?)", models.AccountApproved, a.ID, "%ADMIN%").Count(&admins).Error; err != nil {
+				return err
+			}
+			if admins == 0 {
+				return models.Errorf(models.ECONFLICT, "account %s is the last admin; give another account ADMIN first", a.ID)
+			}
+		}
+		a.SetRoles(roles)
+		return nil
+	})
+}
+
+// BootstrapAdminID is the account that --bootstrap-admin-token authenticates.
+const BootstrapAdminID = "admin"
+
+// EnsureBootstrapAdmin makes the approved admin account that authenticates
+// with token exist (and follow the token if it changed between starts).
+func (r *Resolver) EnsureBootstrapAdmin(ctx context.Context, token string) error {
+	now := r.cfg.Now().UTC()
+	var a models.Account
+	err := r.db.WithContext(ctx).Where("id = ?", BootstrapAdminID).First(&a).Error
+	if err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
+		return err
+	}
+	if a.ID != "" {
+		r.cache.Invalidate(tokenKey(a.TokenHash))
+	}
+	a.ID, a.SystemName, a.SystemIP, a.DeptCode, a.DeptName = BootstrapAdminID, "bootstrap admin", "127.0.0.1", "-", "-"
+	a.Status, a.TokenHash, a.TokenExpiresAt, a.RegisteredFrom = models.AccountApproved, HashToken(token), now.Add(100*365*24*time.Hour), "configuration"
+	a.RevokedAt = nil
+	if a.ApprovedAt == nil {
+		a.ApprovedAt = &now
+	}
+	if !a.Has(models.RoleAdmin) {
+		a.SetRoles(append(a.Roles(), models.RoleAdmin))
+	}
+	return r.db.WithContext(ctx).Save(&a).Error
+}

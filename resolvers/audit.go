@@ -1,0 +1,43 @@
+package resolvers
+
+import (
+	"context"
+
+	"certgraph/models"
+)
+
+// audit records reads of certificate data: one record per subject, in one
+// statement, written before the answer leaves. A read whose record cannot be
+// written fails: no read goes unrecorded.
+func (r *Resolver) audit(ctx context.Context, acc *models.Account, op string, useFor models.UseFor, outcome, detail string, subjects ...string) error {
+	if len(subjects) == 0 {
+		return nil
+	}
+	channel := models.ChannelGraphQL
+	if st := stateOf(ctx); st != nil {
+		channel = st.channel
+	}
+	accountID := "-"
+	if acc != nil {
+		accountID = acc.ID
+	}
+	now := r.cfg.Now().UTC()
+	recs := make([]models.AccessRecord, len(subjects))
+	for i, s := range subjects {
+		recs[i] = models.AccessRecord{AccountID: accountID, Operation: op, Subject: truncateRunes(s, 128), UseFor: useFor,
+			Channel: channel, Outcome: outcome, Detail: truncateRunes(detail, 500), CreatedAt: now}
+	}
+	if err := r.db.WithContext(context.WithoutCancel(ctx)).CreateInBatches(recs, 500).Error; err != nil {
+		r.log.ErrorContext(ctx, "audit write failed", "err", err, "operation", op)
+		return models.Errorf(models.EUNAVAILABLE, "the access audit cannot be written; the read was refused")
+	}
+	return nil
+}
+
+func truncateRunes(s string, n int) string {
+	rs := []rune(s)
+	if len(rs) > n {
+		return string(rs[:n])
+	}
+	return s
+}

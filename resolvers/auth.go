@@ -1,0 +1,112 @@
+package resolvers
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+
+	"certgraph/models"
+
+	"gorm.io/gorm"
+)
+
+// NewToken returns a fresh random access token (256 bits, URL-safe).
+func NewToken() string {
+	b := make([]byte, 32)
+	rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// HashToken is how tokens are stored: SHA-256, hex. Tokens are 256 random
+// bits, so a fast hash is enough and keeps every request's lookup cheap.
+func HashToken(tok string) string {
+	sum := sha256.Sum256([]byte(tok))
+	return hex.EncodeToString(sum[:])
+}
+
+// NewAccountID returns a fresh account id.
+func NewAccountID() string {
+	b := make([]byte, 10)
+	rand.Read(b)
+	return "A" + hex.EncodeToString(b)
+}
+
+func tokenKey(hash string) string { return "tok:" + hash }
+
+// caller returns the authenticated, approved account of the request.
+func (r *Resolver) caller(ctx context.Context) (*models.Account, error) {
+	st := stateOf(ctx)
+	if st == nil {
+		return nil, models.Errorf(models.EINTERNAL, "request has no credentials state")
+	}
+	st.authOnce.Do(func() { st.account, st.authErr = r.authenticate(ctx, st.creds) })
+	return st.account, st.authErr
+}
+
+func (r *Resolver) authenticate(ctx context.Context, c Credentials) (*models.Account, error) {
+	if c.Token == "" {
+		return nil, models.Errorf(models.EUNAUTHENTICATED, "missing access token")
+	}
+	h := HashToken(c.Token)
+	key := tokenKey(h)
+	var acc *models.Account
+	if v, ok := r.cache.Get(key); ok {
+		acc = v.(*models.Account)
+	} else {
+		gen := r.cache.Generation(key)
+		var a models.Account
+		err := r.db.WithContext(ctx).Where("token_hash = ?", h).First(&a).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return nil, models.Errorf(models.EUNAUTHENTICATED, "access token is not valid")
+		}
+		if err != nil {
+			return nil, err
+		}
+		acc = &a
+		r.cache.Set(key, gen, acc, 1)
+	}
+	if c.AccountID != "" && c.AccountID != acc.ID {
+		return nil, models.Errorf(models.EUNAUTHENTICATED, "accountId %q does not match the access token", c.AccountID)
+	}
+	switch acc.Status {
+	case models.AccountPending:
+		return nil, models.Errorf(models.EUNAUTHENTICATED, "account %s is pending approval", acc.ID)
+	case models.AccountRevoked:
+		return nil, models.Errorf(models.EUNAUTHENTICATED, "account %s has been revoked", acc.ID)
+	}
+	if !r.cfg.Now().Before(acc.TokenExpiresAt) {
+		return nil, models.Errorf(models.EUNAUTHENTICATED, "access token expired at %s", acc.TokenExpiresAt.Format("2006-01-02 15:04:05Z07:00"))
+	}
+	return acc, nil
+}
+
+// require returns the caller if it holds any of roles (or any role at all
+// when none are named).
+func (r *Resolver) require(ctx context.Context, roles ...models.Role) (*models.Account, error) {
+	acc, err := r.caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(roles) == 0 {
+		return acc, nil
+	}
+	for _, role := range roles {
+		if acc.Has(role) {
+			return acc, nil
+		}
+	}
+	return nil, models.Errorf(models.EFORBIDDEN, "account %s needs one of the roles %v", acc.ID, roles)
+}
+
+// readers are the roles that may read certificate data.
+var readers = []models.Role{models.RoleConsumer, models.RoleIssuer, models.RoleAdmin, models.RoleAnalyst}
+
+// masked reports whether the account sees personal data only masked: an
+// analyst with no role that needs the data itself.
+func masked(acc *models.Account) bool {
+	return acc != nil && acc.Has(models.RoleAnalyst) &&
+		!acc.Has(models.RoleConsumer) && !acc.Has(models.RoleIssuer) && !acc.Has(models.RoleAdmin)
+}

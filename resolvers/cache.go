@@ -1,0 +1,75 @@
+package resolvers
+
+import (
+	"hash/maphash"
+	"sync/atomic"
+	"time"
+
+	"github.com/dgraph-io/ristretto/v2"
+)
+
+// Cache is the node's read cache (ristretto) for hot certificates and token
+// lookups. Invalidate is synchronous and race-free: every entry remembers the
+// generation of its key's stripe when its load *started*; a write bumps the
+// stripe before returning, so a load that raced with the write can still be
+// stored but is never served. Entries also expire after a short TTL, which
+// bounds staleness caused by writes on other nodes or processes.
+type Cache struct {
+	c    *ristretto.Cache[string, cacheEntry]
+	ttl  time.Duration
+	seed maphash.Seed
+	gens [cacheStripes]atomic.Uint64
+}
+
+const cacheStripes = 4096
+
+type cacheEntry struct {
+	gen uint64
+	v   any
+}
+
+// NewCache returns a cache whose entries live at most ttl.
+func NewCache(ttl time.Duration) (*Cache, error) {
+	c, err := ristretto.NewCache(&ristretto.Config[string, cacheEntry]{
+		NumCounters: 1e6,
+		MaxCost:     64 << 20,
+		BufferItems: 64,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &Cache{c: c, ttl: ttl, seed: maphash.MakeSeed()}, nil
+}
+
+func (c *Cache) stripe(key string) *atomic.Uint64 {
+	return &c.gens[maphash.String(c.seed, key)%cacheStripes]
+}
+
+// Generation returns the key's current generation; take it before loading.
+func (c *Cache) Generation(key string) uint64 { return c.stripe(key).Load() }
+
+// Get returns the value for key if present and not invalidated since it was loaded.
+func (c *Cache) Get(key string) (any, bool) {
+	e, ok := c.c.Get(key)
+	if !ok || e.gen != c.stripe(key).Load() {
+		return nil, false
+	}
+	return e.v, true
+}
+
+// Set stores v for key, loaded when the key's generation was gen.
+func (c *Cache) Set(key string, gen uint64, v any, cost int64) {
+	if gen != c.stripe(key).Load() {
+		return
+	}
+	c.c.SetWithTTL(key, cacheEntry{gen: gen, v: v}, cost, c.ttl)
+}
+
+// Invalidate makes any cached value for key unservable from now on.
+func (c *Cache) Invalidate(key string) {
+	c.stripe(key).Add(1)
+	c.c.Del(key)
+}
+
+// Close stops the cache's goroutines.
+func (c *Cache) Close() { c.c.Close() }

@@ -1,0 +1,75 @@
+package resolvers
+
+import (
+	"context"
+
+	"certgraph/graph/model"
+	"certgraph/internal/ident"
+	"certgraph/models"
+)
+
+type entityResolver struct{ *Resolver }
+
+// FindManyHolderByCodes resolves a batch of Holder references from other
+// subgraphs with one query.
+func (r *entityResolver) FindManyHolderByCodes(ctx context.Context, reps []*model.HolderByCodesInput) ([]*models.Holder, error) {
+	if _, err := r.require(ctx, readers...); err != nil {
+		return nil, err
+	}
+	codes := make([]string, len(reps))
+	for i, rep := range reps {
+		codes[i] = rep.Code
+	}
+	var hs []models.Holder
+	if err := r.db.WithContext(ctx).Where("code IN ?", codes).Find(&hs).Error; err != nil {
+		return nil, err
+	}
+	byCode := make(map[string]*models.Holder, len(hs))
+	for i := range hs {
+		byCode[hs[i].Code] = &hs[i]
+		r.loadersOf(ctx).holderByID.Prime(hs[i].ID, &hs[i])
+	}
+	out := make([]*models.Holder, len(reps))
+	for i, c := range codes {
+		out[i] = byCode[c]
+	}
+	return out, nil
+}
+
+// FindManyCertificateByIDs resolves a batch of Certificate references. The
+// reason for the read comes from the X-Use-For header, and every certificate
+// returned is audited like any other read.
+func (r *entityResolver) FindManyCertificateByIDs(ctx context.Context, reps []*model.CertificateByIDsInput) ([]*models.Certificate, error) {
+	acc, err := r.require(ctx, readers...)
+	if err != nil {
+		return nil, err
+	}
+	st := stateOf(ctx)
+	useFor, perr := models.ParseUseFor(st.useFor)
+	if perr != nil {
+		return nil, models.Invalid("X-Use-For", "header is required to resolve Certificate entities: %s", perr.Error())
+	}
+	ids := make([]string, 0, len(reps))
+	for _, rep := range reps {
+		if _, err := ident.ParseCertID(rep.ID); err != nil {
+			return nil, models.Invalid("representations.id", "%s", err.Error())
+		}
+		ids = append(ids, rep.ID)
+	}
+	var cs []models.Certificate
+	if err := r.db.WithContext(ctx).Where("id IN ?", ids).Find(&cs).Error; err != nil {
+		return nil, err
+	}
+	byID := make(map[string]*models.Certificate, len(cs))
+	found := make([]string, 0, len(cs))
+	for i := range cs {
+		cs[i].UseFor = useFor
+		byID[cs[i].ID] = &cs[i]
+		found = append(found, cs[i].ID)
+	}
+	out := make([]*models.Certificate, len(reps))
+	for i, id := range ids {
+		out[i] = byID[id]
+	}
+	return out, r.audit(ctx, acc, "_entities", useFor, models.OutcomeOK, "", found...)
+}

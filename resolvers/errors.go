@@ -1,0 +1,61 @@
+package resolvers
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+
+	"certgraph/models"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+)
+
+// graphQLCodes maps domain error codes to GraphQL extensions.code, once, here.
+var graphQLCodes = map[string]string{
+	models.EINVALID:         "BAD_USER_INPUT",
+	models.ENOTFOUND:        "NOT_FOUND",
+	models.EUNAUTHENTICATED: "UNAUTHENTICATED",
+	models.EFORBIDDEN:       "FORBIDDEN",
+	models.ECONFLICT:        "BAD_USER_INPUT",
+	models.EUNAVAILABLE:     "UNAVAILABLE",
+	models.EINTERNAL:        "INTERNAL",
+}
+
+// ErrorPresenter turns resolver errors into GraphQL errors with
+// extensions.code (and extensions.field for bad input); internal errors are
+// logged and shown only as "internal error".
+func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
+	return func(ctx context.Context, err error) *gqlerror.Error {
+		gerr := graphql.DefaultErrorPresenter(ctx, err)
+		var derr *models.Error
+		if !errors.As(err, &derr) {
+			var already *gqlerror.Error
+			if errors.As(err, &already) && already.Extensions["code"] != nil {
+				return gerr // validation and parse errors keep their codes
+			}
+			if errors.As(err, &already) && already.Err == nil && already.Extensions == nil {
+				// gqlgen's own input coercion errors: the caller's input is wrong.
+				gerr.Extensions = map[string]any{"code": "BAD_USER_INPUT"}
+				return gerr
+			}
+			log.ErrorContext(ctx, "internal error", "err", err, "path", gerr.Path.String())
+			gerr.Message = "internal error"
+			gerr.Extensions = map[string]any{"code": "INTERNAL"}
+			return gerr
+		}
+		code := graphQLCodes[derr.Code]
+		if code == "" {
+			code = "INTERNAL"
+		}
+		if derr.Code == models.EINTERNAL {
+			log.ErrorContext(ctx, "internal error", "err", err, "path", gerr.Path.String())
+		}
+		gerr.Message = derr.Error()
+		gerr.Extensions = map[string]any{"code": code}
+		if derr.Field != "" {
+			gerr.Extensions["field"] = derr.Field
+		}
+		return gerr
+	}
+}

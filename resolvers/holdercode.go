@@ -1,0 +1,76 @@
+package resolvers
+
+import (
+	"context"
+	"strings"
+	"unicode/utf8"
+
+	"certgraph/internal/ident"
+	"certgraph/models"
+)
+
+// checkHolderCode validates a holder code against its type (持证主体代码类型):
+// 公民身份号码 and 统一社会信用代码 are checked for length, characters and
+// check character. Without a type, an all-digit code (optionally ending in X)
+// must be a 公民身份号码 and any other 18-character code a 统一社会信用代码;
+// other document numbers need their type. It returns the trimmed code and
+// the type code to match ("" when none was given).
+func (r *Resolver) checkHolderCode(ctx context.Context, codeField, typeField, code string, typ *string) (string, string, error) {
+	code = strings.TrimSpace(code)
+	if code == "" {
+		return "", "", models.Invalid(codeField, "is required")
+	}
+	if utf8.RuneCountInString(code) > 64 {
+		return "", "", models.Invalid(codeField, "is longer than 64 characters")
+	}
+	t := ""
+	if typ != nil {
+		t = strings.TrimSpace(*typ)
+	}
+	if t != "" {
+		ht, err := notFoundAsNil(r.loadersOf(ctx).holderType.Load(ctx, t))
+		if err != nil {
+			return "", "", err
+		}
+		if ht == nil {
+			return "", "", models.Invalid(typeField, "%q is not a holder code type (GB/T 36903-2018 附录A, e.g. 111 公民身份号码, 001 统一社会信用代码)", t)
+		}
+	}
+	var err error
+	switch {
+	case t == models.HolderTypeCitizenID:
+		err = ident.ValidateCitizenID(code)
+	case t == models.HolderTypeCreditCode:
+		err = ident.ValidateCreditCode(code)
+	case t != "":
+	case looksLikeCitizenID(code):
+		err = ident.ValidateCitizenID(code)
+		if err != nil {
+			return "", "", models.Invalid(codeField, "as a 公民身份号码: %s", err.Error())
+		}
+	case len(code) == 18:
+		err = ident.ValidateCreditCode(code)
+		if err != nil {
+			return "", "", models.Invalid(codeField, "as a 统一社会信用代码: %s", err.Error())
+		}
+	default:
+		return "", "", models.Invalid(typeField, "is required for a code that is neither a 公民身份号码 nor a 统一社会信用代码")
+	}
+	if err != nil {
+		return "", "", models.Invalid(codeField, "%s", err.Error())
+	}
+	return code, t, nil
+}
+
+// looksLikeCitizenID: digits, optionally a final X — the shape of a
+// 公民身份号码 whatever its length, so a mistyped one is reported as such.
+func looksLikeCitizenID(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= '0' && c <= '9' || (i == len(s)-1 && (c == 'X' || c == 'x')) {
+			continue
+		}
+		return false
+	}
+	return true
+}

@@ -1,0 +1,108 @@
+package resolvers
+
+import (
+	"context"
+	"errors"
+
+	"certgraph/models"
+
+	"github.com/vikstrous/dataloadgen"
+)
+
+// loaders batch the graph's lookups within one request, so a holder with N
+// certificates of M surfaces costs a constant number of queries (no N+1).
+type loaders struct {
+	holderByID     *dataloadgen.Loader[int64, *models.Holder]
+	certsByHolder  *dataloadgen.Loader[int64, []models.Certificate]
+	surfacesByCert *dataloadgen.Loader[string, []models.Surface]
+	certType       *dataloadgen.Loader[string, *models.CertificateType]
+	dept           *dataloadgen.Loader[string, *models.Department]
+	holderType     *dataloadgen.Loader[string, *models.HolderType]
+}
+
+func (r *Resolver) newLoaders() *loaders {
+	return &loaders{
+		holderByID: dataloadgen.NewMappedLoader(func(ctx context.Context, ids []int64) (map[int64]*models.Holder, error) {
+			var hs []models.Holder
+			if err := r.db.WithContext(ctx).Where("id IN ?", ids).Find(&hs).Error; err != nil {
+				return nil, err
+			}
+			out := make(map[int64]*models.Holder, len(hs))
+			for i := range hs {
+				out[hs[i].ID] = &hs[i]
+			}
+			return out, nil
+		}),
+		certsByHolder: dataloadgen.NewMappedLoader(func(ctx context.Context, ids []int64) (map[int64][]models.Certificate, error) {
+			var cs []models.Certificate
+			if err := r.db.WithContext(ctx).Where("holder_id IN ?", ids).Order("issue_date DESC, id").Find(&cs).Error; err != nil {
+				return nil, err
+			}
+			out := make(map[int64][]models.Certificate, len(ids))
+			for _, id := range ids {
+				out[id] = nil
+			}
+			for _, c := range cs {
+				out[c.HolderID] = append(out[c.HolderID], c)
+			}
+			return out, nil
+		}),
+		surfacesByCert: dataloadgen.NewMappedLoader(func(ctx context.Context, ids []string) (map[string][]models.Surface, error) {
+			var ss []models.Surface
+			if err := r.db.WithContext(ctx).Where("certificate_id IN ?", ids).Order("certificate_id, position").Find(&ss).Error; err != nil {
+				return nil, err
+			}
+			out := make(map[string][]models.Surface, len(ids))
+			for _, id := range ids {
+				out[id] = []models.Surface{}
+			}
+			for _, s := range ss {
+				out[s.CertificateID] = append(out[s.CertificateID], s)
+			}
+			return out, nil
+		}),
+		certType:   catalogueLoader[models.CertificateType](r, func(t *models.CertificateType) string { return t.Code }),
+		dept:       catalogueLoader[models.Department](r, func(d *models.Department) string { return d.Code }),
+		holderType: catalogueLoader[models.HolderType](r, func(t *models.HolderType) string { return t.Code }),
+	}
+}
+
+func catalogueLoader[T any](r *Resolver, key func(*T) string) *dataloadgen.Loader[string, *T] {
+	return dataloadgen.NewMappedLoader(func(ctx context.Context, codes []string) (map[string]*T, error) {
+		var rows []T
+		if err := r.db.WithContext(ctx).Where("code IN ?", codes).Find(&rows).Error; err != nil {
+			return nil, err
+		}
+		out := make(map[string]*T, len(rows))
+		for i := range rows {
+			out[key(&rows[i])] = &rows[i]
+		}
+		return out, nil
+	})
+}
+
+func (r *Resolver) loadersOf(ctx context.Context) *loaders {
+	if st := stateOf(ctx); st != nil {
+		return st.loaders
+	}
+	return r.newLoaders()
+}
+
+// notFoundAsNil turns a loader's not-found into (nil, nil).
+func notFoundAsNil[T any](v *T, err error) (*T, error) {
+	if errors.Is(err, dataloadgen.ErrNotFound) {
+		return nil, nil
+	}
+	return v, err
+}
+
+// mustFind turns a loader's not-found into an internal error: the row is
+// referenced by another and must exist.
+func mustFind[T any](what, key string) func(v *T, err error) (*T, error) {
+	return func(v *T, err error) (*T, error) {
+		if errors.Is(err, dataloadgen.ErrNotFound) {
+			return nil, models.Errorf(models.EINTERNAL, "%s %q referenced but missing", what, key)
+		}
+		return v, err
+	}
+}

@@ -1,0 +1,97 @@
+// Package resolvers holds every business rule of certgraph: authentication
+// and roles, useFor, audit, caching and the decision where a certificate
+// lives. Resolvers are thin: one file per graph type, calling plain Go.
+package resolvers
+
+import (
+	"log/slog"
+	"net/netip"
+	"time"
+
+	"certgraph/graph"
+	"certgraph/models"
+
+	"gorm.io/gorm"
+)
+
+// Config is what the resolvers need to know about this node.
+type Config struct {
+	// Region is this node's province code (GB/T 2260), e.g. "51".
+	Region string
+	// TokenTTL is how long an access token stays valid after it is issued.
+	TokenTTL time.Duration
+	// AutoApprove lists the networks whose registrations are approved at once.
+	AutoApprove []netip.Prefix
+	// CacheTTL bounds how long another node's (or another process's) write
+	// may stay invisible to this node's caches.
+	CacheTTL time.Duration
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// Resolver is the root of the graph's resolvers and the holder of their
+// dependencies.
+type Resolver struct {
+	db    *gorm.DB
+	log   *slog.Logger
+	cfg   Config
+	cache *Cache
+}
+
+// New returns the resolver root over db.
+func New(db *gorm.DB, log *slog.Logger, cfg Config) (*Resolver, error) {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.TokenTTL <= 0 {
+		cfg.TokenTTL = 30 * 24 * time.Hour
+	}
+	if cfg.CacheTTL <= 0 {
+		cfg.CacheTTL = 5 * time.Second
+	}
+	if cfg.Region == "" {
+		cfg.Region = "51"
+	}
+	cache, err := NewCache(cfg.CacheTTL)
+	if err != nil {
+		return nil, err
+	}
+	return &Resolver{db: db, log: log, cfg: cfg, cache: cache}, nil
+}
+
+// Close releases the caches.
+func (r *Resolver) Close() { r.cache.Close() }
+
+// today is the current calendar date in China Standard Time, the zone the
+// certificates' dates are written in.
+func (r *Resolver) today() models.Date {
+	return models.DateOf(r.cfg.Now().In(chinaTime))
+}
+
+var chinaTime = time.FixedZone("CST", 8*3600)
+
+// Executable roots: gqlgen asks for one resolver value per graph type.
+
+// Query returns the Query resolvers.
+func (r *Resolver) Query() graph.QueryResolver { return &queryResolver{r} }
+
+// Mutation returns the Mutation resolvers.
+func (r *Resolver) Mutation() graph.MutationResolver { return &mutationResolver{r} }
+
+// Holder returns the Holder field resolvers.
+func (r *Resolver) Holder() graph.HolderResolver { return &holderResolver{r} }
+
+// Certificate returns the Certificate field resolvers.
+func (r *Resolver) Certificate() graph.CertificateResolver { return &certificateResolver{r} }
+
+// Account returns the Account field resolvers.
+func (r *Resolver) Account() graph.AccountResolver { return &accountResolver{r} }
+
+// AccessRecord returns the AccessRecord field resolvers.
+func (r *Resolver) AccessRecord() graph.AccessRecordResolver { return &accessRecordResolver{r} }
+
+// Entity returns the federation entity resolvers.
+func (r *Resolver) Entity() graph.EntityResolver { return &entityResolver{r} }
+
+type queryResolver struct{ *Resolver }
+type mutationResolver struct{ *Resolver }
