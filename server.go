@@ -1,3 +1,247 @@
+// Command certgraph serves the electronic-certificate graph of DB51/T
+// 2942—2022: GraphQL for portals and analysts, the spec's POST JSON
+// endpoints for legacy systems, over SQLite (embedded) or MySQL.
 package main
 
-func main() {}
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"certgraph/graph"
+	"certgraph/internal/gqllimits"
+	"certgraph/internal/store"
+	"certgraph/resolvers"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/dgraph-io/ristretto/v2"
+	"github.com/vektah/gqlparser/v2/ast"
+	"gorm.io/gorm"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "certgraph:", err)
+		os.Exit(1)
+	}
+}
+
+// run is the whole program: subcommand, configuration, dependencies, work.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cmd := "serve"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, args = args[0], args[1:]
+	}
+	cfg, rest, err := parseConfig(cmd, args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg.LogLevel, stderr)
+	switch cmd {
+	case "serve":
+		return serve(ctx, cfg, log, stdout)
+	case "migrate":
+		return cmdMigrate(ctx, cfg, log, stdout)
+	case "seed":
+		return cmdSeed(ctx, cfg, log, rest, stdout)
+	case "import":
+		return cmdImport(ctx, cfg, log, rest, stdout)
+	case "accounts":
+		return cmdAccounts(ctx, cfg, log, rest, stdout)
+	}
+	return fmt.Errorf("unknown command %q (serve, migrate, seed, import, accounts)", cmd)
+}
+
+func newLogger(level string, w io.Writer) *slog.Logger {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		l = slog.LevelInfo
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
+}
+
+// app is the running node's dependencies.
+type app struct {
+	cfg      *config
+	log      *slog.Logger
+	db       *gorm.DB
+	dialect  store.Dialect
+	resolver *resolvers.Resolver
+	metrics  *metrics
+}
+
+// open connects the store, migrates it and builds the resolvers.
+func open(ctx context.Context, cfg *config, log *slog.Logger) (*app, error) {
+	db, dialect, err := store.Open(cfg.DatabaseURL, cfg.DataDir, log)
+	if err != nil {
+		return nil, err
+	}
+	applied, err := store.Migrate(ctx, db)
+	if err != nil {
+		return nil, err
+	}
+	if len(applied) > 0 {
+		log.Info("migrated", "versions", applied, "dialect", dialect)
+	}
+	res, err := resolvers.New(db, log, resolvers.Config{
+		Region: cfg.Region, TokenTTL: cfg.TokenTTL, AutoApprove: cfg.AutoApprove, CacheTTL: cfg.CacheTTL,
+	})
+	if err != nil {
+		return nil, err
+	}
+	if cfg.BootstrapAdminToken != "" {
+		if err := res.EnsureBootstrapAdmin(ctx, cfg.BootstrapAdminToken); err != nil {
+			return nil, fmt.Errorf("bootstrap admin: %w", err)
+		}
+	}
+	return &app{cfg: cfg, log: log, db: db, dialect: dialect, resolver: res, metrics: newMetrics()}, nil
+}
+
+func (a *app) close() {
+	a.resolver.Close()
+	if sqlDB, err := a.db.DB(); err == nil {
+		sqlDB.Close()
+	}
+}
+
+func serve(ctx context.Context, cfg *config, log *slog.Logger, stdout io.Writer) error {
+	a, err := open(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	if cfg.Demo {
+		if err := seedDemo(ctx, a, stdout); err != nil {
+			return err
+		}
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: newServer(a), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	printWelcome(stdout, cfg, ln.Addr().String())
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return err
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+func printWelcome(w io.Writer, cfg *config, addr string) {
+	host := addr
+	if h, p, err := net.SplitHostPort(addr); err == nil && (h == "::" || h == "0.0.0.0" || h == "") {
+		host = "127.0.0.1:" + p
+	}
+	fmt.Fprintf(w, "certgraph listening on %s (region %s)\n", addr, cfg.Region)
+	fmt.Fprintf(w, "  GraphiQL:  http://%s/graphiql\n", host)
+	fmt.Fprintf(w, "  GraphQL:   http://%s/graphql\n", host)
+	fmt.Fprintf(w, "Get an access token (approved at once from %v):\n", cfg.AutoApprove)
+	fmt.Fprintf(w, "  curl -s http://%s/graphql -H 'Content-Type: application/json' \\\n", host)
+	fmt.Fprintf(w, "    -d '{\"query\":\"mutation { registerSystem(input: {systemName: \\\"demo\\\", systemIp: \\\"127.0.0.1\\\", deptCode: \\\"demo\\\", deptName: \\\"demo\\\"}) { accountId accessToken status } }\"}'\n")
+}
+
+// newServer is the node's HTTP surface.
+func newServer(a *app) http.Handler {
+	mux := http.NewServeMux()
+	gql := newGraphQLHandler(a)
+	mux.Handle("/graphql", gqllimits.BodyLimit(a.cfg.MaxBodyBytes, a.resolver.Middleware(gql)))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		if err := ready(r.Context(), a); err != nil {
+			http.Error(w, "not ready: "+err.Error(), http.StatusServiceUnavailable)
+			return
+		}
+		io.WriteString(w, "ready\n")
+	})
+	mux.Handle("GET /metrics", a.metrics)
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/graphiql", http.StatusFound)
+	})
+	return a.metrics.wrap(mux)
+}
+
+func ready(ctx context.Context, a *app) error {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	sqlDB, err := a.db.DB()
+	if err != nil {
+		return err
+	}
+	if err := sqlDB.PingContext(ctx); err != nil {
+		return fmt.Errorf("database: %w", err)
+	}
+	var v int
+	if err := a.db.WithContext(ctx).Model(&store.SchemaMigration{}).Select("COALESCE(MAX(version), 0)").Scan(&v).Error; err != nil {
+		return fmt.Errorf("database: %w", err)
+	}
+	if v < store.LatestVersion() {
+		return fmt.Errorf("schema at version %d, this build needs %d", v, store.LatestVersion())
+	}
+	return nil
+}
+
+// newGraphQLHandler builds the executable schema's HTTP handler with
+// explicit transports, caches and limits.
+func newGraphQLHandler(a *app) *handler.Server {
+	es := graph.NewExecutableSchema(graph.Config{Resolvers: a.resolver})
+	srv := handler.New(es)
+	srv.AddTransport(transport.Options{})
+	srv.AddTransport(transport.GET{})
+	srv.AddTransport(transport.POST{})
+	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	srv.Use(extension.Introspection{})
+	srv.Use(extension.AutomaticPersistedQuery{Cache: newAPQCache()})
+	srv.Use(extension.FixedComplexityLimit(a.cfg.MaxComplexity))
+	srv.Use(gqllimits.Depth{Max: a.cfg.MaxDepth})
+	srv.SetErrorPresenter(resolvers.ErrorPresenter(a.log))
+	srv.SetRecoverFunc(func(ctx context.Context, v any) error {
+		a.log.ErrorContext(ctx, "panic in resolver", "panic", v)
+		return errors.New("internal error")
+	})
+	return srv
+}
+
+// apqCache keeps automatic persisted queries in ristretto.
+type apqCache struct{ c *ristretto.Cache[string, string] }
+
+func newAPQCache() graphql.Cache[string] {
+	c, err := ristretto.NewCache(&ristretto.Config[string, string]{NumCounters: 1e5, MaxCost: 16 << 20, BufferItems: 64})
+	if err != nil {
+		panic(err) // only on an invalid constant configuration
+	}
+	return apqCache{c}
+}
+
+func (a apqCache) Get(_ context.Context, key string) (string, bool) { return a.c.Get(key) }
+func (a apqCache) Add(_ context.Context, key, value string) {
+	a.c.Set(key, value, int64(len(value)))
+	a.c.Wait()
+}

@@ -1,0 +1,94 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"text/tabwriter"
+
+	"certgraph/internal/store"
+	"certgraph/models"
+)
+
+func cmdMigrate(ctx context.Context, cfg *config, log *slog.Logger, stdout io.Writer) error {
+	db, dialect, err := store.Open(cfg.DatabaseURL, cfg.DataDir, log)
+	if err != nil {
+		return err
+	}
+	applied, err := store.Migrate(ctx, db)
+	if err != nil {
+		return err
+	}
+	if len(applied) == 0 {
+		fmt.Fprintf(stdout, "%s schema is current (version %d)\n", dialect, store.LatestVersion())
+		return nil
+	}
+	fmt.Fprintf(stdout, "%s schema migrated: applied %v, now at version %d\n", dialect, applied, store.LatestVersion())
+	return nil
+}
+
+// cmdAccounts lists, approves or revokes registered systems:
+// accounts list [pending|approved|revoked] | approve ID | revoke ID | roles ID ROLE[,ROLE]
+func cmdAccounts(ctx context.Context, cfg *config, log *slog.Logger, args []string, stdout io.Writer) error {
+	a, err := open(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	if len(args) == 0 {
+		args = []string{"list"}
+	}
+	switch args[0] {
+	case "list":
+		tx := a.db.WithContext(ctx).Order("created_at, id")
+		if len(args) > 1 {
+			tx = tx.Where("status = ?", strings.ToUpper(args[1]))
+		}
+		var accs []models.Account
+		if err := tx.Find(&accs).Error; err != nil {
+			return err
+		}
+		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "ID\tSTATUS\tROLES\tSYSTEM\tIP\tDEPT\tREGISTERED")
+		for _, x := range accs {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s %s\t%s\n", x.ID, x.Status, x.RoleList, x.SystemName, x.SystemIP, x.DeptCode, x.DeptName, x.CreatedAt.Format("2006-01-02 15:04"))
+		}
+		return tw.Flush()
+	case "approve", "revoke":
+		if len(args) != 2 {
+			return fmt.Errorf("usage: certgraph accounts %s ACCOUNT_ID", args[0])
+		}
+		var acc *models.Account
+		if args[0] == "approve" {
+			acc, err = a.resolver.Approve(ctx, args[1])
+		} else {
+			acc, err = a.resolver.Revoke(ctx, args[1])
+		}
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "account %s is now %s\n", acc.ID, acc.Status)
+		return nil
+	case "roles":
+		if len(args) != 3 {
+			return fmt.Errorf("usage: certgraph accounts roles ACCOUNT_ID ROLE[,ROLE…] (CONSUMER, ISSUER, ADMIN, ANALYST)")
+		}
+		var roles []models.Role
+		for _, s := range strings.Split(args[2], ",") {
+			r, err := models.ParseRole(strings.TrimSpace(s))
+			if err != nil {
+				return err
+			}
+			roles = append(roles, r)
+		}
+		acc, err := a.resolver.AssignRoles(ctx, args[1], roles)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "account %s has roles %s\n", acc.ID, acc.RoleList)
+		return nil
+	}
+	return fmt.Errorf("unknown accounts command %q (list, approve, revoke, roles)", args[0])
+}

@@ -1,0 +1,110 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"net/netip"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// config is every setting of the binary, read in one place: flags, each
+// with a CERTGRAPH_<NAME> environment variable as its default.
+type config struct {
+	Addr                string
+	DataDir             string
+	DatabaseURL         string
+	Region              string
+	BootstrapAdminToken string
+	AutoApprove         []netip.Prefix
+	Demo                bool
+	DemoCertificates    int
+	TokenTTL            time.Duration
+	CacheTTL            time.Duration
+	MaxBodyBytes        int64
+	MaxDepth            int
+	MaxComplexity       int
+	LogLevel            string
+}
+
+// embedded reports whether the configuration uses the embedded SQLite store.
+func (c *config) embedded() bool { return c.DatabaseURL == "" }
+
+// parseConfig reads flags from args (after the subcommand) with
+// environment defaults from getenv. Unknown flags and bad values are errors
+// naming the flag.
+func parseConfig(name string, args []string, getenv func(string) string, stderr io.Writer) (*config, []string, error) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	env := func(flagName, def string) string {
+		if v := getenv("CERTGRAPH_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))); v != "" {
+			return v
+		}
+		return def
+	}
+	c := &config{}
+	fs.StringVar(&c.Addr, "addr", env("addr", ":8080"), "listen address (CERTGRAPH_ADDR)")
+	fs.StringVar(&c.DataDir, "data-dir", env("data-dir", "./data"), "embedded database, keys, files (CERTGRAPH_DATA_DIR)")
+	fs.StringVar(&c.DatabaseURL, "database-url", env("database-url", ""), "mysql://user:pass@tcp(host:3306)/db; empty = SQLite in the data dir (CERTGRAPH_DATABASE_URL)")
+	fs.StringVar(&c.Region, "region", env("region", "51"), "this node's province code, GB/T 2260 (CERTGRAPH_REGION)")
+	fs.StringVar(&c.BootstrapAdminToken, "bootstrap-admin-token", env("bootstrap-admin-token", ""), "token of an approved admin account (CERTGRAPH_BOOTSTRAP_ADMIN_TOKEN)")
+	autoApprove := fs.String("auto-approve", env("auto-approve", "\x00"), "CIDRs whose registrations are approved at once; default loopback for the embedded store, none with MySQL (CERTGRAPH_AUTO_APPROVE)")
+	demo := fs.String("demo", env("demo", ""), "seed demo data into an empty database; default on for the embedded store (CERTGRAPH_DEMO)")
+	demoCount := fs.String("demo-certificates", env("demo-certificates", "300"), "how many certificates the demo seeds (CERTGRAPH_DEMO_CERTIFICATES)")
+	tokenTTL := fs.String("token-ttl", env("token-ttl", "720h"), "access token lifetime (CERTGRAPH_TOKEN_TTL)")
+	cacheTTL := fs.String("cache-ttl", env("cache-ttl", "5s"), "longest a cached row may miss another node's write (CERTGRAPH_CACHE_TTL)")
+	maxBody := fs.String("max-body-bytes", env("max-body-bytes", "1048576"), "largest GraphQL request body (CERTGRAPH_MAX_BODY_BYTES)")
+	maxDepth := fs.String("max-depth", env("max-depth", "12"), "deepest GraphQL operation (CERTGRAPH_MAX_DEPTH)")
+	maxComplexity := fs.String("max-complexity", env("max-complexity", "5000"), "most complex GraphQL operation (CERTGRAPH_MAX_COMPLEXITY)")
+	fs.StringVar(&c.LogLevel, "log-level", env("log-level", "info"), "debug, info, warn or error (CERTGRAPH_LOG_LEVEL)")
+	if err := fs.Parse(args); err != nil {
+		return nil, nil, err
+	}
+	var err error
+	if *autoApprove == "\x00" {
+		*autoApprove = ""
+		if c.embedded() {
+			*autoApprove = "127.0.0.0/8,::1/128"
+		}
+	}
+	for _, s := range strings.Split(*autoApprove, ",") {
+		if s = strings.TrimSpace(s); s == "" {
+			continue
+		}
+		p, perr := netip.ParsePrefix(s)
+		if perr != nil {
+			return nil, nil, fmt.Errorf("--auto-approve: %q is not a CIDR: %v", s, perr)
+		}
+		c.AutoApprove = append(c.AutoApprove, p.Masked())
+	}
+	c.Demo = c.embedded()
+	if *demo != "" {
+		if c.Demo, err = strconv.ParseBool(*demo); err != nil {
+			return nil, nil, fmt.Errorf("--demo: %q is not true or false", *demo)
+		}
+	}
+	if c.DemoCertificates, err = strconv.Atoi(*demoCount); err != nil || c.DemoCertificates < 0 {
+		return nil, nil, fmt.Errorf("--demo-certificates: %q is not a count", *demoCount)
+	}
+	if c.TokenTTL, err = time.ParseDuration(*tokenTTL); err != nil || c.TokenTTL <= 0 {
+		return nil, nil, fmt.Errorf("--token-ttl: %q is not a positive duration (e.g. 720h)", *tokenTTL)
+	}
+	if c.CacheTTL, err = time.ParseDuration(*cacheTTL); err != nil || c.CacheTTL <= 0 {
+		return nil, nil, fmt.Errorf("--cache-ttl: %q is not a positive duration (e.g. 5s)", *cacheTTL)
+	}
+	if c.MaxBodyBytes, err = strconv.ParseInt(*maxBody, 10, 64); err != nil || c.MaxBodyBytes < 1024 {
+		return nil, nil, fmt.Errorf("--max-body-bytes: %q is not a size of at least 1024", *maxBody)
+	}
+	if c.MaxDepth, err = strconv.Atoi(*maxDepth); err != nil || c.MaxDepth < 2 {
+		return nil, nil, fmt.Errorf("--max-depth: %q is not a depth of at least 2", *maxDepth)
+	}
+	if c.MaxComplexity, err = strconv.Atoi(*maxComplexity); err != nil || c.MaxComplexity < 10 {
+		return nil, nil, fmt.Errorf("--max-complexity: %q is not a limit of at least 10", *maxComplexity)
+	}
+	if len(c.Region) != 2 || strings.Trim(c.Region, "0123456789") != "" {
+		return nil, nil, fmt.Errorf("--region: %q is not a 2-digit province code", c.Region)
+	}
+	return c, fs.Args(), nil
+}
