@@ -58,6 +58,11 @@ type SignatureResult struct {
 	// SealName and SealID describe the embedded seal (Seal signatures only).
 	SealName string
 	SealID   string
+	// SealSignatureOK reports whether the seal maker's SM2 signature over
+	// SES_SealInfo verifies with the maker certificate; nil when not checkable.
+	// For v4 a failure invalidates the signature (the seal is forged); for v1,
+	// whose maker-signature input no reference file confirms, it is informative.
+	SealSignatureOK *bool
 	// SignerInSeal reports whether the signer certificate is one the seal lists
 	// as authorised signer; nil when the seal could not be read.
 	SignerInSeal *bool
@@ -149,12 +154,12 @@ func VerifyWithOptions(data []byte, opts VerifyOptions) (*Result, error) {
 	for _, list := range sigLists {
 		raw, err := p.read(list)
 		if err != nil {
-			fail("signature list: %v", err)
+			fail("signature list named in /OFD.xml: %v", err)
 			continue
 		}
 		var sl xSignatures
 		if err := xml.Unmarshal(raw, &sl); err != nil {
-			fail("/%s cannot be parsed: %v", list, err)
+			fail("signature list /%s (named in /OFD.xml) cannot be parsed: %v", list, err)
 			continue
 		}
 		for _, e := range sl.Signatures {
@@ -367,6 +372,51 @@ func verifySES(sigXML, sv []byte, svPath string, opts VerifyOptions, r *Signatur
 		}
 		r.SignerInSeal = &in
 	}
+	if ok, err := verifySealMaker(ses.sealRaw, ses.version); err == nil {
+		r.SealSignatureOK = &ok
+		if !ok && ses.version == 4 {
+			bad("the seal's maker signature over SES_SealInfo does not verify (seal forged or altered)")
+		}
+	}
+}
+
+// verifySealMaker checks the seal maker's signature over DER(SES_SealInfo).
+func verifySealMaker(raw []byte, version int) (bool, error) {
+	var info, certDER, sig []byte
+	var alg asn1.ObjectIdentifier
+	if version == 4 {
+		var s sesSealV4
+		if _, err := asn1.Unmarshal(raw, &s); err != nil {
+			return false, err
+		}
+		info, certDER, alg, sig = s.SealInfo.FullBytes, s.Cert, s.SignAlgID, s.SignedValue.Bytes
+	} else {
+		var s sesSealV1
+		if _, err := asn1.Unmarshal(raw, &s); err != nil {
+			return false, err
+		}
+		var si struct {
+			Cert     []byte
+			Alg      asn1.ObjectIdentifier
+			SignData asn1.BitString
+		}
+		if _, err := asn1.Unmarshal(s.SignInfo.FullBytes, &si); err != nil {
+			return false, err
+		}
+		info, certDER, alg, sig = s.SealInfo.FullBytes, si.Cert, si.Alg, si.SignData.Bytes
+	}
+	if !alg.Equal(oidSM2WithSM3) {
+		return false, fmt.Errorf("seal signature algorithm %v unsupported", alg)
+	}
+	c, err := smx509.ParseCertificate(certDER)
+	if err != nil {
+		return false, err
+	}
+	pub, ok := c.PublicKey.(*ecdsa.PublicKey)
+	if !ok || !sm2.IsSM2PublicKey(pub) {
+		return false, fmt.Errorf("seal maker key is not SM2")
+	}
+	return verifySM2(pub, info, sig), nil
 }
 
 // verifyPlain checks a Type="Sign" signature: SignedValue.dat is a bare SM2
@@ -494,6 +544,9 @@ func describe(s SignatureResult) string {
 	}
 	if s.SealName != "" {
 		fmt.Fprintf(&b, "; seal %q", s.SealName)
+		if s.SealSignatureOK != nil && !*s.SealSignatureOK {
+			b.WriteString(" (maker signature does not verify)")
+		}
 		if s.SignerInSeal != nil && !*s.SignerInSeal {
 			b.WriteString(" (signer certificate not listed in the seal)")
 		}
