@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"crypto/rand"
+	"encoding/asn1"
 	"encoding/pem"
 	"errors"
 	"io"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"github.com/emmansun/gmsm/sm2"
+	"github.com/emmansun/gmsm/sm3"
 	"github.com/emmansun/gmsm/smx509"
 )
 
@@ -554,5 +556,95 @@ func BenchmarkSealVerify(b *testing.B) {
 		if err != nil || !res.Valid {
 			b.Fatal("not valid")
 		}
+	}
+}
+
+// TestSESv1 wraps ofdrw's real GM/T 0031-2014 seal in a v1 SES_Signature
+// (TBS_Sign{version 1, eseal, timeInfo, dataHash, propertyInfo, cert, alg},
+// signature) and checks that it verifies, and fails when Signature.xml changes.
+func TestSESv1(t *testing.T) {
+	signer := newSigner(t, "v1 签章人")
+	doc, _ := Build(sampleDoc())
+	sealed, err := Seal(doc, signer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, files := zipEntries(t, sealed)
+	sigXML := files["Doc_0/Signs/Sign_0/Signature.xml"]
+	digest := sm3.Sum(sigXML)
+	tbs, err := asn1.Marshal(struct {
+		Version      int
+		ESeal        asn1.RawValue
+		TimeInfo     asn1.BitString
+		DataHash     asn1.BitString
+		PropertyInfo string `asn1:"ia5"`
+		Cert         []byte
+		Alg          asn1.ObjectIdentifier
+	}{1, asn1.RawValue{FullBytes: readTestdata(t, "UserV1.esl")},
+		asn1.BitString{Bytes: []byte("20240301120000Z"), BitLength: 120},
+		asn1.BitString{Bytes: digest[:], BitLength: 256},
+		"/Doc_0/Signs/Sign_0/Signature.xml", signer.CertDER, oidSM2WithSM3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sig, err := signer.Key.Sign(rand.Reader, tbs, sm2.NewSM2SignerOption(true, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v1, err := asn1.Marshal(struct {
+		ToSign    asn1.RawValue
+		Signature asn1.BitString
+	}{asn1.RawValue{FullBytes: tbs}, asn1.BitString{Bytes: sig, BitLength: 8 * len(sig)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v1doc := rewrite(t, sealed, "Doc_0/Signs/Sign_0/SignedValue.dat", func([]byte) []byte { return v1 })
+	res, err := Verify(v1doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := res.Signatures[0]
+	if !res.Valid || s.SESVersion != 1 || s.SealName != "OFDRW测试用印章" ||
+		!s.SignTime.Equal(time.Date(2024, 3, 1, 12, 0, 0, 0, time.UTC)) {
+		t.Fatalf("v1 signature: valid=%v version=%d seal=%q time=%v\n%s", res.Valid, s.SESVersion, s.SealName, s.SignTime, res.Detail)
+	}
+	if s.SealSignatureOK == nil || !*s.SealSignatureOK {
+		t.Errorf("maker signature of ofdrw's v1 seal not confirmed: %v", s.SealSignatureOK)
+	}
+	// ofdrw's seal lists its own test signer, not ours.
+	if s.SignerInSeal == nil || *s.SignerInSeal || !strings.Contains(res.Detail, "signer certificate not listed in the seal") {
+		t.Errorf("signer listing not reported: %v\n%s", s.SignerInSeal, res.Detail)
+	}
+	t.Log(res.Detail)
+	res, _ = Verify(rewrite(t, v1doc, "Doc_0/Signs/Sign_0/Signature.xml", flipMiddle))
+	if res.Valid || !strings.Contains(res.Detail, "/Doc_0/Signs/Sign_0/Signature.xml was changed") {
+		t.Fatalf("changed Signature.xml not detected:\n%s", res.Detail)
+	}
+	res, _ = Verify(rewrite(t, v1doc, "Doc_0/Signs/Sign_0/SignedValue.dat", flipMiddle))
+	if res.Valid || !strings.Contains(res.Detail, "/Doc_0/Signs/Sign_0/SignedValue.dat") {
+		t.Fatalf("changed SignedValue.dat not detected:\n%s", res.Detail)
+	}
+}
+
+// TestSealMakerSignature checks the maker signature of our own seal and of
+// ofdrw's seals, and that a changed seal picture breaks it.
+func TestSealMakerSignature(t *testing.T) {
+	signer := newSigner(t, "制章人")
+	cert, _ := smx509.ParseCertificate(signer.CertDER)
+	seal, err := makeSeal(signer, cert, "测试章", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := verifySealMaker(seal, 4); err != nil || !ok {
+		t.Fatalf("own seal: ok=%v err=%v", ok, err)
+	}
+	bad := append([]byte(nil), seal...)
+	i := bytes.Index(bad, []byte("IEND")) // inside the PNG picture
+	bad[i] ^= 1
+	if ok, _ := verifySealMaker(bad, 4); ok {
+		t.Fatal("changed seal picture still verifies")
+	}
+	if ok, err := verifySealMaker(readTestdata(t, "UserV1.esl"), 1); err != nil || !ok {
+		t.Fatalf("ofdrw v1 seal: ok=%v err=%v", ok, err)
 	}
 }

@@ -58,10 +58,11 @@ type SignatureResult struct {
 	// SealName and SealID describe the embedded seal (Seal signatures only).
 	SealName string
 	SealID   string
-	// SealSignatureOK reports whether the seal maker's SM2 signature over
-	// SES_SealInfo verifies with the maker certificate; nil when not checkable.
+	// SealSignatureOK reports whether the seal maker's SM2 signature verifies
+	// with the maker certificate (v4: over DER(SES_SealInfo); v1: over
+	// SEQUENCE{esealInfo, cert, signatureAlgorithm}); nil when not checkable.
 	// For v4 a failure invalidates the signature (the seal is forged); for v1,
-	// whose maker-signature input no reference file confirms, it is informative.
+	// where only one producer's seal confirms the signed input, it is informative.
 	SealSignatureOK *bool
 	// SignerInSeal reports whether the signer certificate is one the seal lists
 	// as authorised signer; nil when the seal could not be read.
@@ -403,7 +404,21 @@ func verifySealMaker(raw []byte, version int) (bool, error) {
 		if _, err := asn1.Unmarshal(s.SignInfo.FullBytes, &si); err != nil {
 			return false, err
 		}
-		info, certDER, alg, sig = s.SealInfo.FullBytes, si.Cert, si.Alg, si.SignData.Bytes
+		certDER, alg, sig = si.Cert, si.Alg, si.SignData.Bytes
+		// GM/T 0031-2014 has the maker sign SEQUENCE{esealInfo, cert, signatureAlgorithm}
+		// (as ofdrw's v1 seals do); the SEQUENCE is rebuilt from the original element bytes.
+		certOct, err := asn1.Marshal(si.Cert)
+		if err != nil {
+			return false, err
+		}
+		algDER, err := asn1.Marshal(si.Alg)
+		if err != nil {
+			return false, err
+		}
+		content := append(append(append([]byte(nil), s.SealInfo.FullBytes...), certOct...), algDER...)
+		if info, err = asn1.Marshal(asn1.RawValue{Tag: asn1.TagSequence, IsCompound: true, Bytes: content}); err != nil {
+			return false, err
+		}
 	}
 	if !alg.Equal(oidSM2WithSM3) {
 		return false, fmt.Errorf("seal signature algorithm %v unsupported", alg)
