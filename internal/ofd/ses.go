@@ -43,7 +43,7 @@ type sesPropertyV4 struct {
 	ValidEnd     time.Time `asn1:"generalized"`
 }
 
-// sesSealInfoV4 is SES_SealInfo as used by v4 (and, with a different
+// sesSealInfo is SES_SealInfo as used by v4 (and, with a different
 // property layout, v1). Property is kept raw because its time types differ.
 type sesSealInfo struct {
 	Header   sesHeader
