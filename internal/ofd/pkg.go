@@ -1,0 +1,192 @@
+// Package ofd builds, seals and verifies OFD layout documents (版式文件, GB/T 33190)
+// carrying electronic seals (电子签章) in the SES formats of GB/T 38540-2020 (v4) and
+// GM/T 0031-2014 (v1), using SM2 signatures and SM3 digests.
+//
+// Verification separates three questions that callers must not conflate:
+// whether the package bytes are intact (Reference check values), whether the
+// signature is cryptographically correct for the certificate it carries, and
+// whether that certificate is trusted and in its validity period. Result.Valid
+// answers only the first two; certificate status is reported alongside.
+package ofd
+
+import (
+	"archive/zip"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"path"
+	"strings"
+)
+
+// Sentinel errors returned for input that cannot be read as an OFD package.
+var (
+	// ErrEmpty means the input has no bytes at all.
+	ErrEmpty = errors.New("ofd: empty input")
+	// ErrNotZip means the input is not a ZIP archive (an OFD package is a ZIP).
+	ErrNotZip = errors.New("ofd: not a zip archive")
+	// ErrNotOFD means the input is a ZIP archive but has no OFD.xml entry point.
+	ErrNotOFD = errors.New("ofd: not an OFD package (no OFD.xml at the archive root)")
+	// ErrMalformed means the package is an OFD but a required part is broken
+	// (unparsable OFD.xml, duplicate entries, an unsafe path, ...).
+	ErrMalformed = errors.New("ofd: malformed OFD package")
+)
+
+// maxEntrySize bounds one decompressed entry so a zip bomb cannot exhaust memory.
+const maxEntrySize = 256 << 20
+
+// pkgFile is one entry of an opened package.
+type pkgFile struct {
+	zf   *zip.File
+	data []byte
+}
+
+// pkg is an opened OFD package: its entries by clean, root-relative name
+// (no leading slash), in archive order.
+type pkg struct {
+	order []string
+	files map[string]*pkgFile
+}
+
+// openPackage opens data as an OFD package, classifying unreadable input
+// into ErrEmpty, ErrNotZip, ErrNotOFD or ErrMalformed.
+func openPackage(data []byte) (*pkg, error) {
+	if len(data) == 0 {
+		return nil, ErrEmpty
+	}
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrNotZip, err)
+	}
+	p := &pkg{files: make(map[string]*pkgFile)}
+	for _, f := range zr.File {
+		if strings.HasSuffix(f.Name, "/") {
+			continue // directory entry
+		}
+		name, err := cleanName(f.Name)
+		if err != nil {
+			return nil, fmt.Errorf("%w: zip entry %q: %v", ErrMalformed, f.Name, err)
+		}
+		// Two entries with one name would let a signed copy hide behind an unsigned one.
+		if _, dup := p.files[name]; dup {
+			return nil, fmt.Errorf("%w: zip entry %q appears twice", ErrMalformed, name)
+		}
+		p.files[name] = &pkgFile{zf: f}
+		p.order = append(p.order, name)
+	}
+	if _, ok := p.files["OFD.xml"]; !ok {
+		return nil, ErrNotOFD
+	}
+	return p, nil
+}
+
+// cleanName normalises a zip entry name or an absolute OFD location to a
+// root-relative path, rejecting anything that escapes the package root.
+func cleanName(name string) (string, error) {
+	n := strings.ReplaceAll(name, "\\", "/")
+	n = strings.TrimLeft(n, "/")
+	if n == "" {
+		return "", errors.New("empty path")
+	}
+	c := path.Clean(n)
+	if c == ".." || strings.HasPrefix(c, "../") {
+		return "", errors.New("path escapes the package root")
+	}
+	return c, nil
+}
+
+// resolve turns an OFD location (ST_Loc) found in the file at base into a
+// root-relative name. Absolute locations start at the package root; relative
+// ones are relative to the directory of the file that contains them.
+func resolve(base, loc string) (string, error) {
+	loc = strings.TrimSpace(loc)
+	if loc == "" {
+		return "", errors.New("empty location")
+	}
+	if strings.HasPrefix(loc, "/") || strings.HasPrefix(loc, "\\") {
+		return cleanName(loc)
+	}
+	return cleanName(path.Join(path.Dir(base), loc))
+}
+
+// has reports whether the package contains name.
+func (p *pkg) has(name string) bool {
+	_, ok := p.files[name]
+	return ok
+}
+
+// read returns the decompressed bytes of the entry name.
+func (p *pkg) read(name string) ([]byte, error) {
+	f, ok := p.files[name]
+	if !ok {
+		return nil, fmt.Errorf("file %s is not in the package", "/"+name)
+	}
+	if f.data != nil {
+		return f.data, nil
+	}
+	rc, err := f.zf.Open()
+	if err != nil {
+		return nil, fmt.Errorf("file %s: cannot open zip entry: %v", "/"+name, err)
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(io.LimitReader(rc, maxEntrySize+1))
+	if err != nil {
+		return nil, fmt.Errorf("file %s: cannot decompress zip entry: %v", "/"+name, err)
+	}
+	if len(b) > maxEntrySize {
+		return nil, fmt.Errorf("file %s: larger than %d bytes", "/"+name, maxEntrySize)
+	}
+	f.data = b
+	return b, nil
+}
+
+// writeZip writes entries in order into a new ZIP archive. Entries whose name
+// is in replaced get the new content; the others are copied unchanged
+// (still compressed) from the source package so their bytes stay identical.
+func writeZip(src *pkg, replaced map[string][]byte, added []string) ([]byte, error) {
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	write := func(name string, data []byte) error {
+		w, err := zw.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Deflate})
+		if err != nil {
+			return err
+		}
+		_, err = w.Write(data)
+		return err
+	}
+	if src != nil {
+		for _, name := range src.order {
+			if data, ok := replaced[name]; ok {
+				if err := write(name, data); err != nil {
+					return nil, err
+				}
+				continue
+			}
+			f := src.files[name]
+			// Copy keeps the original name; rename only if the archive used a
+			// non-canonical one, which requires recompressing.
+			if f.zf.Name == name {
+				if err := zw.Copy(f.zf); err != nil {
+					return nil, err
+				}
+				continue
+			}
+			data, err := src.read(name)
+			if err != nil {
+				return nil, err
+			}
+			if err := write(name, data); err != nil {
+				return nil, err
+			}
+		}
+	}
+	for _, name := range added {
+		if err := write(name, replaced[name]); err != nil {
+			return nil, err
+		}
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
