@@ -8,7 +8,9 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"errors"
+	"math/big"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 var sampleDoc = Document{
@@ -440,5 +443,38 @@ func BenchmarkVerify(b *testing.B) {
 		if res, err := Verify(signed); err != nil || !res.Valid {
 			b.Fatal(res, err)
 		}
+	}
+}
+
+// TestExpiredCertificateIsUntrustedNotInvalid: a certificate that had
+// expired when it signed is a trust problem; the signature itself is sound.
+func TestExpiredCertificateIsUntrustedNotInvalid(t *testing.T) {
+	key := ecKey(t)
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(7),
+		Subject:      pkix.Name{CommonName: "expired"},
+		NotBefore:    time.Now().AddDate(-2, 0, 0),
+		NotAfter:     time.Now().AddDate(-1, 0, 0),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, _ := x509.ParseCertificate(der)
+	plain, _ := Build(sampleDoc)
+	signed, err := Sign(plain, Signer{Key: key, Cert: cert})
+	if err != nil {
+		t.Fatal(err)
+	}
+	roots := x509.NewCertPool()
+	roots.AddCert(cert)
+	res, err := VerifyWithOptions(signed, VerifyOptions{Roots: roots})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sig := res.Signatures[0]
+	if !res.Valid || !sig.Valid || sig.Trusted || !strings.Contains(sig.TrustDetail, "not valid at the signing time") {
+		t.Errorf("expired certificate: %+v", res)
 	}
 }

@@ -28,8 +28,6 @@ type Signer struct {
 	// Name, Reason, Location and ContactInfo are optional texts shown by
 	// PDF viewers. See Sign for the characters they cannot contain.
 	Name, Reason, Location, ContactInfo string
-	// Time is the signing time written to the signature; zero means now.
-	Time time.Time
 }
 
 // oidDocumentSigning is the RFC 9336 id-kp-documentSigning extended key usage.
@@ -96,10 +94,9 @@ func Sign(pdfBytes []byte, s Signer) ([]byte, error) {
 	if len(scanByteRanges(pdfBytes)) > 0 {
 		certType = sign.ApprovalSignature
 	}
-	when := s.Time
-	if when.IsZero() {
-		when = time.Now()
-	}
+	// The dictionary's /M and the CMS signingTime attribute (which pkcs7
+	// always sets to the current time) then agree.
+	when := time.Now()
 	data := sign.SignData{
 		Signature: sign.SignDataSignature{
 			Info: sign.SignDataSignatureInfo{

@@ -50,7 +50,9 @@ type SignatureResult struct {
 	// and the CMS signature verifies with the signer certificate.
 	Valid bool
 	// Trusted is true when the signer certificate chains to a trusted root
-	// (VerifyOptions.Roots, or the system roots) at the signing time.
+	// (VerifyOptions.Roots, or the system roots) and is valid at the signing
+	// time, as claimed by the signer (no time-stamp token is evaluated; the
+	// current time is used when the signature states none).
 	Trusted bool
 	// TrustDetail says why the certificate is or is not trusted.
 	TrustDetail string
@@ -241,8 +243,7 @@ func verifyOne(file []byte, br [4]int64, d *sigDict, roots *x509.CertPool) Signa
 	content = append(content, file[br[0]:br[0]+br[1]]...)
 	content = append(content, file[br[2]:br[2]+br[3]]...)
 	p7.Content = content
-	// Verify with no trust store checks only digest and signature.
-	if err := p7.Verify(); err != nil {
+	if err := verifyCrypto(p7, ee); err != nil {
 		var mismatch *pkcs7.MessageDigestMismatchError
 		if errors.As(err, &mismatch) {
 			sr.Detail = "signed bytes were changed: the digest of the ByteRange does not match the signed digest"
@@ -273,10 +274,14 @@ func verifyOne(file []byte, br [4]int64, d *sigDict, roots *x509.CertPool) Signa
 		CurrentTime:   at,
 		KeyUsages:     []x509.ExtKeyUsage{x509.ExtKeyUsageAny},
 	})
+	var invalid x509.CertificateInvalidError
 	switch {
 	case err == nil:
 		sr.Trusted = true
 		sr.TrustDetail = "certificate chains to a trusted root"
+	case errors.As(err, &invalid) && invalid.Reason == x509.Expired && invalid.Cert == ee:
+		sr.TrustDetail = fmt.Sprintf("certificate not valid at the signing time %s (valid from %s to %s)",
+			at.UTC().Format(time.RFC3339), ee.NotBefore.UTC().Format(time.RFC3339), ee.NotAfter.UTC().Format(time.RFC3339))
 	case bytes.Equal(ee.RawIssuer, ee.RawSubject) &&
 		ee.CheckSignature(ee.SignatureAlgorithm, ee.RawTBSCertificate, ee.Signature) == nil:
 		sr.TrustDetail = "self-signed certificate that is not a trusted root"
@@ -284,6 +289,27 @@ func verifyOne(file []byte, br [4]int64, d *sigDict, roots *x509.CertPool) Signa
 		sr.TrustDetail = "certificate chain not trusted: " + err.Error()
 	}
 	return sr
+}
+
+// verifyCrypto checks the message digest and the signature value of p7's
+// single signer ee. pkcs7's Verify (no trust store) does that, but also
+// rejects a signing time outside the certificate's validity period; that is
+// a certificate matter, reported under trust, so the check runs against a
+// copy of the certificate without validity limits.
+func verifyCrypto(p7 *pkcs7.PKCS7, ee *x509.Certificate) error {
+	unlimited := *ee
+	unlimited.NotBefore = time.Time{}
+	unlimited.NotAfter = time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
+	saved := p7.Certificates
+	p7.Certificates = make([]*x509.Certificate, len(saved))
+	for i, c := range saved {
+		if c == ee {
+			c = &unlimited
+		}
+		p7.Certificates[i] = c
+	}
+	defer func() { p7.Certificates = saved }()
+	return p7.Verify()
 }
 
 // decodeContents turns the ByteRange gap, a PDF hex string "<...>", into the
