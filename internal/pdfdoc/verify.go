@@ -80,12 +80,14 @@ func Verify(pdfBytes []byte) (*Result, error) {
 // gives a Result with Valid false and Detail "no signature". Errors are only
 // for input that is not a PDF at all: ErrEmptyInput, ErrNotPDF, ErrMalformedPDF.
 //
-// Signatures are located from the raw bytes (every "/ByteRange [a b c d]"),
+// Signatures are located from the raw bytes (every "ByteRange" keyword),
 // because a signature dictionary must lie uncompressed in the file for its
 // ByteRange to make sense, and because tampering that breaks the PDF
 // structure must still be reported as a broken signature rather than as
 // "not a PDF". The parsed structure, when readable, supplies the signature
-// dictionaries' texts.
+// dictionaries' texts and reveals signature fields whose ByteRange was
+// damaged. The flip side: the word "ByteRange" in an uncompressed content
+// stream of an unsigned file is reported as a malformed signature.
 func VerifyWithOptions(pdfBytes []byte, opts VerifyOptions) (*Result, error) {
 	if err := checkHeader(pdfBytes); err != nil {
 		return nil, err
@@ -153,6 +155,8 @@ func VerifyWithOptions(pdfBytes []byte, opts VerifyOptions) (*Result, error) {
 	res.Valid = allValid && whole
 	switch {
 	case !allValid:
+	case !whole && end >= size:
+		res.Detail = "no signature covers the whole file: the signed ranges do not start at its first byte"
 	case !whole:
 		res.Detail = fmt.Sprintf("the file was changed after signing: %d bytes after the last signed byte (%d of %d) are not covered by any signature",
 			size-end, end, size)
