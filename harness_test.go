@@ -1,0 +1,234 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"certgraph/internal/store"
+
+	"gorm.io/gorm"
+)
+
+// testAdminToken authenticates the bootstrap admin in every test server.
+const testAdminToken = "test-admin-token-0123456789"
+
+// testEnv is a real certgraph server on a random loopback port over a real
+// database: SQLite in a temp dir, or — when CERTGRAPH_TEST_DATABASE_URL names
+// a MySQL/MariaDB server — a fresh database created for this test and dropped
+// after it.
+type testEnv struct {
+	t   testing.TB
+	url string
+	app *app
+	// statements counts SQL statements the server ran since the last reset.
+	statements atomic.Int64
+}
+
+// testDatabaseURL creates a fresh MySQL database for t when the suite runs
+// against MariaDB, and returns its URL ("" for SQLite).
+func testDatabaseURL(t testing.TB) string {
+	admin := os.Getenv("CERTGRAPH_TEST_DATABASE_URL")
+	if admin == "" {
+		return ""
+	}
+	db, _, err := store.Open(admin, "", slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatalf("CERTGRAPH_TEST_DATABASE_URL: %v", err)
+	}
+	b := make([]byte, 6)
+	rand.Read(b)
+	name := "certgraph_t_" + hex.EncodeToString(b)
+	if err := db.Exec("CREATE DATABASE " + name + " CHARACTER SET utf8mb4 COLLATE utf8mb4_bin").Error; err != nil {
+		t.Fatalf("create test database: %v", err)
+	}
+	t.Cleanup(func() {
+		db.Exec("DROP DATABASE " + name)
+		if s, err := db.DB(); err == nil {
+			s.Close()
+		}
+	})
+	base, query, _ := strings.Cut(admin, "?")
+	i := strings.LastIndex(base, "/")
+	u := base[:i+1] + name
+	if query != "" {
+		u += "?" + query
+	}
+	return u
+}
+
+// newTestEnv starts a server. env adds or overrides CERTGRAPH_* settings.
+func newTestEnv(t testing.TB, env map[string]string) *testEnv {
+	t.Helper()
+	vars := map[string]string{
+		"CERTGRAPH_DATA_DIR":              t.TempDir(),
+		"CERTGRAPH_DATABASE_URL":          testDatabaseURL(t),
+		"CERTGRAPH_BOOTSTRAP_ADMIN_TOKEN": testAdminToken,
+		"CERTGRAPH_DEMO":                  "false",
+		"CERTGRAPH_AUTO_APPROVE":          " ",
+		"CERTGRAPH_LOG_LEVEL":             "error",
+	}
+	for k, v := range env {
+		vars[k] = v
+	}
+	cfg, _, err := parseConfig("serve", nil, func(k string) string { return vars[k] }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(testLogWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	a, err := open(context.Background(), cfg, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &testEnv{t: t, app: a}
+	count := func(*gorm.DB) { e.statements.Add(1) }
+	cb := a.db.Callback()
+	cb.Query().After("gorm:query").Register("test:count", count)
+	cb.Create().After("gorm:create").Register("test:count", count)
+	cb.Update().After("gorm:update").Register("test:count", count)
+	cb.Delete().After("gorm:delete").Register("test:count", count)
+	cb.Row().After("gorm:row").Register("test:count", count)
+	cb.Raw().After("gorm:raw").Register("test:count", count)
+	srv := httptest.NewServer(newServer(a))
+	e.url = srv.URL
+	t.Cleanup(func() { srv.Close(); a.close() })
+	return e
+}
+
+type testLogWriter struct{ t testing.TB }
+
+func (w testLogWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
+}
+
+// gqlResponse is a GraphQL-over-HTTP answer.
+type gqlResponse struct {
+	Status int
+	Data   map[string]any
+	Errors []gqlError
+	Raw    []byte
+}
+
+type gqlError struct {
+	Message    string         `json:"message"`
+	Path       []any          `json:"path"`
+	Extensions map[string]any `json:"extensions"`
+}
+
+// code is the first error's extensions.code ("" when there is no error).
+func (r *gqlResponse) code() string {
+	if len(r.Errors) == 0 {
+		return ""
+	}
+	c, _ := r.Errors[0].Extensions["code"].(string)
+	return c
+}
+
+// gql posts a GraphQL operation with the given bearer token ("" for none).
+func (e *testEnv) gql(token, query string, vars map[string]any, headers ...string) *gqlResponse {
+	e.t.Helper()
+	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
+	req, _ := http.NewRequest(http.MethodPost, e.url+"/graphql", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	return e.do(req)
+}
+
+func (e *testEnv) do(req *http.Request) *gqlResponse {
+	e.t.Helper()
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	out := &gqlResponse{Status: resp.StatusCode, Raw: raw}
+	if err := json.Unmarshal(raw, out); err != nil {
+		e.t.Fatalf("response is not JSON (%d): %s", resp.StatusCode, raw)
+	}
+	return out
+}
+
+// must fails the test when the response carries errors.
+func (r *gqlResponse) must(t testing.TB) *gqlResponse {
+	t.Helper()
+	if len(r.Errors) > 0 || r.Status != http.StatusOK {
+		t.Fatalf("unexpected errors (HTTP %d): %s", r.Status, r.Raw)
+	}
+	return r
+}
+
+// get walks r.Data along a dotted path ("a.b.0.c").
+func (r *gqlResponse) get(path string) any {
+	var cur any = r.Data
+	for _, p := range strings.Split(path, ".") {
+		switch c := cur.(type) {
+		case map[string]any:
+			cur = c[p]
+		case []any:
+			var i int
+			fmt.Sscan(p, &i)
+			if i >= len(c) {
+				return nil
+			}
+			cur = c[i]
+		default:
+			return nil
+		}
+	}
+	return cur
+}
+
+func (r *gqlResponse) str(path string) string {
+	s, _ := r.get(path).(string)
+	return s
+}
+
+func (r *gqlResponse) list(path string) []any {
+	l, _ := r.get(path).([]any)
+	return l
+}
+
+// register registers a system and returns its account id and token.
+func (e *testEnv) register(name string) (id, token, status string) {
+	e.t.Helper()
+	r := e.gql("", `mutation($in: RegisterSystemInput!) { registerSystem(input: $in) { accountId accessToken status } }`,
+		map[string]any{"in": map[string]any{"systemName": name, "systemIp": "10.1.2.3", "deptCode": "11510000MB1234567X", "deptName": "测试部门"}}).must(e.t)
+	return r.str("registerSystem.accountId"), r.str("registerSystem.accessToken"), r.str("registerSystem.status")
+}
+
+// consumer returns the token of a fresh approved consumer account.
+func (e *testEnv) consumer() string {
+	e.t.Helper()
+	id, tok, _ := e.register("consumer")
+	e.gql(testAdminToken, `mutation($id: ID!) { approveAccount(id: $id) { status } }`, map[string]any{"id": id}).must(e.t)
+	return tok
+}
+
+// withRoles returns the token of a fresh approved account with roles.
+func (e *testEnv) withRoles(roles ...string) (string, string) {
+	e.t.Helper()
+	id, tok, _ := e.register("with roles")
+	e.gql(testAdminToken, `mutation($id: ID!) { approveAccount(id: $id) { status } }`, map[string]any{"id": id}).must(e.t)
+	e.gql(testAdminToken, `mutation($id: ID!, $r: [Role!]!) { setRoles(id: $id, roles: $r) { roles } }`, map[string]any{"id": id, "r": roles}).must(e.t)
+	return id, tok
+}
+
+func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
