@@ -30,7 +30,13 @@ var (
 func needZint(t testing.TB) zintInfo {
 	t.Helper()
 	zintOnce.Do(func() {
-		path, err := exec.LookPath("zint")
+		// ZINT_BIN may name another zint build (e.g. one with the fixes);
+		// GM_ZINT_LEGACY then says whether it still has the old defects.
+		name := "zint"
+		if v := os.Getenv("ZINT_BIN"); v != "" {
+			name = v
+		}
+		path, err := exec.LookPath(name)
 		if err != nil {
 			zintErr = "zint (Debian package zint) is not installed: cannot compare Grid Matrix symbols with the reference encoder"
 			return
@@ -48,8 +54,7 @@ func needZint(t testing.TB) zintInfo {
 		major, _ := strconv.Atoi(m[1])
 		minor, _ := strconv.Atoi(m[2])
 		zint = zintInfo{path: path, ver: m[0], legacy: major < 2 || (major == 2 && minor <= 16)}
-		// A development build past 2.16.0 may already have the fix; let the
-		// environment say so.
+		// A development build past 2.16.0 may already have the fixes.
 		if v := os.Getenv("GM_ZINT_LEGACY"); v != "" {
 			zint.legacy = v == "1" || strings.EqualFold(v, "true")
 		}
@@ -146,13 +151,23 @@ func (c gmCase) String() string {
 }
 
 // checkAgainstZint encodes c and compares with zint module for module.
+//
+// A zint without the old defects (unreleased development zint after 2.16)
+// also changed how it picks the size when the data exceed the recommended
+// capacity (it lowers the level instead of growing the version), so for it
+// the comparison pins zint to the version and level we chose and checks the
+// encodation only.
 func checkAgainstZint(t *testing.T, z zintInfo, c gmCase) {
 	t.Helper()
-	want, err := zintGM(t, z, c.payload, c.level, c.version, c.eci)
+	got, err := GridMatrixWith([]byte(c.payload), GMConfig{Level: c.level, Version: c.version, ZintLegacy: z.legacy})
 	if err != nil {
 		t.Fatalf("%v: %v", c, err)
 	}
-	got, err := GridMatrixWith([]byte(c.payload), GMConfig{Level: c.level, Version: c.version, ZintLegacy: z.legacy})
+	level, version := c.level, c.version
+	if !z.legacy {
+		level, version = got.Level, got.Version
+	}
+	want, err := zintGM(t, z, c.payload, level, version, c.eci)
 	if err != nil {
 		t.Fatalf("%v: %v", c, err)
 	}
