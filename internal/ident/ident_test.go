@@ -277,7 +277,7 @@ func TestMaskCode(t *testing.T) {
 		"12345678":           "12****78",
 		"123":                "***",
 		"":                   "",
-		"１２３４５６７８９０１２": "１２３******０１２", // runes, not bytes: 3 kept at each end
+		"１２３４５６７８９０１２":       "１２３******０１２", // runes, not bytes: 3 kept at each end
 	}
 	for in, want := range cases {
 		if got := MaskCode(in); got != want {
@@ -288,15 +288,15 @@ func TestMaskCode(t *testing.T) {
 
 func TestMaskName(t *testing.T) {
 	cases := map[string]string{
-		"张三丰":      "张**",
-		"张三":       "张*",
-		"张":        "*",
-		"":         "",
-		"𠈌某某":      "𠈌**", // supplementary-plane first character kept whole
-		"李𠈌":       "李*",  // supplementary-plane character masked as one
+		"张三丰":        "张**",
+		"张三":         "张*",
+		"张":          "*",
+		"":           "",
+		"𠈌某某":        "𠈌**",  // supplementary-plane first character kept whole
+		"李𠈌":         "李*",   // supplementary-plane character masked as one
 		"Jose\u0301": "J***", // e + combining acute is one character
-		"阿卜杜拉·买买提": "阿*******",
-		"\xff张三":    "***",
+		"阿卜杜拉·买买提":   "阿*******",
+		"\xff张三":     "***",
 	}
 	for in, want := range cases {
 		if got := MaskName(in); got != want {
