@@ -391,3 +391,44 @@ func TestDecodeIDRejectsNonCanonical(t *testing.T) {
 		t.Errorf("one-character body: %q, %v", got, err)
 	}
 }
+
+func TestSealerConcurrentUse(t *testing.T) {
+	s, err := LoadOrCreateSealer(t.TempDir(), time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	done := make(chan error, 4)
+	for g := 0; g < 3; g++ {
+		go func() {
+			for i := 0; i < 200; i++ {
+				tok, err := s.Seal(realCertID, now)
+				if err == nil {
+					_, _, err = s.Open(tok, now)
+				}
+				if err != nil {
+					done <- err
+					return
+				}
+			}
+			done <- nil
+		}()
+	}
+	go func() {
+		for i := 0; i < 5; i++ {
+			if _, err := s.Rotate(); err != nil {
+				done <- err
+				return
+			}
+		}
+		done <- nil
+	}()
+	for i := 0; i < 4; i++ {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(s.KeyIDs()) != 6 {
+		t.Fatalf("keys after 5 rotations: %v", s.KeyIDs())
+	}
+}
