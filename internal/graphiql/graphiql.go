@@ -117,13 +117,18 @@ func Handler(endpoint string, logger *slog.Logger) http.Handler {
 		logger = slog.Default()
 	}
 	inv := load()
-	if !inv.offline {
-		warnOnce.Do(func() {
-			logger.Warn("GraphiQL bundles are not embedded in this build; /graphiql will load them from the CDN and will not work without internet access",
-				"missing", inv.missing, "fix", "run `"+GenerateCommand+"` (needs npm) and rebuild")
-		})
-	}
+	warnOnce.Do(func() { warnIfOnline(logger, inv) })
 	return &handler{endpoint: endpoint, inv: inv}
+}
+
+// warnIfOnline logs, for an inventory that is not complete, that the page will need the CDN
+// and how to fix the build.
+func warnIfOnline(logger *slog.Logger, inv inventory) {
+	if inv.offline {
+		return
+	}
+	logger.Warn("GraphiQL bundles are not embedded in this build; /graphiql will load them from the CDN and will not work without internet access",
+		"missing", inv.missing, "fix", "run `"+GenerateCommand+"` (needs npm) and rebuild")
 }
 
 type handler struct {
