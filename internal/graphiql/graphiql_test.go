@@ -95,7 +95,7 @@ func TestPageOfflineUsesLocalBundles(t *testing.T) {
 		if strings.Contains(body, "https://") {
 			t.Errorf("GET %s: offline page mentions an https URL:\n%s", path, body)
 		}
-		if !strings.Contains(body, `new URL("\/graphql", window.location.href)`) {
+		if !strings.Contains(body, `new URL("/graphql", window.location.href)`) {
 			t.Errorf("GET %s: page does not point the fetcher at /graphql:\n%s", path, body)
 		}
 	}
