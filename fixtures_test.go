@@ -16,7 +16,7 @@ var (
 	// otherPersonCode is from 北京 (110105).
 	otherPersonCode = citizenID("11010519491231002")
 	// orgCode is a 统一社会信用代码 registered in 成都.
-	orgCode = creditCode("91510100MA6C8XYZ1")
+	orgCode = creditCode("91510100MA6C8XY31")
 	// deptCode is a Sichuan issuing department (四川省公安厅, made up code).
 	deptCode = creditCode("11510000MB0000001")
 	// beijingDeptCode is an issuing department in 北京.

@@ -19,6 +19,7 @@ import (
 
 	"certgraph/graph"
 	"certgraph/internal/gqllimits"
+	"certgraph/internal/graphiql"
 	"certgraph/internal/store"
 	"certgraph/resolvers"
 
@@ -173,6 +174,9 @@ func newServer(a *app) http.Handler {
 	mux := http.NewServeMux()
 	gql := newGraphQLHandler(a)
 	mux.Handle("/graphql", gqllimits.BodyLimit(a.cfg.MaxBodyBytes, a.resolver.Middleware(gql)))
+	gi := graphiql.Handler("/graphql", a.log)
+	mux.Handle("/graphiql", gi)
+	mux.Handle("/graphiql/", gi)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
 		if err := ready(r.Context(), a); err != nil {

@@ -50,6 +50,11 @@ var migrations = []migration{
 // It returns the versions it applied.
 func Migrate(ctx context.Context, db *gorm.DB) ([]int, error) {
 	db = db.WithContext(ctx)
+	if db.Dialector.Name() == "mysql" {
+		// Table options for this migration session only. Session() makes the
+		// result a safe base: each use clones the statement instead of sharing it.
+		db = db.Set("gorm:table_options", mysqlTableOptions).Session(&gorm.Session{})
+	}
 	if err := db.AutoMigrate(&SchemaMigration{}); err != nil {
 		return nil, fmt.Errorf("migrations table: %w", err)
 	}

@@ -59,11 +59,12 @@ func Open(databaseURL, dataDir string, log *slog.Logger) (*gorm.DB, Dialect, err
 		if err != nil {
 			return nil, "", err
 		}
-		db, err := gorm.Open(mysql.Open(dsn), cfg)
+		// RETURNING (MariaDB ≥ 10.5) is off: it breaks on tables whose key is not "id"
+		// and MySQL lacks it, so both behave alike.
+		db, err := gorm.Open(mysql.New(mysql.Config{DSN: dsn, DisableWithReturning: true}), cfg)
 		if err != nil {
 			return nil, "", fmt.Errorf("open mysql: %w", err)
 		}
-		db = db.Set("gorm:table_options", mysqlTableOptions)
 		sqlDB, err := db.DB()
 		if err != nil {
 			return nil, "", err
