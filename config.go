@@ -27,6 +27,9 @@ type config struct {
 	MaxDepth            int
 	MaxComplexity       int
 	LogLevel            string
+	PublicURL           string
+	EncryptedIDTTL      time.Duration
+	FileLinkTTL         time.Duration
 }
 
 // embedded reports whether the configuration uses the embedded SQLite store.
@@ -58,6 +61,9 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 	maxBody := fs.String("max-body-bytes", env("max-body-bytes", "1048576"), "largest GraphQL request body (CERTGRAPH_MAX_BODY_BYTES)")
 	maxDepth := fs.String("max-depth", env("max-depth", "12"), "deepest GraphQL operation (CERTGRAPH_MAX_DEPTH)")
 	maxComplexity := fs.String("max-complexity", env("max-complexity", "5000"), "most complex GraphQL operation (CERTGRAPH_MAX_COMPLEXITY)")
+	fs.StringVar(&c.PublicURL, "public-url", env("public-url", ""), "base URL of links and code payloads, e.g. https://zz.example.gov.cn; empty = the request's host (CERTGRAPH_PUBLIC_URL)")
+	encTTL := fs.String("encrypted-id-ttl", env("encrypted-id-ttl", "10m"), "lifetime of encrypted identifiers (CERTGRAPH_ENCRYPTED_ID_TTL)")
+	linkTTL := fs.String("file-link-ttl", env("file-link-ttl", "10m"), "lifetime of file download links (CERTGRAPH_FILE_LINK_TTL)")
 	fs.StringVar(&c.LogLevel, "log-level", env("log-level", "info"), "debug, info, warn or error (CERTGRAPH_LOG_LEVEL)")
 	if err := fs.Parse(args); err != nil {
 		return nil, nil, err
@@ -93,6 +99,12 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 	}
 	if c.CacheTTL, err = time.ParseDuration(*cacheTTL); err != nil || c.CacheTTL <= 0 {
 		return nil, nil, fmt.Errorf("--cache-ttl: %q is not a positive duration (e.g. 5s)", *cacheTTL)
+	}
+	if c.EncryptedIDTTL, err = time.ParseDuration(*encTTL); err != nil || c.EncryptedIDTTL <= 0 {
+		return nil, nil, fmt.Errorf("--encrypted-id-ttl: %q is not a positive duration (e.g. 10m)", *encTTL)
+	}
+	if c.FileLinkTTL, err = time.ParseDuration(*linkTTL); err != nil || c.FileLinkTTL <= 0 {
+		return nil, nil, fmt.Errorf("--file-link-ttl: %q is not a positive duration (e.g. 10m)", *linkTTL)
 	}
 	if c.MaxBodyBytes, err = strconv.ParseInt(*maxBody, 10, 64); err != nil || c.MaxBodyBytes < 1024 {
 		return nil, nil, fmt.Errorf("--max-body-bytes: %q is not a size of at least 1024", *maxBody)

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -99,9 +100,13 @@ func open(ctx context.Context, cfg *config, log *slog.Logger) (*app, error) {
 	if len(applied) > 0 {
 		log.Info("migrated", "versions", applied, "dialect", dialect)
 	}
+	trust, err := resolvers.LoadTrust(filepath.Join(cfg.DataDir, "keys"), cfg.EncryptedIDTTL, cfg.FileLinkTTL)
+	if err != nil {
+		return nil, err
+	}
 	res, err := resolvers.New(db, log, resolvers.Config{
-		Region: cfg.Region, TokenTTL: cfg.TokenTTL, AutoApprove: cfg.AutoApprove, CacheTTL: cfg.CacheTTL,
-	})
+		Region: cfg.Region, TokenTTL: cfg.TokenTTL, AutoApprove: cfg.AutoApprove, CacheTTL: cfg.CacheTTL, PublicURL: cfg.PublicURL,
+	}, trust)
 	if err != nil {
 		return nil, err
 	}
@@ -177,6 +182,9 @@ func newServer(a *app) http.Handler {
 	gi := graphiql.Handler("/graphql", a.log)
 	mux.Handle("/graphiql", gi)
 	mux.Handle("/graphiql/", gi)
+	mux.Handle("GET /files/", a.resolver.FileHandler())
+	mux.Handle("GET /v/", a.resolver.PublicVerifyHandler())
+	mux.Handle("GET "+resolvers.WellKnownKeyPath, a.resolver.PublicKeyHandler())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
 		if err := ready(r.Context(), a); err != nil {
@@ -234,7 +242,9 @@ func newGraphQLHandler(a *app) *handler.Server {
 }
 
 // apqCache keeps automatic persisted queries in ristretto.
-type apqCache struct{ c *ristretto.Cache[string, string] }
+type apqCache struct {
+	c *ristretto.Cache[string, string]
+}
 
 func newAPQCache() graphql.Cache[string] {
 	c, err := ristretto.NewCache(&ristretto.Config[string, string]{NumCounters: 1e5, MaxCost: 16 << 20, BufferItems: 64})

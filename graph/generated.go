@@ -83,6 +83,9 @@ type ComplexityRoot struct {
 
 	Certificate struct {
 		DigitalSign  func(childComplexity int) int
+		EncryptedID  func(childComplexity int) int
+		File         func(childComplexity int) int
+		FileLink     func(childComplexity int) int
 		Holder       func(childComplexity int) int
 		ID           func(childComplexity int) int
 		IssueDate    func(childComplexity int) int
@@ -109,12 +112,26 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	CertificateFile struct {
+		Format     func(childComplexity int) int
+		SHA256     func(childComplexity int) int
+		SM3        func(childComplexity int) int
+		Size       func(childComplexity int) int
+		UploadedAt func(childComplexity int) int
+	}
+
 	CertificateType struct {
 		Code            func(childComplexity int) int
 		HolderKind      func(childComplexity int) int
 		Local           func(childComplexity int) int
 		Name            func(childComplexity int) int
 		SurfaceTemplate func(childComplexity int) int
+	}
+
+	CodeImage struct {
+		CodeType func(childComplexity int) int
+		Payload  func(childComplexity int) int
+		Png      func(childComplexity int) int
 	}
 
 	Count struct {
@@ -129,9 +146,30 @@ type ComplexityRoot struct {
 		Province func(childComplexity int) int
 	}
 
+	EncryptedId struct {
+		EncryptedID func(childComplexity int) int
+		ExpiresAt   func(childComplexity int) int
+		VerifyURL   func(childComplexity int) int
+	}
+
 	Entity struct {
 		FindManyCertificateByIDs func(childComplexity int, reps []*model.CertificateByIDsInput) int
 		FindManyHolderByCodes    func(childComplexity int, reps []*model.HolderByCodesInput) int
+	}
+
+	FileLink struct {
+		ExpiresAt func(childComplexity int) int
+		Format    func(childComplexity int) int
+		URL       func(childComplexity int) int
+	}
+
+	FileVerification struct {
+		CertificateID func(childComplexity int) int
+		DataVerify    func(childComplexity int) int
+		Detail        func(childComplexity int) int
+		Result        func(childComplexity int) int
+		SignVerify    func(childComplexity int) int
+		Signatures    func(childComplexity int) int
 	}
 
 	Holder struct {
@@ -150,11 +188,13 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		ApproveAccount func(childComplexity int, id string) int
-		RegisterSystem func(childComplexity int, input models.RegisterSystemInput) int
-		RevokeAccount  func(childComplexity int, id string) int
-		RotateToken    func(childComplexity int, id string) int
-		SetRoles       func(childComplexity int, id string, roles []models.Role) int
+		ApproveAccount    func(childComplexity int, id string) int
+		AttachFile        func(childComplexity int, certificateID string, format models.FileFormat, fileEntity string) int
+		RegisterSystem    func(childComplexity int, input models.RegisterSystemInput) int
+		RevokeAccount     func(childComplexity int, id string) int
+		RevokeCertificate func(childComplexity int, id string, reason string) int
+		RotateToken       func(childComplexity int, id string) int
+		SetRoles          func(childComplexity int, id string, roles []models.Role) int
 	}
 
 	PageInfo struct {
@@ -162,20 +202,35 @@ type ComplexityRoot struct {
 		HasNextPage func(childComplexity int) int
 	}
 
+	PlatformKey struct {
+		Algorithm      func(childComplexity int) int
+		CanonicalForm  func(childComplexity int) int
+		CertificatePem func(childComplexity int) int
+		PublicKeyPem   func(childComplexity int) int
+		WellKnownURL   func(childComplexity int) int
+	}
+
 	Query struct {
-		AccessRecords      func(childComplexity int, filter *model.AccessRecordFilter, first *int, after *string) int
-		Accounts           func(childComplexity int, status *models.AccountStatus) int
-		Certificate        func(childComplexity int, id string, useFor models.UseFor) int
-		CertificateTypes   func(childComplexity int) int
-		Certificates       func(childComplexity int, holderCode string, holderType *string, typeArg *string, number *string, useFor models.UseFor) int
-		Departments        func(childComplexity int) int
-		Holder             func(childComplexity int, code string, typeArg *string) int
-		HolderTypes        func(childComplexity int) int
-		Me                 func(childComplexity int) int
-		SearchCertificates func(childComplexity int, filter *model.CertificateFilter, useFor models.UseFor, first *int, after *string) int
-		Statistics         func(childComplexity int, filter *model.CertificateFilter) int
-		__resolve__service func(childComplexity int) int
-		__resolve_entities func(childComplexity int, representations []map[string]any) int
+		AccessRecords            func(childComplexity int, filter *model.AccessRecordFilter, first *int, after *string) int
+		Accounts                 func(childComplexity int, status *models.AccountStatus) int
+		Certificate              func(childComplexity int, id string, useFor models.UseFor) int
+		CertificateByEncryptedID func(childComplexity int, encryptedID string, useFor models.UseFor) int
+		CertificateTypes         func(childComplexity int) int
+		Certificates             func(childComplexity int, holderCode string, holderType *string, typeArg *string, number *string, useFor models.UseFor) int
+		CodeImage                func(childComplexity int, encryptedID string, codeType *models.CodeType) int
+		Departments              func(childComplexity int) int
+		EncryptedIds             func(childComplexity int, holderCode string, holderType *string, number *string, useFor *models.UseFor) int
+		Holder                   func(childComplexity int, code string, typeArg *string) int
+		HolderTypes              func(childComplexity int) int
+		Me                       func(childComplexity int) int
+		PlatformKey              func(childComplexity int) int
+		SearchCertificates       func(childComplexity int, filter *model.CertificateFilter, useFor models.UseFor, first *int, after *string) int
+		Statistics               func(childComplexity int, filter *model.CertificateFilter) int
+		VerifyByFields           func(childComplexity int, input model.VerifyFieldsInput) int
+		VerifyByFile             func(childComplexity int, format models.FileFormat, fileEntity string) int
+		VerifyEncryptedID        func(childComplexity int, encryptedID string) int
+		__resolve__service       func(childComplexity int) int
+		__resolve_entities       func(childComplexity int, representations []map[string]any) int
 	}
 
 	Registration struct {
@@ -183,6 +238,14 @@ type ComplexityRoot struct {
 		AccountID   func(childComplexity int) int
 		ExpiresAt   func(childComplexity int) int
 		Status      func(childComplexity int) int
+	}
+
+	SignatureCheck struct {
+		Detail  func(childComplexity int) int
+		Kind    func(childComplexity int) int
+		Signer  func(childComplexity int) int
+		Trusted func(childComplexity int) int
+		Valid   func(childComplexity int) int
 	}
 
 	Statistics struct {
@@ -204,6 +267,13 @@ type ComplexityRoot struct {
 		ColumnName func(childComplexity int) int
 		Name       func(childComplexity int) int
 		ValueType  func(childComplexity int) int
+	}
+
+	Verification struct {
+		CertificateID func(childComplexity int) int
+		Reason        func(childComplexity int) int
+		Result        func(childComplexity int) int
+		Status        func(childComplexity int) int
 	}
 
 	_Service struct {
@@ -232,6 +302,9 @@ type CertificateResolver interface {
 
 	DigitalSign(ctx context.Context, obj *models.Certificate) (string, error)
 	Surfaces(ctx context.Context, obj *models.Certificate) ([]models.Surface, error)
+	File(ctx context.Context, obj *models.Certificate) (*models.CertificateFile, error)
+	FileLink(ctx context.Context, obj *models.Certificate) (*model.FileLink, error)
+	EncryptedID(ctx context.Context, obj *models.Certificate) (*model.EncryptedID, error)
 }
 type EntityResolver interface {
 	FindManyCertificateByIDs(ctx context.Context, reps []*model.CertificateByIDsInput) ([]*models.Certificate, error)
@@ -251,6 +324,8 @@ type MutationResolver interface {
 	RevokeAccount(ctx context.Context, id string) (*models.Account, error)
 	RotateToken(ctx context.Context, id string) (*models.Registration, error)
 	SetRoles(ctx context.Context, id string, roles []models.Role) (*models.Account, error)
+	RevokeCertificate(ctx context.Context, id string, reason string) (*models.Certificate, error)
+	AttachFile(ctx context.Context, certificateID string, format models.FileFormat, fileEntity string) (*models.CertificateFile, error)
 }
 type QueryResolver interface {
 	Me(ctx context.Context) (*models.Account, error)
@@ -264,6 +339,13 @@ type QueryResolver interface {
 	Statistics(ctx context.Context, filter *model.CertificateFilter) (*model.Statistics, error)
 	Accounts(ctx context.Context, status *models.AccountStatus) ([]models.Account, error)
 	AccessRecords(ctx context.Context, filter *model.AccessRecordFilter, first *int, after *string) (*model.AccessRecordConnection, error)
+	PlatformKey(ctx context.Context) (*model.PlatformKey, error)
+	EncryptedIds(ctx context.Context, holderCode string, holderType *string, number *string, useFor *models.UseFor) ([]model.EncryptedID, error)
+	CertificateByEncryptedID(ctx context.Context, encryptedID string, useFor models.UseFor) (*models.Certificate, error)
+	CodeImage(ctx context.Context, encryptedID string, codeType *models.CodeType) (*model.CodeImage, error)
+	VerifyByFields(ctx context.Context, input model.VerifyFieldsInput) (*model.Verification, error)
+	VerifyByFile(ctx context.Context, format models.FileFormat, fileEntity string) (*model.FileVerification, error)
+	VerifyEncryptedID(ctx context.Context, encryptedID string) (*model.Verification, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -444,6 +526,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Certificate.DigitalSign(childComplexity), true
+	case "Certificate.encryptedId":
+		if e.ComplexityRoot.Certificate.EncryptedID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Certificate.EncryptedID(childComplexity), true
+	case "Certificate.file":
+		if e.ComplexityRoot.Certificate.File == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Certificate.File(childComplexity), true
+	case "Certificate.fileLink":
+		if e.ComplexityRoot.Certificate.FileLink == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Certificate.FileLink(childComplexity), true
 	case "Certificate.holder":
 		if e.ComplexityRoot.Certificate.Holder == nil {
 			break
@@ -555,6 +655,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CertificateEdge.Node(childComplexity), true
 
+	case "CertificateFile.format":
+		if e.ComplexityRoot.CertificateFile.Format == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CertificateFile.Format(childComplexity), true
+	case "CertificateFile.sha256":
+		if e.ComplexityRoot.CertificateFile.SHA256 == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CertificateFile.SHA256(childComplexity), true
+	case "CertificateFile.sm3":
+		if e.ComplexityRoot.CertificateFile.SM3 == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CertificateFile.SM3(childComplexity), true
+	case "CertificateFile.size":
+		if e.ComplexityRoot.CertificateFile.Size == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CertificateFile.Size(childComplexity), true
+	case "CertificateFile.uploadedAt":
+		if e.ComplexityRoot.CertificateFile.UploadedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CertificateFile.UploadedAt(childComplexity), true
+
 	case "CertificateType.code":
 		if e.ComplexityRoot.CertificateType.Code == nil {
 			break
@@ -585,6 +716,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CertificateType.SurfaceTemplate(childComplexity), true
+
+	case "CodeImage.codeType":
+		if e.ComplexityRoot.CodeImage.CodeType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CodeImage.CodeType(childComplexity), true
+	case "CodeImage.payload":
+		if e.ComplexityRoot.CodeImage.Payload == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CodeImage.Payload(childComplexity), true
+	case "CodeImage.png":
+		if e.ComplexityRoot.CodeImage.Png == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CodeImage.Png(childComplexity), true
 
 	case "Count.count":
 		if e.ComplexityRoot.Count.Count == nil {
@@ -624,6 +774,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Department.Province(childComplexity), true
 
+	case "EncryptedId.encryptedId":
+		if e.ComplexityRoot.EncryptedId.EncryptedID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EncryptedId.EncryptedID(childComplexity), true
+	case "EncryptedId.expiresAt":
+		if e.ComplexityRoot.EncryptedId.ExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EncryptedId.ExpiresAt(childComplexity), true
+	case "EncryptedId.verifyUrl":
+		if e.ComplexityRoot.EncryptedId.VerifyURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EncryptedId.VerifyURL(childComplexity), true
+
 	case "Entity.findManyCertificateByIDs":
 		if e.ComplexityRoot.Entity.FindManyCertificateByIDs == nil {
 			break
@@ -646,6 +815,62 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Entity.FindManyHolderByCodes(childComplexity, args["reps"].([]*model.HolderByCodesInput)), true
+
+	case "FileLink.expiresAt":
+		if e.ComplexityRoot.FileLink.ExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FileLink.ExpiresAt(childComplexity), true
+	case "FileLink.format":
+		if e.ComplexityRoot.FileLink.Format == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FileLink.Format(childComplexity), true
+	case "FileLink.url":
+		if e.ComplexityRoot.FileLink.URL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FileLink.URL(childComplexity), true
+
+	case "FileVerification.certificateId":
+		if e.ComplexityRoot.FileVerification.CertificateID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FileVerification.CertificateID(childComplexity), true
+	case "FileVerification.dataVerify":
+		if e.ComplexityRoot.FileVerification.DataVerify == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FileVerification.DataVerify(childComplexity), true
+	case "FileVerification.detail":
+		if e.ComplexityRoot.FileVerification.Detail == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FileVerification.Detail(childComplexity), true
+	case "FileVerification.result":
+		if e.ComplexityRoot.FileVerification.Result == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FileVerification.Result(childComplexity), true
+	case "FileVerification.signVerify":
+		if e.ComplexityRoot.FileVerification.SignVerify == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FileVerification.SignVerify(childComplexity), true
+	case "FileVerification.signatures":
+		if e.ComplexityRoot.FileVerification.Signatures == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FileVerification.Signatures(childComplexity), true
 
 	case "Holder.certificates":
 		if e.ComplexityRoot.Holder.Certificates == nil {
@@ -719,6 +944,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ApproveAccount(childComplexity, args["id"].(string)), true
+	case "Mutation.attachFile":
+		if e.ComplexityRoot.Mutation.AttachFile == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_attachFile_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AttachFile(childComplexity, args["certificateId"].(string), args["format"].(models.FileFormat), args["fileEntity"].(string)), true
 	case "Mutation.registerSystem":
 		if e.ComplexityRoot.Mutation.RegisterSystem == nil {
 			break
@@ -741,6 +977,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RevokeAccount(childComplexity, args["id"].(string)), true
+	case "Mutation.revokeCertificate":
+		if e.ComplexityRoot.Mutation.RevokeCertificate == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_revokeCertificate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RevokeCertificate(childComplexity, args["id"].(string), args["reason"].(string)), true
 	case "Mutation.rotateToken":
 		if e.ComplexityRoot.Mutation.RotateToken == nil {
 			break
@@ -777,6 +1024,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PageInfo.HasNextPage(childComplexity), true
 
+	case "PlatformKey.algorithm":
+		if e.ComplexityRoot.PlatformKey.Algorithm == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlatformKey.Algorithm(childComplexity), true
+	case "PlatformKey.canonicalForm":
+		if e.ComplexityRoot.PlatformKey.CanonicalForm == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlatformKey.CanonicalForm(childComplexity), true
+	case "PlatformKey.certificatePem":
+		if e.ComplexityRoot.PlatformKey.CertificatePem == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlatformKey.CertificatePem(childComplexity), true
+	case "PlatformKey.publicKeyPem":
+		if e.ComplexityRoot.PlatformKey.PublicKeyPem == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlatformKey.PublicKeyPem(childComplexity), true
+	case "PlatformKey.wellKnownUrl":
+		if e.ComplexityRoot.PlatformKey.WellKnownURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlatformKey.WellKnownURL(childComplexity), true
+
 	case "Query.accessRecords":
 		if e.ComplexityRoot.Query.AccessRecords == nil {
 			break
@@ -810,6 +1088,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Certificate(childComplexity, args["id"].(string), args["useFor"].(models.UseFor)), true
+	case "Query.certificateByEncryptedId":
+		if e.ComplexityRoot.Query.CertificateByEncryptedID == nil {
+			break
+		}
+
+		args, err := ec.field_Query_certificateByEncryptedId_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.CertificateByEncryptedID(childComplexity, args["encryptedId"].(string), args["useFor"].(models.UseFor)), true
 	case "Query.certificateTypes":
 		if e.ComplexityRoot.Query.CertificateTypes == nil {
 			break
@@ -827,12 +1116,34 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Certificates(childComplexity, args["holderCode"].(string), args["holderType"].(*string), args["type"].(*string), args["number"].(*string), args["useFor"].(models.UseFor)), true
+	case "Query.codeImage":
+		if e.ComplexityRoot.Query.CodeImage == nil {
+			break
+		}
+
+		args, err := ec.field_Query_codeImage_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.CodeImage(childComplexity, args["encryptedId"].(string), args["codeType"].(*models.CodeType)), true
 	case "Query.departments":
 		if e.ComplexityRoot.Query.Departments == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Query.Departments(childComplexity), true
+	case "Query.encryptedIds":
+		if e.ComplexityRoot.Query.EncryptedIds == nil {
+			break
+		}
+
+		args, err := ec.field_Query_encryptedIds_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.EncryptedIds(childComplexity, args["holderCode"].(string), args["holderType"].(*string), args["number"].(*string), args["useFor"].(*models.UseFor)), true
 	case "Query.holder":
 		if e.ComplexityRoot.Query.Holder == nil {
 			break
@@ -857,6 +1168,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Me(childComplexity), true
+	case "Query.platformKey":
+		if e.ComplexityRoot.Query.PlatformKey == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.PlatformKey(childComplexity), true
 	case "Query.searchCertificates":
 		if e.ComplexityRoot.Query.SearchCertificates == nil {
 			break
@@ -879,6 +1196,39 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Statistics(childComplexity, args["filter"].(*model.CertificateFilter)), true
+	case "Query.verifyByFields":
+		if e.ComplexityRoot.Query.VerifyByFields == nil {
+			break
+		}
+
+		args, err := ec.field_Query_verifyByFields_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.VerifyByFields(childComplexity, args["input"].(model.VerifyFieldsInput)), true
+	case "Query.verifyByFile":
+		if e.ComplexityRoot.Query.VerifyByFile == nil {
+			break
+		}
+
+		args, err := ec.field_Query_verifyByFile_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.VerifyByFile(childComplexity, args["format"].(models.FileFormat), args["fileEntity"].(string)), true
+	case "Query.verifyEncryptedId":
+		if e.ComplexityRoot.Query.VerifyEncryptedID == nil {
+			break
+		}
+
+		args, err := ec.field_Query_verifyEncryptedId_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.VerifyEncryptedID(childComplexity, args["encryptedId"].(string)), true
 	case "Query._service":
 		if e.ComplexityRoot.Query.__resolve__service == nil {
 			break
@@ -921,6 +1271,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Registration.Status(childComplexity), true
+
+	case "SignatureCheck.detail":
+		if e.ComplexityRoot.SignatureCheck.Detail == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SignatureCheck.Detail(childComplexity), true
+	case "SignatureCheck.kind":
+		if e.ComplexityRoot.SignatureCheck.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SignatureCheck.Kind(childComplexity), true
+	case "SignatureCheck.signer":
+		if e.ComplexityRoot.SignatureCheck.Signer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SignatureCheck.Signer(childComplexity), true
+	case "SignatureCheck.trusted":
+		if e.ComplexityRoot.SignatureCheck.Trusted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SignatureCheck.Trusted(childComplexity), true
+	case "SignatureCheck.valid":
+		if e.ComplexityRoot.SignatureCheck.Valid == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SignatureCheck.Valid(childComplexity), true
 
 	case "Statistics.byDepartment":
 		if e.ComplexityRoot.Statistics.ByDepartment == nil {
@@ -997,6 +1378,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SurfaceField.ValueType(childComplexity), true
 
+	case "Verification.certificateId":
+		if e.ComplexityRoot.Verification.CertificateID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Verification.CertificateID(childComplexity), true
+	case "Verification.reason":
+		if e.ComplexityRoot.Verification.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Verification.Reason(childComplexity), true
+	case "Verification.result":
+		if e.ComplexityRoot.Verification.Result == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Verification.Result(childComplexity), true
+	case "Verification.status":
+		if e.ComplexityRoot.Verification.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Verification.Status(childComplexity), true
+
 	case "_Service.sdl":
 		if e.ComplexityRoot._Service.SDL == nil {
 			break
@@ -1018,6 +1424,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CertificateFilter", ec.unmarshalInputCertificateFilter),
 			graphql.NewInputUnmarshaler("HolderByCodesInput", ec.unmarshalInputHolderByCodesInput),
 			graphql.NewInputUnmarshaler("RegisterSystemInput", ec.unmarshalInputRegisterSystemInput),
+			graphql.NewInputUnmarshaler("VerifyFieldsInput", ec.unmarshalInputVerifyFieldsInput),
 		)
 	}
 	first := true
@@ -1120,6 +1527,10 @@ enum SurfaceValueType { STRING PICTURE }
 enum Role { CONSUMER ISSUER ADMIN ANALYST }
 enum AccountStatus { PENDING APPROVED REVOKED }
 enum Channel { GRAPHQL LEGACY FILE PUBLIC }
+"Layout file formats (版式文件)."
+enum FileFormat { PDF OFD }
+"Code image symbologies for 6.4.4: QR (ISO/IEC 18004) or GM (Grid Matrix, GB/T 27766)."
+enum CodeType { QR GM }
 
 "An entry of the holder-type catalogue (持证主体代码类型, GB/T 36903-2018 附录A)."
 type HolderType {
@@ -1195,6 +1606,110 @@ type Certificate @key(fields: "id") {
   digitalSign: String!
   "The visible content; not shown to analysts."
   surfaces: [Surface!]!
+  "The stored layout file's metadata (null if none)."
+  file: CertificateFile
+  "A short-lived signed download link for the layout file (spec 6.3); minting it is audited under the read's useFor."
+  fileLink: FileLink
+  "A fresh encrypted identifier (spec 6.4.3) for showing the certificate (亮证)."
+  encryptedId: EncryptedId!
+}
+
+"A stored layout file (版式文件)."
+type CertificateFile {
+  format: FileFormat!
+  "Size in bytes."
+  size: Int!
+  "SM3 digest, hex."
+  sm3: String!
+  "SHA-256 digest, hex."
+  sha256: String!
+  uploadedAt: Time!
+}
+
+"A signed, expiring download link for a layout file."
+type FileLink {
+  format: FileFormat!
+  url: String!
+  expiresAt: Time!
+}
+
+"An encrypted certificate identifier (加密电子证照标识) and where it verifies."
+type EncryptedId {
+  encryptedId: String!
+  expiresAt: Time!
+  "The public verification page the code image points at."
+  verifyUrl: String!
+}
+
+"A code image of an encrypted identifier (spec 6.4.4)."
+type CodeImage {
+  codeType: CodeType!
+  "The payload encoded in the symbol: the verification page URL."
+  payload: String!
+  "PNG bytes, base64."
+  png: String!
+}
+
+"The answer of a verification (spec 6.5)."
+type Verification {
+  result: Boolean!
+  "Why, in words."
+  reason: String!
+  certificateId: ID
+  status: CertificateStatus
+}
+
+"One signature found in a layout file."
+type SignatureCheck {
+  "PDF_CMS, OFD_SES_V1, OFD_SES_V4 or OFD_SIGN."
+  kind: String!
+  valid: Boolean!
+  signer: String
+  "Whether the signer chains to a trusted root (reported apart from validity)."
+  trusted: Boolean!
+  detail: String!
+}
+
+"The answer of verification by layout file (spec 6.5.2)."
+type FileVerification {
+  result: Boolean!
+  "Overall detail."
+  detail: String!
+  "Whether the digest identifies a certificate issued here, and its state."
+  dataVerify: String!
+  "Signature and seal results."
+  signVerify: String!
+  certificateId: ID
+  signatures: [SignatureCheck!]!
+}
+
+"Fields to verify (spec 6.5.1); every given field must match one stored certificate."
+input VerifyFieldsInput {
+  holderCode: String!
+  holderType: String
+  type: String
+  name: String
+  number: String
+  holder: String
+  issueDept: String
+  issueDeptCode: String
+  issueDate: Date
+  validFrom: Date
+  "A date, or null/omitted; use longTerm for 长期."
+  validUntil: Date
+  longTerm: Boolean
+  useFor: UseFor!
+}
+
+"The platform's SM2 signing key, for relying parties verifying digitalSign offline."
+type PlatformKey {
+  algorithm: String!
+  publicKeyPem: String!
+  certificatePem: String!
+  "How the signed bytes are formed from a certificate."
+  canonicalForm: String!
+  "Where the same key is published over plain HTTP."
+  wellKnownUrl: String!
 }
 
 type PageInfo {
@@ -1323,6 +1838,20 @@ type Query {
   accounts(status: AccountStatus): [Account!]!
   "The access audit, newest first (admins)."
   accessRecords(filter: AccessRecordFilter, first: Int = 50, after: String): AccessRecordConnection!
+  "The platform's signing key (public)."
+  platformKey: PlatformKey!
+  "Encrypted identifiers for a holder's certificates (spec 6.4.3)."
+  encryptedIds(holderCode: String!, holderType: String, number: String, useFor: UseFor = SHOW): [EncryptedId!]!
+  "The certificate an encrypted identifier stands for (spec 6.3.3)."
+  certificateByEncryptedId(encryptedId: String!, useFor: UseFor!): Certificate
+  "The code image of an encrypted identifier (spec 6.4.4)."
+  codeImage(encryptedId: String!, codeType: CodeType = QR): CodeImage!
+  "Verification by fields (spec 6.5.1)."
+  verifyByFields(input: VerifyFieldsInput!): Verification!
+  "Verification by layout file (spec 6.5.2): fileEntity is base64."
+  verifyByFile(format: FileFormat!, fileEntity: String!): FileVerification!
+  "Verification of an encrypted identifier (spec 6.5.3)."
+  verifyEncryptedId(encryptedId: String!): Verification!
 }
 
 type Mutation {
@@ -1334,6 +1863,10 @@ type Mutation {
   "Issue a new token (admins for any account, an account for itself); the old one stops working."
   rotateToken(id: ID!): Registration!
   setRoles(id: ID!, roles: [Role!]!): Account!
+  "Revoke a certificate (issuers: their department's; admins: any). Effective on every path at once."
+  revokeCertificate(id: ID!, reason: String!): Certificate!
+  "Attach or replace a certificate's layout file (issuers, admins); fileEntity is base64."
+  attachFile(certificateId: ID!, format: FileFormat!, fileEntity: String!): CertificateFile!
 }
 `, BuiltIn: false},
 	{Name: "../federation/directives.graphql", Input: `
@@ -1526,6 +2059,12 @@ func (ec *executionContext) childFields_Certificate(ctx context.Context, field g
 		return ec.fieldContext_Certificate_digitalSign(ctx, field)
 	case "surfaces":
 		return ec.fieldContext_Certificate_surfaces(ctx, field)
+	case "file":
+		return ec.fieldContext_Certificate_file(ctx, field)
+	case "fileLink":
+		return ec.fieldContext_Certificate_fileLink(ctx, field)
+	case "encryptedId":
+		return ec.fieldContext_Certificate_encryptedId(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Certificate", field.Name)
 }
@@ -1552,6 +2091,22 @@ func (ec *executionContext) childFields_CertificateEdge(ctx context.Context, fie
 	return nil, fmt.Errorf("no field named %q was found under type CertificateEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_CertificateFile(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "format":
+		return ec.fieldContext_CertificateFile_format(ctx, field)
+	case "size":
+		return ec.fieldContext_CertificateFile_size(ctx, field)
+	case "sm3":
+		return ec.fieldContext_CertificateFile_sm3(ctx, field)
+	case "sha256":
+		return ec.fieldContext_CertificateFile_sha256(ctx, field)
+	case "uploadedAt":
+		return ec.fieldContext_CertificateFile_uploadedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CertificateFile", field.Name)
+}
+
 func (ec *executionContext) childFields_CertificateType(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "code":
@@ -1566,6 +2121,18 @@ func (ec *executionContext) childFields_CertificateType(ctx context.Context, fie
 		return ec.fieldContext_CertificateType_surfaceTemplate(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CertificateType", field.Name)
+}
+
+func (ec *executionContext) childFields_CodeImage(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "codeType":
+		return ec.fieldContext_CodeImage_codeType(ctx, field)
+	case "payload":
+		return ec.fieldContext_CodeImage_payload(ctx, field)
+	case "png":
+		return ec.fieldContext_CodeImage_png(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CodeImage", field.Name)
 }
 
 func (ec *executionContext) childFields_Count(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1590,6 +2157,48 @@ func (ec *executionContext) childFields_Department(ctx context.Context, field gr
 		return ec.fieldContext_Department_province(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Department", field.Name)
+}
+
+func (ec *executionContext) childFields_EncryptedId(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "encryptedId":
+		return ec.fieldContext_EncryptedId_encryptedId(ctx, field)
+	case "expiresAt":
+		return ec.fieldContext_EncryptedId_expiresAt(ctx, field)
+	case "verifyUrl":
+		return ec.fieldContext_EncryptedId_verifyUrl(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EncryptedId", field.Name)
+}
+
+func (ec *executionContext) childFields_FileLink(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "format":
+		return ec.fieldContext_FileLink_format(ctx, field)
+	case "url":
+		return ec.fieldContext_FileLink_url(ctx, field)
+	case "expiresAt":
+		return ec.fieldContext_FileLink_expiresAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type FileLink", field.Name)
+}
+
+func (ec *executionContext) childFields_FileVerification(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "result":
+		return ec.fieldContext_FileVerification_result(ctx, field)
+	case "detail":
+		return ec.fieldContext_FileVerification_detail(ctx, field)
+	case "dataVerify":
+		return ec.fieldContext_FileVerification_dataVerify(ctx, field)
+	case "signVerify":
+		return ec.fieldContext_FileVerification_signVerify(ctx, field)
+	case "certificateId":
+		return ec.fieldContext_FileVerification_certificateId(ctx, field)
+	case "signatures":
+		return ec.fieldContext_FileVerification_signatures(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type FileVerification", field.Name)
 }
 
 func (ec *executionContext) childFields_Holder(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1632,6 +2241,22 @@ func (ec *executionContext) childFields_PageInfo(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
 }
 
+func (ec *executionContext) childFields_PlatformKey(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "algorithm":
+		return ec.fieldContext_PlatformKey_algorithm(ctx, field)
+	case "publicKeyPem":
+		return ec.fieldContext_PlatformKey_publicKeyPem(ctx, field)
+	case "certificatePem":
+		return ec.fieldContext_PlatformKey_certificatePem(ctx, field)
+	case "canonicalForm":
+		return ec.fieldContext_PlatformKey_canonicalForm(ctx, field)
+	case "wellKnownUrl":
+		return ec.fieldContext_PlatformKey_wellKnownUrl(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PlatformKey", field.Name)
+}
+
 func (ec *executionContext) childFields_Registration(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "accountId":
@@ -1644,6 +2269,22 @@ func (ec *executionContext) childFields_Registration(ctx context.Context, field 
 		return ec.fieldContext_Registration_expiresAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Registration", field.Name)
+}
+
+func (ec *executionContext) childFields_SignatureCheck(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kind":
+		return ec.fieldContext_SignatureCheck_kind(ctx, field)
+	case "valid":
+		return ec.fieldContext_SignatureCheck_valid(ctx, field)
+	case "signer":
+		return ec.fieldContext_SignatureCheck_signer(ctx, field)
+	case "trusted":
+		return ec.fieldContext_SignatureCheck_trusted(ctx, field)
+	case "detail":
+		return ec.fieldContext_SignatureCheck_detail(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SignatureCheck", field.Name)
 }
 
 func (ec *executionContext) childFields_Statistics(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1686,6 +2327,20 @@ func (ec *executionContext) childFields_SurfaceField(ctx context.Context, field 
 		return ec.fieldContext_SurfaceField_valueType(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SurfaceField", field.Name)
+}
+
+func (ec *executionContext) childFields_Verification(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "result":
+		return ec.fieldContext_Verification_result(ctx, field)
+	case "reason":
+		return ec.fieldContext_Verification_reason(ctx, field)
+	case "certificateId":
+		return ec.fieldContext_Verification_certificateId(ctx, field)
+	case "status":
+		return ec.fieldContext_Verification_status(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Verification", field.Name)
 }
 
 func (ec *executionContext) childFields__Service(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1876,6 +2531,36 @@ func (ec *executionContext) field_Mutation_approveAccount_args(ctx context.Conte
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_attachFile_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "certificateId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["certificateId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "format",
+		func(ctx context.Context, v any) (models.FileFormat, error) {
+			return ec.unmarshalNFileFormat2certgraphᚋmodelsᚐFileFormat(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["format"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "fileEntity",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["fileEntity"] = arg2
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_registerSystem_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -1901,6 +2586,28 @@ func (ec *executionContext) field_Mutation_revokeAccount_args(ctx context.Contex
 		return nil, err
 	}
 	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_revokeCertificate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "reason",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["reason"] = arg1
 	return args, nil
 }
 
@@ -2012,6 +2719,28 @@ func (ec *executionContext) field_Query_accounts_args(ctx context.Context, rawAr
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_certificateByEncryptedId_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "encryptedId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["encryptedId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "useFor",
+		func(ctx context.Context, v any) (models.UseFor, error) {
+			return ec.unmarshalNUseFor2certgraphᚋmodelsᚐUseFor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["useFor"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_certificate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2077,6 +2806,66 @@ func (ec *executionContext) field_Query_certificates_args(ctx context.Context, r
 		return nil, err
 	}
 	args["useFor"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_codeImage_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "encryptedId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["encryptedId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "codeType",
+		func(ctx context.Context, v any) (*models.CodeType, error) {
+			return ec.unmarshalOCodeType2ᚖcertgraphᚋmodelsᚐCodeType(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["codeType"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_encryptedIds_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "holderCode",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["holderCode"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "holderType",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["holderType"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "number",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["number"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "useFor",
+		func(ctx context.Context, v any) (*models.UseFor, error) {
+			return ec.unmarshalOUseFor2ᚖcertgraphᚋmodelsᚐUseFor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["useFor"] = arg3
 	return args, nil
 }
 
@@ -2151,6 +2940,56 @@ func (ec *executionContext) field_Query_statistics_args(ctx context.Context, raw
 		return nil, err
 	}
 	args["filter"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_verifyByFields_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.VerifyFieldsInput, error) {
+			return ec.unmarshalNVerifyFieldsInput2certgraphᚋgraphᚋmodelᚐVerifyFieldsInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_verifyByFile_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "format",
+		func(ctx context.Context, v any) (models.FileFormat, error) {
+			return ec.unmarshalNFileFormat2certgraphᚋmodelsᚐFileFormat(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["format"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "fileEntity",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["fileEntity"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_verifyEncryptedId_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "encryptedId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["encryptedId"] = arg0
 	return args, nil
 }
 
@@ -3188,6 +4027,102 @@ func (ec *executionContext) fieldContext_Certificate_surfaces(_ context.Context,
 	return fc, nil
 }
 
+func (ec *executionContext) _Certificate_file(ctx context.Context, field graphql.CollectedField, obj *models.Certificate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Certificate_file(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Certificate().File(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.CertificateFile) graphql.Marshaler {
+			return ec.marshalOCertificateFile2ᚖcertgraphᚋmodelsᚐCertificateFile(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Certificate_file(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Certificate",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CertificateFile(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Certificate_fileLink(ctx context.Context, field graphql.CollectedField, obj *models.Certificate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Certificate_fileLink(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Certificate().FileLink(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.FileLink) graphql.Marshaler {
+			return ec.marshalOFileLink2ᚖcertgraphᚋgraphᚋmodelᚐFileLink(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Certificate_fileLink(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Certificate",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FileLink(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Certificate_encryptedId(ctx context.Context, field graphql.CollectedField, obj *models.Certificate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Certificate_encryptedId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Certificate().EncryptedID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.EncryptedID) graphql.Marshaler {
+			return ec.marshalNEncryptedId2ᚖcertgraphᚋgraphᚋmodelᚐEncryptedID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Certificate_encryptedId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Certificate",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EncryptedId(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _CertificateConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.CertificateConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -3330,6 +4265,121 @@ func (ec *executionContext) fieldContext_CertificateEdge_node(_ context.Context,
 	return fc, nil
 }
 
+func (ec *executionContext) _CertificateFile_format(ctx context.Context, field graphql.CollectedField, obj *models.CertificateFile) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CertificateFile_format(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Format, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v models.FileFormat) graphql.Marshaler {
+			return ec.marshalNFileFormat2certgraphᚋmodelsᚐFileFormat(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CertificateFile_format(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CertificateFile", field, false, false, "FileFormat")
+}
+
+func (ec *executionContext) _CertificateFile_size(ctx context.Context, field graphql.CollectedField, obj *models.CertificateFile) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CertificateFile_size(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Size, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CertificateFile_size(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CertificateFile", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CertificateFile_sm3(ctx context.Context, field graphql.CollectedField, obj *models.CertificateFile) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CertificateFile_sm3(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SM3, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CertificateFile_sm3(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CertificateFile", field, false, false, "String")
+}
+
+func (ec *executionContext) _CertificateFile_sha256(ctx context.Context, field graphql.CollectedField, obj *models.CertificateFile) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CertificateFile_sha256(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SHA256, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CertificateFile_sha256(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CertificateFile", field, false, false, "String")
+}
+
+func (ec *executionContext) _CertificateFile_uploadedAt(ctx context.Context, field graphql.CollectedField, obj *models.CertificateFile) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CertificateFile_uploadedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UploadedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CertificateFile_uploadedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CertificateFile", field, false, false, "Time")
+}
+
 func (ec *executionContext) _CertificateType_code(ctx context.Context, field graphql.CollectedField, obj *models.CertificateType) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -3452,6 +4502,75 @@ func (ec *executionContext) fieldContext_CertificateType_surfaceTemplate(_ conte
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _CodeImage_codeType(ctx context.Context, field graphql.CollectedField, obj *model.CodeImage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CodeImage_codeType(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CodeType, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v models.CodeType) graphql.Marshaler {
+			return ec.marshalNCodeType2certgraphᚋmodelsᚐCodeType(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CodeImage_codeType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CodeImage", field, false, false, "CodeType")
+}
+
+func (ec *executionContext) _CodeImage_payload(ctx context.Context, field graphql.CollectedField, obj *model.CodeImage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CodeImage_payload(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Payload, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CodeImage_payload(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CodeImage", field, false, false, "String")
+}
+
+func (ec *executionContext) _CodeImage_png(ctx context.Context, field graphql.CollectedField, obj *model.CodeImage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CodeImage_png(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Png, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CodeImage_png(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CodeImage", field, false, false, "String")
 }
 
 func (ec *executionContext) _Count_key(ctx context.Context, field graphql.CollectedField, obj *model.Count) (ret graphql.Marshaler) {
@@ -3592,6 +4711,75 @@ func (ec *executionContext) fieldContext_Department_province(_ context.Context, 
 	return graphql.NewScalarFieldContext("Department", field, false, false, "String")
 }
 
+func (ec *executionContext) _EncryptedId_encryptedId(ctx context.Context, field graphql.CollectedField, obj *model.EncryptedID) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EncryptedId_encryptedId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EncryptedID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EncryptedId_encryptedId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EncryptedId", field, false, false, "String")
+}
+
+func (ec *executionContext) _EncryptedId_expiresAt(ctx context.Context, field graphql.CollectedField, obj *model.EncryptedID) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EncryptedId_expiresAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExpiresAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EncryptedId_expiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EncryptedId", field, false, false, "Time")
+}
+
+func (ec *executionContext) _EncryptedId_verifyUrl(ctx context.Context, field graphql.CollectedField, obj *model.EncryptedID) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EncryptedId_verifyUrl(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.VerifyURL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EncryptedId_verifyUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EncryptedId", field, false, false, "String")
+}
+
 func (ec *executionContext) _Entity_findManyCertificateByIDs(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -3676,6 +4864,222 @@ func (ec *executionContext) fieldContext_Entity_findManyHolderByCodes(ctx contex
 	if fc.Args, err = ec.field_Entity_findManyHolderByCodes_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _FileLink_format(ctx context.Context, field graphql.CollectedField, obj *model.FileLink) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FileLink_format(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Format, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v models.FileFormat) graphql.Marshaler {
+			return ec.marshalNFileFormat2certgraphᚋmodelsᚐFileFormat(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FileLink_format(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FileLink", field, false, false, "FileFormat")
+}
+
+func (ec *executionContext) _FileLink_url(ctx context.Context, field graphql.CollectedField, obj *model.FileLink) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FileLink_url(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.URL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FileLink_url(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FileLink", field, false, false, "String")
+}
+
+func (ec *executionContext) _FileLink_expiresAt(ctx context.Context, field graphql.CollectedField, obj *model.FileLink) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FileLink_expiresAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExpiresAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FileLink_expiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FileLink", field, false, false, "Time")
+}
+
+func (ec *executionContext) _FileVerification_result(ctx context.Context, field graphql.CollectedField, obj *model.FileVerification) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FileVerification_result(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Result, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FileVerification_result(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FileVerification", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _FileVerification_detail(ctx context.Context, field graphql.CollectedField, obj *model.FileVerification) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FileVerification_detail(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Detail, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FileVerification_detail(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FileVerification", field, false, false, "String")
+}
+
+func (ec *executionContext) _FileVerification_dataVerify(ctx context.Context, field graphql.CollectedField, obj *model.FileVerification) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FileVerification_dataVerify(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DataVerify, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FileVerification_dataVerify(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FileVerification", field, false, false, "String")
+}
+
+func (ec *executionContext) _FileVerification_signVerify(ctx context.Context, field graphql.CollectedField, obj *model.FileVerification) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FileVerification_signVerify(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SignVerify, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FileVerification_signVerify(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FileVerification", field, false, false, "String")
+}
+
+func (ec *executionContext) _FileVerification_certificateId(ctx context.Context, field graphql.CollectedField, obj *model.FileVerification) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FileVerification_certificateId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CertificateID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_FileVerification_certificateId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FileVerification", field, false, false, "ID")
+}
+
+func (ec *executionContext) _FileVerification_signatures(ctx context.Context, field graphql.CollectedField, obj *model.FileVerification) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FileVerification_signatures(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Signatures, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.SignatureCheck) graphql.Marshaler {
+			return ec.marshalNSignatureCheck2ᚕcertgraphᚋgraphᚋmodelᚐSignatureCheckᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FileVerification_signatures(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "FileVerification",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SignatureCheck(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -4137,6 +5541,94 @@ func (ec *executionContext) fieldContext_Mutation_setRoles(ctx context.Context, 
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_revokeCertificate(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_revokeCertificate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RevokeCertificate(ctx, fc.Args["id"].(string), fc.Args["reason"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.Certificate) graphql.Marshaler {
+			return ec.marshalNCertificate2ᚖcertgraphᚋmodelsᚐCertificate(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_revokeCertificate(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Certificate(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_revokeCertificate_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_attachFile(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_attachFile(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AttachFile(ctx, fc.Args["certificateId"].(string), fc.Args["format"].(models.FileFormat), fc.Args["fileEntity"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.CertificateFile) graphql.Marshaler {
+			return ec.marshalNCertificateFile2ᚖcertgraphᚋmodelsᚐCertificateFile(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_attachFile(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CertificateFile(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_attachFile_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *model.PageInfo) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4181,6 +5673,121 @@ func (ec *executionContext) _PageInfo_endCursor(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "String")
+}
+
+func (ec *executionContext) _PlatformKey_algorithm(ctx context.Context, field graphql.CollectedField, obj *model.PlatformKey) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlatformKey_algorithm(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Algorithm, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlatformKey_algorithm(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlatformKey", field, false, false, "String")
+}
+
+func (ec *executionContext) _PlatformKey_publicKeyPem(ctx context.Context, field graphql.CollectedField, obj *model.PlatformKey) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlatformKey_publicKeyPem(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PublicKeyPem, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlatformKey_publicKeyPem(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlatformKey", field, false, false, "String")
+}
+
+func (ec *executionContext) _PlatformKey_certificatePem(ctx context.Context, field graphql.CollectedField, obj *model.PlatformKey) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlatformKey_certificatePem(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CertificatePem, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlatformKey_certificatePem(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlatformKey", field, false, false, "String")
+}
+
+func (ec *executionContext) _PlatformKey_canonicalForm(ctx context.Context, field graphql.CollectedField, obj *model.PlatformKey) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlatformKey_canonicalForm(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CanonicalForm, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlatformKey_canonicalForm(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlatformKey", field, false, false, "String")
+}
+
+func (ec *executionContext) _PlatformKey_wellKnownUrl(ctx context.Context, field graphql.CollectedField, obj *model.PlatformKey) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlatformKey_wellKnownUrl(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.WellKnownURL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlatformKey_wellKnownUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlatformKey", field, false, false, "String")
 }
 
 func (ec *executionContext) _Query_me(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -4619,6 +6226,302 @@ func (ec *executionContext) fieldContext_Query_accessRecords(ctx context.Context
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_platformKey(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_platformKey(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().PlatformKey(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PlatformKey) graphql.Marshaler {
+			return ec.marshalNPlatformKey2ᚖcertgraphᚋgraphᚋmodelᚐPlatformKey(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_platformKey(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PlatformKey(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_encryptedIds(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_encryptedIds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().EncryptedIds(ctx, fc.Args["holderCode"].(string), fc.Args["holderType"].(*string), fc.Args["number"].(*string), fc.Args["useFor"].(*models.UseFor))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.EncryptedID) graphql.Marshaler {
+			return ec.marshalNEncryptedId2ᚕcertgraphᚋgraphᚋmodelᚐEncryptedIDᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_encryptedIds(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EncryptedId(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_encryptedIds_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_certificateByEncryptedId(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_certificateByEncryptedId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().CertificateByEncryptedID(ctx, fc.Args["encryptedId"].(string), fc.Args["useFor"].(models.UseFor))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.Certificate) graphql.Marshaler {
+			return ec.marshalOCertificate2ᚖcertgraphᚋmodelsᚐCertificate(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_certificateByEncryptedId(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Certificate(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_certificateByEncryptedId_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_codeImage(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_codeImage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().CodeImage(ctx, fc.Args["encryptedId"].(string), fc.Args["codeType"].(*models.CodeType))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CodeImage) graphql.Marshaler {
+			return ec.marshalNCodeImage2ᚖcertgraphᚋgraphᚋmodelᚐCodeImage(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_codeImage(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CodeImage(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_codeImage_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_verifyByFields(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_verifyByFields(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().VerifyByFields(ctx, fc.Args["input"].(model.VerifyFieldsInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Verification) graphql.Marshaler {
+			return ec.marshalNVerification2ᚖcertgraphᚋgraphᚋmodelᚐVerification(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_verifyByFields(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Verification(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_verifyByFields_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_verifyByFile(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_verifyByFile(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().VerifyByFile(ctx, fc.Args["format"].(models.FileFormat), fc.Args["fileEntity"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.FileVerification) graphql.Marshaler {
+			return ec.marshalNFileVerification2ᚖcertgraphᚋgraphᚋmodelᚐFileVerification(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_verifyByFile(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FileVerification(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_verifyByFile_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_verifyEncryptedId(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_verifyEncryptedId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().VerifyEncryptedID(ctx, fc.Args["encryptedId"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Verification) graphql.Marshaler {
+			return ec.marshalNVerification2ᚖcertgraphᚋgraphᚋmodelᚐVerification(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_verifyEncryptedId(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Verification(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_verifyEncryptedId_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query__entities(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4861,6 +6764,121 @@ func (ec *executionContext) _Registration_expiresAt(ctx context.Context, field g
 }
 func (ec *executionContext) fieldContext_Registration_expiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Registration", field, false, false, "Time")
+}
+
+func (ec *executionContext) _SignatureCheck_kind(ctx context.Context, field graphql.CollectedField, obj *model.SignatureCheck) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SignatureCheck_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SignatureCheck_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SignatureCheck", field, false, false, "String")
+}
+
+func (ec *executionContext) _SignatureCheck_valid(ctx context.Context, field graphql.CollectedField, obj *model.SignatureCheck) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SignatureCheck_valid(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Valid, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SignatureCheck_valid(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SignatureCheck", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _SignatureCheck_signer(ctx context.Context, field graphql.CollectedField, obj *model.SignatureCheck) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SignatureCheck_signer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Signer, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SignatureCheck_signer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SignatureCheck", field, false, false, "String")
+}
+
+func (ec *executionContext) _SignatureCheck_trusted(ctx context.Context, field graphql.CollectedField, obj *model.SignatureCheck) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SignatureCheck_trusted(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Trusted, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SignatureCheck_trusted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SignatureCheck", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _SignatureCheck_detail(ctx context.Context, field graphql.CollectedField, obj *model.SignatureCheck) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SignatureCheck_detail(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Detail, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SignatureCheck_detail(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SignatureCheck", field, false, false, "String")
 }
 
 func (ec *executionContext) _Statistics_total(ctx context.Context, field graphql.CollectedField, obj *model.Statistics) (ret graphql.Marshaler) {
@@ -5173,6 +7191,98 @@ func (ec *executionContext) _SurfaceField_valueType(ctx context.Context, field g
 }
 func (ec *executionContext) fieldContext_SurfaceField_valueType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SurfaceField", field, false, false, "SurfaceValueType")
+}
+
+func (ec *executionContext) _Verification_result(ctx context.Context, field graphql.CollectedField, obj *model.Verification) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Verification_result(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Result, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Verification_result(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Verification", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Verification_reason(ctx context.Context, field graphql.CollectedField, obj *model.Verification) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Verification_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Verification_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Verification", field, false, false, "String")
+}
+
+func (ec *executionContext) _Verification_certificateId(ctx context.Context, field graphql.CollectedField, obj *model.Verification) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Verification_certificateId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CertificateID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Verification_certificateId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Verification", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Verification_status(ctx context.Context, field graphql.CollectedField, obj *model.Verification) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Verification_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.CertificateStatus) graphql.Marshaler {
+			return ec.marshalOCertificateStatus2ᚖcertgraphᚋmodelsᚐCertificateStatus(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Verification_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Verification", field, false, false, "CertificateStatus")
 }
 
 func (ec *executionContext) __Service_sdl(ctx context.Context, field graphql.CollectedField, obj *fedruntime.Service) (ret graphql.Marshaler) {
@@ -6565,6 +8675,132 @@ func UnmarshalRegisterSystemInput(ctx context.Context, raw any) (models.Register
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputVerifyFieldsInput(ctx context.Context, obj any) (model.VerifyFieldsInput, error) {
+	var it model.VerifyFieldsInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"holderCode", "holderType", "type", "name", "number", "holder", "issueDept", "issueDeptCode", "issueDate", "validFrom", "validUntil", "longTerm", "useFor"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "holderCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("holderCode"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HolderCode = data
+		case "holderType":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("holderType"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HolderType = data
+		case "type":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("type"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Type = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "number":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("number"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Number = data
+		case "holder":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("holder"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Holder = data
+		case "issueDept":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("issueDept"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IssueDept = data
+		case "issueDeptCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("issueDeptCode"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IssueDeptCode = data
+		case "issueDate":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("issueDate"))
+			data, err := ec.unmarshalODate2ᚖcertgraphᚋmodelsᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IssueDate = data
+		case "validFrom":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("validFrom"))
+			data, err := ec.unmarshalODate2ᚖcertgraphᚋmodelsᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ValidFrom = data
+		case "validUntil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("validUntil"))
+			data, err := ec.unmarshalODate2ᚖcertgraphᚋmodelsᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ValidUntil = data
+		case "longTerm":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("longTerm"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LongTerm = data
+		case "useFor":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("useFor"))
+			data, err := ec.unmarshalNUseFor2certgraphᚋmodelsᚐUseFor(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UseFor = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalVerifyFieldsInput unmarshals raw into the VerifyFieldsInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalVerifyFieldsInput(ctx context.Context, raw any) (model.VerifyFieldsInput, error) {
+	var out model.VerifyFieldsInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "VerifyFieldsInput", raw, &out)
+	return out, err
+}
+
 // endregion **************************** input.gotpl *****************************
 
 // region    ************************** interface.gotpl ***************************
@@ -6927,6 +9163,24 @@ func (ec *executionContext) _Certificate(ctx context.Context, sel ast.SelectionS
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Certificate_surfaces(ctx, field, obj)
 				})
+		case "file":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Certificate_file(ctx, field, obj)
+				})
+		case "fileLink":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Certificate_fileLink(ctx, field, obj)
+				})
+		case "encryptedId":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Certificate_encryptedId(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -7025,6 +9279,59 @@ func (ec *executionContext) _CertificateEdge(ctx context.Context, sel ast.Select
 	return out
 }
 
+var certificateFileImplementors = []string{"CertificateFile"}
+
+func (ec *executionContext) _CertificateFile(ctx context.Context, sel ast.SelectionSet, obj *models.CertificateFile) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, certificateFileImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CertificateFile")
+		case "format":
+			out.Values[i] = ec._CertificateFile_format(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "size":
+			out.Values[i] = ec._CertificateFile_size(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sm3":
+			out.Values[i] = ec._CertificateFile_sm3(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sha256":
+			out.Values[i] = ec._CertificateFile_sha256(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "uploadedAt":
+			out.Values[i] = ec._CertificateFile_uploadedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var certificateTypeImplementors = []string{"CertificateType"}
 
 func (ec *executionContext) _CertificateType(ctx context.Context, sel ast.SelectionSet, obj *models.CertificateType) graphql.Marshaler {
@@ -7058,6 +9365,49 @@ func (ec *executionContext) _CertificateType(ctx context.Context, sel ast.Select
 			}
 		case "surfaceTemplate":
 			out.Values[i] = ec._CertificateType_surfaceTemplate(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var codeImageImplementors = []string{"CodeImage"}
+
+func (ec *executionContext) _CodeImage(ctx context.Context, sel ast.SelectionSet, obj *model.CodeImage) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, codeImageImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CodeImage")
+		case "codeType":
+			out.Values[i] = ec._CodeImage_codeType(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "payload":
+			out.Values[i] = ec._CodeImage_payload(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "png":
+			out.Values[i] = ec._CodeImage_png(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -7164,6 +9514,49 @@ func (ec *executionContext) _Department(ctx context.Context, sel ast.SelectionSe
 	return out
 }
 
+var encryptedIdImplementors = []string{"EncryptedId"}
+
+func (ec *executionContext) _EncryptedId(ctx context.Context, sel ast.SelectionSet, obj *model.EncryptedID) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, encryptedIdImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EncryptedId")
+		case "encryptedId":
+			out.Values[i] = ec._EncryptedId_encryptedId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "expiresAt":
+			out.Values[i] = ec._EncryptedId_expiresAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "verifyUrl":
+			out.Values[i] = ec._EncryptedId_verifyUrl(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var entityImplementors = []string{"Entity"}
 
 func (ec *executionContext) _Entity(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
@@ -7195,6 +9588,107 @@ func (ec *executionContext) _Entity(ctx context.Context, sel ast.SelectionSet) g
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Entity_findManyHolderByCodes(ctx, field)
 				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var fileLinkImplementors = []string{"FileLink"}
+
+func (ec *executionContext) _FileLink(ctx context.Context, sel ast.SelectionSet, obj *model.FileLink) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, fileLinkImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("FileLink")
+		case "format":
+			out.Values[i] = ec._FileLink_format(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "url":
+			out.Values[i] = ec._FileLink_url(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "expiresAt":
+			out.Values[i] = ec._FileLink_expiresAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var fileVerificationImplementors = []string{"FileVerification"}
+
+func (ec *executionContext) _FileVerification(ctx context.Context, sel ast.SelectionSet, obj *model.FileVerification) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, fileVerificationImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("FileVerification")
+		case "result":
+			out.Values[i] = ec._FileVerification_result(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "detail":
+			out.Values[i] = ec._FileVerification_detail(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "dataVerify":
+			out.Values[i] = ec._FileVerification_dataVerify(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "signVerify":
+			out.Values[i] = ec._FileVerification_signVerify(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "certificateId":
+			out.Values[i] = ec._FileVerification_certificateId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "signatures":
+			out.Values[i] = ec._FileVerification_signatures(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -7372,6 +9866,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "revokeCertificate":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_revokeCertificate(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "attachFile":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_attachFile(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -7408,6 +9916,59 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 		case "endCursor":
 			out.Values[i] = ec._PageInfo_endCursor(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var platformKeyImplementors = []string{"PlatformKey"}
+
+func (ec *executionContext) _PlatformKey(ctx context.Context, sel ast.SelectionSet, obj *model.PlatformKey) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, platformKeyImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PlatformKey")
+		case "algorithm":
+			out.Values[i] = ec._PlatformKey_algorithm(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "publicKeyPem":
+			out.Values[i] = ec._PlatformKey_publicKeyPem(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "certificatePem":
+			out.Values[i] = ec._PlatformKey_certificatePem(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "canonicalForm":
+			out.Values[i] = ec._PlatformKey_canonicalForm(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "wellKnownUrl":
+			out.Values[i] = ec._PlatformKey_wellKnownUrl(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -7512,6 +10073,48 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_accessRecords(ctx, field)
 				})
+		case "platformKey":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_platformKey(ctx, field)
+				})
+		case "encryptedIds":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_encryptedIds(ctx, field)
+				})
+		case "certificateByEncryptedId":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_certificateByEncryptedId(ctx, field)
+				})
+		case "codeImage":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_codeImage(ctx, field)
+				})
+		case "verifyByFields":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_verifyByFields(ctx, field)
+				})
+		case "verifyByFile":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_verifyByFile(ctx, field)
+				})
+		case "verifyEncryptedId":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_verifyEncryptedId(ctx, field)
+				})
 		case "_entities":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -7583,6 +10186,59 @@ func (ec *executionContext) _Registration(ctx context.Context, sel ast.Selection
 			}
 		case "expiresAt":
 			out.Values[i] = ec._Registration_expiresAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var signatureCheckImplementors = []string{"SignatureCheck"}
+
+func (ec *executionContext) _SignatureCheck(ctx context.Context, sel ast.SelectionSet, obj *model.SignatureCheck) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, signatureCheckImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SignatureCheck")
+		case "kind":
+			out.Values[i] = ec._SignatureCheck_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "valid":
+			out.Values[i] = ec._SignatureCheck_valid(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "signer":
+			out.Values[i] = ec._SignatureCheck_signer(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "trusted":
+			out.Values[i] = ec._SignatureCheck_trusted(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "detail":
+			out.Values[i] = ec._SignatureCheck_detail(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -7728,6 +10384,54 @@ func (ec *executionContext) _SurfaceField(ctx context.Context, sel ast.Selection
 		case "valueType":
 			out.Values[i] = ec._SurfaceField_valueType(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var verificationImplementors = []string{"Verification"}
+
+func (ec *executionContext) _Verification(ctx context.Context, sel ast.SelectionSet, obj *model.Verification) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, verificationImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Verification")
+		case "result":
+			out.Values[i] = ec._Verification_result(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reason":
+			out.Values[i] = ec._Verification_reason(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "certificateId":
+			out.Values[i] = ec._Verification_certificateId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._Verification_status(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -8300,6 +11004,14 @@ func (ec *executionContext) marshalNCertificateEdge2ᚕcertgraphᚋgraphᚋmodel
 	return ret
 }
 
+func (ec *executionContext) marshalNCertificateFile2ᚖcertgraphᚋmodelsᚐCertificateFile(ctx context.Context, sel ast.SelectionSet, v *models.CertificateFile) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CertificateFile!")
+		return graphql.Null
+	}
+	return ec._CertificateFile(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNCertificateStatus2certgraphᚋmodelsᚐCertificateStatus(ctx context.Context, v any) (models.CertificateStatus, error) {
 	var res models.CertificateStatus
 	err := res.UnmarshalGQL(v)
@@ -8345,6 +11057,24 @@ func (ec *executionContext) unmarshalNChannel2certgraphᚋmodelsᚐChannel(ctx c
 }
 
 func (ec *executionContext) marshalNChannel2certgraphᚋmodelsᚐChannel(ctx context.Context, sel ast.SelectionSet, v models.Channel) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNCodeImage2ᚖcertgraphᚋgraphᚋmodelᚐCodeImage(ctx context.Context, sel ast.SelectionSet, v *model.CodeImage) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CodeImage!")
+		return graphql.Null
+	}
+	return ec._CodeImage(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNCodeType2certgraphᚋmodelsᚐCodeType(ctx context.Context, v any) (models.CodeType, error) {
+	var res models.CodeType
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCodeType2certgraphᚋmodelsᚐCodeType(ctx context.Context, sel ast.SelectionSet, v models.CodeType) graphql.Marshaler {
 	return v
 }
 
@@ -8406,6 +11136,34 @@ func (ec *executionContext) marshalNDepartment2ᚖcertgraphᚋmodelsᚐDepartmen
 	return ec._Department(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNEncryptedId2certgraphᚋgraphᚋmodelᚐEncryptedID(ctx context.Context, sel ast.SelectionSet, v model.EncryptedID) graphql.Marshaler {
+	return ec._EncryptedId(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNEncryptedId2ᚕcertgraphᚋgraphᚋmodelᚐEncryptedIDᚄ(ctx context.Context, sel ast.SelectionSet, v []model.EncryptedID) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNEncryptedId2certgraphᚋgraphᚋmodelᚐEncryptedID(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNEncryptedId2ᚖcertgraphᚋgraphᚋmodelᚐEncryptedID(ctx context.Context, sel ast.SelectionSet, v *model.EncryptedID) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "EncryptedId!")
+		return graphql.Null
+	}
+	return ec._EncryptedId(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNFieldSet2string(ctx context.Context, v any) (string, error) {
 	res, err := graphql.UnmarshalString(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -8418,6 +11176,24 @@ func (ec *executionContext) marshalNFieldSet2string(ctx context.Context, sel ast
 		graphql.AddInvalidNullFromMarshaler(ctx, "FieldSet!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNFileFormat2certgraphᚋmodelsᚐFileFormat(ctx context.Context, v any) (models.FileFormat, error) {
+	var res models.FileFormat
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNFileFormat2certgraphᚋmodelsᚐFileFormat(ctx context.Context, sel ast.SelectionSet, v models.FileFormat) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNFileVerification2ᚖcertgraphᚋgraphᚋmodelᚐFileVerification(ctx context.Context, sel ast.SelectionSet, v *model.FileVerification) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "FileVerification!")
+		return graphql.Null
+	}
+	return ec._FileVerification(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNHolder2ᚖcertgraphᚋmodelsᚐHolder(ctx context.Context, sel ast.SelectionSet, v *models.Holder) graphql.Marshaler {
@@ -8508,12 +11284,34 @@ func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.Selecti
 	return res
 }
 
+func (ec *executionContext) unmarshalNInt2int64(ctx context.Context, v any) (int64, error) {
+	res, err := graphql.UnmarshalInt64(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNInt2int64(ctx context.Context, sel ast.SelectionSet, v int64) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalInt64(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Int!")
+	}
+	return res
+}
+
 func (ec *executionContext) marshalNPageInfo2ᚖcertgraphᚋgraphᚋmodelᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "PageInfo!")
 		return graphql.Null
 	}
 	return ec._PageInfo(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNPlatformKey2ᚖcertgraphᚋgraphᚋmodelᚐPlatformKey(ctx context.Context, sel ast.SelectionSet, v *model.PlatformKey) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PlatformKey!")
+		return graphql.Null
+	}
+	return ec._PlatformKey(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNRegisterSystemInput2certgraphᚋmodelsᚐRegisterSystemInput(ctx context.Context, v any) (models.RegisterSystemInput, error) {
@@ -8558,6 +11356,26 @@ func (ec *executionContext) marshalNRole2ᚕcertgraphᚋmodelsᚐRoleᚄ(ctx con
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNRole2certgraphᚋmodelsᚐRole(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSignatureCheck2certgraphᚋgraphᚋmodelᚐSignatureCheck(ctx context.Context, sel ast.SelectionSet, v model.SignatureCheck) graphql.Marshaler {
+	return ec._SignatureCheck(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNSignatureCheck2ᚕcertgraphᚋgraphᚋmodelᚐSignatureCheckᚄ(ctx context.Context, sel ast.SelectionSet, v []model.SignatureCheck) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSignatureCheck2certgraphᚋgraphᚋmodelᚐSignatureCheck(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -8663,6 +11481,19 @@ func (ec *executionContext) unmarshalNUseFor2certgraphᚋmodelsᚐUseFor(ctx con
 
 func (ec *executionContext) marshalNUseFor2certgraphᚋmodelsᚐUseFor(ctx context.Context, sel ast.SelectionSet, v models.UseFor) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) marshalNVerification2ᚖcertgraphᚋgraphᚋmodelᚐVerification(ctx context.Context, sel ast.SelectionSet, v *model.Verification) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Verification!")
+		return graphql.Null
+	}
+	return ec._Verification(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNVerifyFieldsInput2certgraphᚋgraphᚋmodelᚐVerifyFieldsInput(ctx context.Context, v any) (model.VerifyFieldsInput, error) {
+	res, err := ec.unmarshalInputVerifyFieldsInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalN_Any2map(ctx context.Context, v any) (map[string]any, error) {
@@ -9101,6 +11932,13 @@ func (ec *executionContext) unmarshalOCertificateByIDsInput2ᚖcertgraphᚋgraph
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalOCertificateFile2ᚖcertgraphᚋmodelsᚐCertificateFile(ctx context.Context, sel ast.SelectionSet, v *models.CertificateFile) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._CertificateFile(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOCertificateFilter2ᚖcertgraphᚋgraphᚋmodelᚐCertificateFilter(ctx context.Context, v any) (*model.CertificateFilter, error) {
 	if v == nil {
 		return nil, nil
@@ -9125,6 +11963,22 @@ func (ec *executionContext) marshalOCertificateStatus2ᚖcertgraphᚋmodelsᚐCe
 	return v
 }
 
+func (ec *executionContext) unmarshalOCodeType2ᚖcertgraphᚋmodelsᚐCodeType(ctx context.Context, v any) (*models.CodeType, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(models.CodeType)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOCodeType2ᚖcertgraphᚋmodelsᚐCodeType(ctx context.Context, sel ast.SelectionSet, v *models.CodeType) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
 func (ec *executionContext) unmarshalODate2ᚖcertgraphᚋmodelsᚐDate(ctx context.Context, v any) (*models.Date, error) {
 	if v == nil {
 		return nil, nil
@@ -9139,6 +11993,13 @@ func (ec *executionContext) marshalODate2ᚖcertgraphᚋmodelsᚐDate(ctx contex
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) marshalOFileLink2ᚖcertgraphᚋgraphᚋmodelᚐFileLink(ctx context.Context, sel ast.SelectionSet, v *model.FileLink) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._FileLink(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOHolder2ᚕᚖcertgraphᚋmodelsᚐHolder(ctx context.Context, sel ast.SelectionSet, v []*models.Holder) graphql.Marshaler {
@@ -9167,6 +12028,24 @@ func (ec *executionContext) unmarshalOHolderByCodesInput2ᚖcertgraphᚋgraphᚋ
 	}
 	res, err := ec.unmarshalInputHolderByCodesInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOID2ᚖstring(ctx context.Context, v any) (*string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalID(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOID2ᚖstring(ctx context.Context, sel ast.SelectionSet, v *string) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalID(*v)
+	return res
 }
 
 func (ec *executionContext) unmarshalOInt2ᚖint(ctx context.Context, v any) (*int, error) {
@@ -9268,6 +12147,22 @@ func (ec *executionContext) marshalOTime2ᚖtimeᚐTime(ctx context.Context, sel
 	_ = ctx
 	res := graphql.MarshalTime(*v)
 	return res
+}
+
+func (ec *executionContext) unmarshalOUseFor2ᚖcertgraphᚋmodelsᚐUseFor(ctx context.Context, v any) (*models.UseFor, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(models.UseFor)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOUseFor2ᚖcertgraphᚋmodelsᚐUseFor(ctx context.Context, sel ast.SelectionSet, v *models.UseFor) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) marshalO_Entity2githubᚗcomᚋ99designsᚋgqlgenᚋpluginᚋfederationᚋfedruntimeᚐEntity(ctx context.Context, sel ast.SelectionSet, v fedruntime.Entity) graphql.Marshaler {

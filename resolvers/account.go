@@ -30,10 +30,10 @@ func (r *Resolver) Register(ctx context.Context, in models.RegisterSystemInput) 
 	now := r.cfg.Now().UTC()
 	from := ""
 	status := models.AccountPending
-	if st := stateOf(ctx); st != nil && st.remote.IsValid() {
-		from = st.remote.String()
+	if st := stateOf(ctx); st != nil && st.Remote.IsValid() {
+		from = st.Remote.String()
 		for _, p := range r.cfg.AutoApprove {
-			if p.Contains(st.remote) {
+			if p.Contains(st.Remote) {
 				status = models.AccountApproved
 			}
 		}

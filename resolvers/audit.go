@@ -10,12 +10,17 @@ import (
 // statement, written before the answer leaves. A read whose record cannot be
 // written fails: no read goes unrecorded.
 func (r *Resolver) audit(ctx context.Context, acc *models.Account, op string, useFor models.UseFor, outcome, detail string, subjects ...string) error {
-	if len(subjects) == 0 {
-		return nil
-	}
 	channel := models.ChannelGraphQL
 	if st := stateOf(ctx); st != nil {
-		channel = st.channel
+		channel = st.Channel
+	}
+	return r.auditAs(ctx, acc, channel, op, useFor, outcome, detail, subjects...)
+}
+
+// auditAs is audit with an explicit channel, for reads outside GraphQL.
+func (r *Resolver) auditAs(ctx context.Context, acc *models.Account, channel models.Channel, op string, useFor models.UseFor, outcome, detail string, subjects ...string) error {
+	if len(subjects) == 0 {
+		return nil
 	}
 	accountID := "-"
 	if acc != nil {

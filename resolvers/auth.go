@@ -42,7 +42,7 @@ func (r *Resolver) caller(ctx context.Context) (*models.Account, error) {
 	if st == nil {
 		return nil, models.Errorf(models.EINTERNAL, "request has no credentials state")
 	}
-	st.authOnce.Do(func() { st.account, st.authErr = r.authenticate(ctx, st.creds) })
+	st.authOnce.Do(func() { st.account, st.authErr = r.authenticate(ctx, st.Credentials) })
 	return st.account, st.authErr
 }
 

@@ -2,9 +2,15 @@ package resolvers
 
 import (
 	"context"
+	"errors"
+	"strings"
+	"time"
+	"unicode/utf8"
 
 	"certgraph/internal/ident"
 	"certgraph/models"
+
+	"gorm.io/gorm"
 )
 
 type certificateResolver struct{ *Resolver }
@@ -41,10 +47,6 @@ func (r *certificateResolver) Status(ctx context.Context, c *models.Certificate)
 	return c.Status(r.today()), nil
 }
 
-func (r *certificateResolver) DigitalSign(ctx context.Context, c *models.Certificate) (string, error) {
-	return c.DigitalSign, nil
-}
-
 // Surfaces are the certificate's visible content: personal data that
 // analysts do not see.
 func (r *certificateResolver) Surfaces(ctx context.Context, c *models.Certificate) ([]models.Surface, error) {
@@ -57,4 +59,47 @@ func (r *certificateResolver) Surfaces(ctx context.Context, c *models.Certificat
 		return nil, models.Errorf(models.EFORBIDDEN, "analyst accounts do not see certificate surfaces")
 	}
 	return r.loadersOf(ctx).surfacesByCert.Load(ctx, c.ID)
+}
+
+// RevokeCertificate revokes a certificate with a reason: issuers their own
+// department's, admins any. The cached copy is invalidated before the
+// mutation returns, so no path serves it as valid afterwards.
+func (m *mutationResolver) RevokeCertificate(ctx context.Context, id string, reason string) (*models.Certificate, error) {
+	acc, err := m.require(ctx, models.RoleIssuer, models.RoleAdmin)
+	if err != nil {
+		return nil, err
+	}
+	reason = strings.TrimSpace(reason)
+	if reason == "" {
+		return nil, models.Invalid("reason", "is required")
+	}
+	if utf8.RuneCountInString(reason) > 500 {
+		return nil, models.Invalid("reason", "is longer than 500 characters")
+	}
+	if _, err := ident.ParseCertID(id); err != nil {
+		return nil, models.Invalid("id", "%s", err.Error())
+	}
+	var out models.Certificate
+	err = m.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Where("id = ?", id).First(&out).Error; err != nil {
+			if errors.Is(err, gorm.ErrRecordNotFound) {
+				return models.Errorf(models.ENOTFOUND, "no certificate %s", id)
+			}
+			return err
+		}
+		if err := mayManage(acc, &out); err != nil {
+			return err
+		}
+		if out.RevokedAt != nil {
+			return models.Errorf(models.ECONFLICT, "certificate %s was already revoked on %s", id, out.RevokedAt.In(chinaTime).Format("2006-01-02"))
+		}
+		now := m.cfg.Now().UTC().Truncate(time.Microsecond)
+		out.RevokedAt, out.RevokeReason = &now, reason
+		return tx.Model(&models.Certificate{}).Where("id = ?", id).Updates(map[string]any{"revoked_at": now, "revoke_reason": reason}).Error
+	})
+	m.InvalidateCertificate(id)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
 }

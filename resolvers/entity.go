@@ -45,7 +45,7 @@ func (r *entityResolver) FindManyCertificateByIDs(ctx context.Context, reps []*m
 		return nil, err
 	}
 	st := stateOf(ctx)
-	useFor, perr := models.ParseUseFor(st.useFor)
+	useFor, perr := models.ParseUseFor(st.UseFor)
 	if perr != nil {
 		return nil, models.Invalid("X-Use-For", "header is required to resolve Certificate entities: %s", perr.Error())
 	}

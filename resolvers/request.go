@@ -18,16 +18,25 @@ type Credentials struct {
 	Token     string
 }
 
+// RequestInfo describes an incoming request to the resolvers: who is
+// calling, through which channel, from where, and at which base URL the
+// caller reached this node (links and code payloads point there).
+type RequestInfo struct {
+	Credentials Credentials
+	Channel     models.Channel
+	Remote      netip.Addr
+	// BaseURL is e.g. "http://host:8080"; Config.PublicURL overrides it.
+	BaseURL string
+	// UseFor is the X-Use-For header: the reason for reads that have no
+	// argument to carry one (federation entity fetches).
+	UseFor string
+}
+
 // requestState is everything the resolvers keep for one request: who is
 // calling (resolved lazily, once), through which channel, and the
 // request's dataloaders.
 type requestState struct {
-	creds   Credentials
-	channel models.Channel
-	remote  netip.Addr
-	// useFor is the X-Use-For header: the reason for reads that have no
-	// argument to carry one (federation entity fetches).
-	useFor string
+	RequestInfo
 
 	authOnce sync.Once
 	account  *models.Account
@@ -42,8 +51,8 @@ type stateKey struct{}
 // remote address, with fresh dataloaders. Both the GraphQL HTTP middleware
 // and the legacy adapter call it, so the rules that follow are the same on
 // both surfaces.
-func (r *Resolver) WithRequest(ctx context.Context, creds Credentials, channel models.Channel, remote netip.Addr) context.Context {
-	st := &requestState{creds: creds, channel: channel, remote: remote}
+func (r *Resolver) WithRequest(ctx context.Context, info RequestInfo) context.Context {
+	st := &requestState{RequestInfo: info}
 	st.loaders = r.newLoaders()
 	return context.WithValue(ctx, stateKey{}, st)
 }
@@ -64,8 +73,8 @@ func (r *Resolver) Middleware(next http.Handler) http.Handler {
 				creds.Token = strings.TrimSpace(tok)
 			}
 		}
-		ctx := r.WithRequest(req.Context(), creds, models.ChannelGraphQL, RemoteAddr(req))
-		stateOf(ctx).useFor = strings.TrimSpace(req.Header.Get("X-Use-For"))
+		ctx := r.WithRequest(req.Context(), RequestInfo{Credentials: creds, Channel: models.ChannelGraphQL, Remote: RemoteAddr(req),
+			BaseURL: BaseURL(req), UseFor: strings.TrimSpace(req.Header.Get("X-Use-For"))})
 		next.ServeHTTP(w, req.WithContext(ctx))
 	})
 }
@@ -79,4 +88,24 @@ func RemoteAddr(req *http.Request) netip.Addr {
 	}
 	a, _ := netip.ParseAddr(host)
 	return a.Unmap()
+}
+
+// BaseURL is the scheme and host the client used to reach this node.
+func BaseURL(req *http.Request) string {
+	scheme := "http"
+	if req.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + req.Host
+}
+
+// baseURL is where links made for this request point.
+func (r *Resolver) baseURL(ctx context.Context) string {
+	if r.cfg.PublicURL != "" {
+		return strings.TrimRight(r.cfg.PublicURL, "/")
+	}
+	if st := stateOf(ctx); st != nil && st.BaseURL != "" {
+		return st.BaseURL
+	}
+	return "http://localhost"
 }

@@ -4,6 +4,7 @@
 package resolvers
 
 import (
+	"fmt"
 	"log/slog"
 	"net/netip"
 	"time"
@@ -25,6 +26,9 @@ type Config struct {
 	// CacheTTL bounds how long another node's (or another process's) write
 	// may stay invisible to this node's caches.
 	CacheTTL time.Duration
+	// PublicURL, if set, is the base of links and code payloads (e.g.
+	// https://zz.sczwfw.gov.cn); otherwise the request's own host is used.
+	PublicURL string
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -36,10 +40,14 @@ type Resolver struct {
 	log   *slog.Logger
 	cfg   Config
 	cache *Cache
+	trust *Trust
 }
 
-// New returns the resolver root over db.
-func New(db *gorm.DB, log *slog.Logger, cfg Config) (*Resolver, error) {
+// New returns the resolver root over db with the node's keys.
+func New(db *gorm.DB, log *slog.Logger, cfg Config, trust *Trust) (*Resolver, error) {
+	if trust == nil {
+		return nil, fmt.Errorf("resolvers: no key material")
+	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -56,7 +64,7 @@ func New(db *gorm.DB, log *slog.Logger, cfg Config) (*Resolver, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Resolver{db: db, log: log, cfg: cfg, cache: cache}, nil
+	return &Resolver{db: db, log: log, cfg: cfg, cache: cache, trust: trust}, nil
 }
 
 // Close releases the caches.

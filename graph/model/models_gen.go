@@ -54,10 +54,47 @@ type CertificateFilter struct {
 	Region *string `json:"region,omitempty"`
 }
 
+// A code image of an encrypted identifier (spec 6.4.4).
+type CodeImage struct {
+	CodeType models.CodeType `json:"codeType"`
+	// The payload encoded in the symbol: the verification page URL.
+	Payload string `json:"payload"`
+	// PNG bytes, base64.
+	Png string `json:"png"`
+}
+
 type Count struct {
 	Key   string `json:"key"`
 	Label string `json:"label"`
 	Count int    `json:"count"`
+}
+
+// An encrypted certificate identifier (加密电子证照标识) and where it verifies.
+type EncryptedID struct {
+	EncryptedID string    `json:"encryptedId"`
+	ExpiresAt   time.Time `json:"expiresAt"`
+	// The public verification page the code image points at.
+	VerifyURL string `json:"verifyUrl"`
+}
+
+// A signed, expiring download link for a layout file.
+type FileLink struct {
+	Format    models.FileFormat `json:"format"`
+	URL       string            `json:"url"`
+	ExpiresAt time.Time         `json:"expiresAt"`
+}
+
+// The answer of verification by layout file (spec 6.5.2).
+type FileVerification struct {
+	Result bool `json:"result"`
+	// Overall detail.
+	Detail string `json:"detail"`
+	// Whether the digest identifies a certificate issued here, and its state.
+	DataVerify string `json:"dataVerify"`
+	// Signature and seal results.
+	SignVerify    string           `json:"signVerify"`
+	CertificateID *string          `json:"certificateId,omitempty"`
+	Signatures    []SignatureCheck `json:"signatures"`
 }
 
 type HolderByCodesInput struct {
@@ -72,7 +109,29 @@ type PageInfo struct {
 	EndCursor   *string `json:"endCursor,omitempty"`
 }
 
+// The platform's SM2 signing key, for relying parties verifying digitalSign offline.
+type PlatformKey struct {
+	Algorithm      string `json:"algorithm"`
+	PublicKeyPem   string `json:"publicKeyPem"`
+	CertificatePem string `json:"certificatePem"`
+	// How the signed bytes are formed from a certificate.
+	CanonicalForm string `json:"canonicalForm"`
+	// Where the same key is published over plain HTTP.
+	WellKnownURL string `json:"wellKnownUrl"`
+}
+
 type Query struct {
+}
+
+// One signature found in a layout file.
+type SignatureCheck struct {
+	// PDF_CMS, OFD_SES_V1, OFD_SES_V4 or OFD_SIGN.
+	Kind   string  `json:"kind"`
+	Valid  bool    `json:"valid"`
+	Signer *string `json:"signer,omitempty"`
+	// Whether the signer chains to a trusted root (reported apart from validity).
+	Trusted bool   `json:"trusted"`
+	Detail  string `json:"detail"`
 }
 
 type Statistics struct {
@@ -81,4 +140,31 @@ type Statistics struct {
 	ByDepartment []Count `json:"byDepartment"`
 	ByStatus     []Count `json:"byStatus"`
 	ByRegion     []Count `json:"byRegion"`
+}
+
+// The answer of a verification (spec 6.5).
+type Verification struct {
+	Result bool `json:"result"`
+	// Why, in words.
+	Reason        string                    `json:"reason"`
+	CertificateID *string                   `json:"certificateId,omitempty"`
+	Status        *models.CertificateStatus `json:"status,omitempty"`
+}
+
+// Fields to verify (spec 6.5.1); every given field must match one stored certificate.
+type VerifyFieldsInput struct {
+	HolderCode    string       `json:"holderCode"`
+	HolderType    *string      `json:"holderType,omitempty"`
+	Type          *string      `json:"type,omitempty"`
+	Name          *string      `json:"name,omitempty"`
+	Number        *string      `json:"number,omitempty"`
+	Holder        *string      `json:"holder,omitempty"`
+	IssueDept     *string      `json:"issueDept,omitempty"`
+	IssueDeptCode *string      `json:"issueDeptCode,omitempty"`
+	IssueDate     *models.Date `json:"issueDate,omitempty"`
+	ValidFrom     *models.Date `json:"validFrom,omitempty"`
+	// A date, or null/omitted; use longTerm for 长期.
+	ValidUntil *models.Date  `json:"validUntil,omitempty"`
+	LongTerm   *bool         `json:"longTerm,omitempty"`
+	UseFor     models.UseFor `json:"useFor"`
 }

@@ -343,3 +343,7 @@ func Verify(pub *ecdsa.PublicKey, msg, sig []byte) bool {
 	}
 	return sm2.VerifyASN1WithSM2(pub, nil, msg, sig)
 }
+
+// PrivateKey returns the SM2 private key, for signers that need it directly
+// (OFD seals).
+func (kp *KeyPair) PrivateKey() *sm2.PrivateKey { return kp.priv }

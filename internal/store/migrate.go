@@ -42,6 +42,9 @@ var migrations = []migration{
 		}
 		return nil
 	}},
+	{3, "layout files with SM3 and SHA-256 digests", func(tx *gorm.DB) error {
+		return tx.AutoMigrate(&models.CertificateFile{})
+	}},
 }
 
 // Migrate applies every migration not yet recorded, each in its own

@@ -1,0 +1,237 @@
+package resolvers
+
+import (
+	"context"
+	"crypto/x509"
+	"errors"
+	"strings"
+
+	"certgraph/graph/model"
+	"certgraph/internal/gmcrypto"
+	"certgraph/internal/ofd"
+	"certgraph/internal/pdfdoc"
+	"certgraph/models"
+
+	"github.com/emmansun/gmsm/smx509"
+	"gorm.io/gorm"
+)
+
+// VerifyByFields is spec 6.5.1: every given field must match one stored
+// certificate of the holder, and that certificate must be valid today.
+func (q *queryResolver) VerifyByFields(ctx context.Context, in model.VerifyFieldsInput) (*model.Verification, error) {
+	acc, err := q.require(ctx, readers...)
+	if err != nil {
+		return nil, err
+	}
+	if err := in.UseFor.Validate(); err != nil {
+		return nil, err
+	}
+	code, t, err := q.checkHolderCode(ctx, "holderCode", "holderType", in.HolderCode, in.HolderType)
+	if err != nil {
+		return nil, err
+	}
+	if in.LongTerm != nil && *in.LongTerm && in.ValidUntil != nil {
+		return nil, models.Invalid("validUntil", "cannot be given together with longTerm")
+	}
+	typeCode, err := q.resolveTypeFilter(ctx, "type", in.Type)
+	if err != nil {
+		return nil, err
+	}
+	h, err := q.holderByCode(ctx, code, t)
+	if err != nil {
+		return nil, err
+	}
+	var certs []models.Certificate
+	if h != nil {
+		tx := q.db.WithContext(ctx).Where("holder_id = ?", h.ID)
+		if typeCode != "" {
+			tx = tx.Where("type_code = ?", typeCode)
+		}
+		if err := tx.Find(&certs).Error; err != nil {
+			return nil, err
+		}
+	}
+	var best *models.Certificate
+	mismatch := ""
+	for i := range certs {
+		c := &certs[i]
+		diff, err := q.fieldMismatch(ctx, c, h, in)
+		if err != nil {
+			return nil, err
+		}
+		if diff == "" {
+			best = c
+			if c.Status(q.today()) == models.StatusValid {
+				break
+			}
+		} else if mismatch == "" {
+			mismatch = diff
+		}
+	}
+	var v *model.Verification
+	subject := code
+	switch {
+	case h == nil || len(certs) == 0:
+		v = &model.Verification{Result: false, Reason: "no certificate of this holder" + map[bool]string{true: " and type", false: ""}[typeCode != ""] + " is stored here"}
+	case best == nil:
+		if len(certs) > 1 {
+			mismatch = "no certificate of the holder matches every given field (e.g. " + mismatch + ")"
+		}
+		v = &model.Verification{Result: false, Reason: mismatch}
+	default:
+		v = q.judge(best)
+		subject = best.ID
+		if v.Result {
+			v.Reason = "every given field matches certificate " + best.ID + ", which is valid"
+		}
+	}
+	return v, q.audit(ctx, acc, "verifyByFields", in.UseFor, outcomeOf(v.Result), v.Reason, subject)
+}
+
+// fieldMismatch names the first given field that differs from c, or "".
+func (r *Resolver) fieldMismatch(ctx context.Context, c *models.Certificate, h *models.Holder, in model.VerifyFieldsInput) (string, error) {
+	eq := func(name string, want *string, got string) string {
+		if want != nil && strings.TrimSpace(*want) != "" && strings.TrimSpace(*want) != got {
+			return name + " does not match"
+		}
+		return ""
+	}
+	if d := eq("name", in.Name, c.Name); d != "" {
+		return d, nil
+	}
+	if d := eq("number", in.Number, c.Number); d != "" {
+		return d, nil
+	}
+	if d := eq("holder", in.Holder, h.Name); d != "" {
+		return d, nil
+	}
+	if d := eq("issueDeptCode", in.IssueDeptCode, c.IssueDeptCode); d != "" {
+		return d, nil
+	}
+	if in.IssueDept != nil && strings.TrimSpace(*in.IssueDept) != "" {
+		dept, err := mustFind[models.Department]("department", c.IssueDeptCode)(r.loadersOf(ctx).dept.Load(ctx, c.IssueDeptCode))
+		if err != nil {
+			return "", err
+		}
+		if d := eq("issueDept", in.IssueDept, dept.Name); d != "" {
+			return d, nil
+		}
+	}
+	if in.IssueDate != nil && *in.IssueDate != c.IssueDate {
+		return "issueDate does not match", nil
+	}
+	if in.ValidFrom != nil && *in.ValidFrom != c.ValidFrom {
+		return "validFrom does not match", nil
+	}
+	if in.ValidUntil != nil && (c.ValidUntil == nil || *in.ValidUntil != *c.ValidUntil) {
+		return "validUntil does not match", nil
+	}
+	if in.LongTerm != nil && *in.LongTerm != (c.ValidUntil == nil) {
+		return "longTerm does not match", nil
+	}
+	return "", nil
+}
+
+// VerifyByFile is spec 6.5.2: the file's digest must identify a certificate
+// issued here that is valid today, and every signature in the file must
+// verify (PDF CMS signatures, OFD seals).
+func (q *queryResolver) VerifyByFile(ctx context.Context, format models.FileFormat, fileEntity string) (*model.FileVerification, error) {
+	acc, err := q.require(ctx, readers...)
+	if err != nil {
+		return nil, err
+	}
+	data, err := decodeFile("fileEntity", format, fileEntity)
+	if err != nil {
+		return nil, err
+	}
+	out := &model.FileVerification{Signatures: []model.SignatureCheck{}}
+	signOK := false
+	var signLines []string
+	switch format {
+	case models.FormatPDF:
+		res, err := pdfdoc.VerifyWithOptions(data, pdfdoc.VerifyOptions{Roots: q.pdfRoots()})
+		if err != nil {
+			return nil, models.Invalid("fileEntity", "is not a readable PDF: %v", err)
+		}
+		signOK = res.Valid
+		for _, s := range res.Signatures {
+			signer := s.Signer
+			out.Signatures = append(out.Signatures, model.SignatureCheck{Kind: "PDF_CMS", Valid: s.Valid, Signer: &signer, Trusted: s.Trusted, Detail: s.Detail + "; " + s.TrustDetail})
+		}
+		signLines = append(signLines, res.Detail)
+	case models.FormatOFD:
+		roots := smx509.NewCertPool()
+		roots.AddCert(q.trust.Keys.Certificate())
+		res, err := ofd.VerifyWithOptions(data, ofd.VerifyOptions{Roots: roots, Now: q.cfg.Now()})
+		if err != nil {
+			return nil, models.Invalid("fileEntity", "is not a readable OFD package: %v", err)
+		}
+		signOK = res.Valid
+		for _, s := range res.Signatures {
+			kind := "OFD_SIGN"
+			if s.SESVersion == 1 {
+				kind = "OFD_SES_V1"
+			} else if s.SESVersion == 4 {
+				kind = "OFD_SES_V4"
+			}
+			signer := s.Cert.Subject
+			detail := strings.Join(s.Problems, "; ")
+			if detail == "" {
+				detail = "seal intact: every reference and the signature verify"
+			}
+			out.Signatures = append(out.Signatures, model.SignatureCheck{Kind: kind, Valid: s.Valid, Signer: &signer, Trusted: s.Cert.Trusted, Detail: detail + "; " + s.Cert.Detail})
+		}
+		signLines = append(signLines, res.Detail)
+	}
+	out.SignVerify = strings.Join(signLines, "\n")
+
+	sha := gmcrypto.SHA256Hex(data)
+	var f models.CertificateFile
+	err = q.db.WithContext(ctx).Omit("content").Where("sha256 = ?", sha).First(&f).Error
+	dataOK := false
+	subject := "sha256:" + sha[:16]
+	switch {
+	case errors.Is(err, gorm.ErrRecordNotFound):
+		out.DataVerify = "the file's digest (SHA-256 " + sha + ") matches no certificate file issued here"
+	case err != nil:
+		return nil, err
+	default:
+		c, err := q.certificateByID(ctx, f.CertificateID)
+		if err != nil {
+			return nil, err
+		}
+		if c == nil {
+			out.DataVerify = "the file was issued for certificate " + f.CertificateID + ", which no longer exists"
+			break
+		}
+		id := c.ID
+		out.CertificateID, subject = &id, id
+		v := q.judge(c)
+		dataOK = v.Result
+		out.DataVerify = "the file is the layout file of certificate " + c.ID + ": " + v.Reason
+	}
+	out.Result = dataOK && signOK
+	switch {
+	case out.Result:
+		out.Detail = "verified: the file is an issued certificate's layout file, the certificate is valid, and its signatures verify"
+	case !signOK && !dataOK:
+		out.Detail = "not verified: " + out.DataVerify + "; and the signatures do not verify: " + firstLine(out.SignVerify)
+	case !signOK:
+		out.Detail = "not verified: the signatures do not verify: " + firstLine(out.SignVerify)
+	default:
+		out.Detail = "not verified: " + out.DataVerify
+	}
+	return out, q.audit(ctx, acc, "verifyByFile", models.UseVerification, outcomeOf(out.Result), out.Detail, subject)
+}
+
+func firstLine(s string) string {
+	l, _, _ := strings.Cut(s, "\n")
+	return l
+}
+
+// pdfRoots trusts the platform's own PDF signing certificate.
+func (r *Resolver) pdfRoots() *x509.CertPool {
+	p := x509.NewCertPool()
+	p.AddCert(r.trust.PDFSigner.Cert)
+	return p
+}
