@@ -229,8 +229,8 @@ func TestFiltersAndStatistics(t *testing.T) {
 	today := models.DateOf(time.Now().In(time.FixedZone("CST", 8*3600)))
 	e.addCert(h, certSpec{Serial: "1", ValidUntil: datePtr(today.AddDays(10))})                                                   // valid, expiring soon
 	e.addCert(h, certSpec{Serial: "2", ValidUntil: datePtr(today.AddDays(-1))})                                                   // expired
-	e.addCert(h, certSpec{Serial: "3"})                                                                                          // long-term
-	e.addCert(h, certSpec{Serial: "4", Revoked: true})                                                                           // revoked
+	e.addCert(h, certSpec{Serial: "3"})                                                                                           // long-term
+	e.addCert(h, certSpec{Serial: "4", Revoked: true})                                                                            // revoked
 	e.addCert(h, certSpec{Serial: "5", TypeCode: "11100000000013338W032", Dept: beijingDeptCode, IssueDate: today.AddDays(-400)}) // another region
 	_, analyst := e.withRoles("ANALYST")
 	count := func(filter string) float64 {
@@ -238,13 +238,13 @@ func TestFiltersAndStatistics(t *testing.T) {
 		return r.get("searchCertificates.totalCount").(float64)
 	}
 	for filter, want := range map[string]float64{
-		`{}`:                           5,
-		`{"status":"EXPIRED"}`:         1,
-		`{"status":"REVOKED"}`:         1,
-		`{"status":"VALID"}`:           3,
-		`{"expiringWithinDays":30}`:    1,
-		`{"region":"11"}`:              1,
-		`{"type":"机动车驾驶证"}`:            1,
+		`{}`:                               5,
+		`{"status":"EXPIRED"}`:             1,
+		`{"status":"REVOKED"}`:             1,
+		`{"status":"VALID"}`:               3,
+		`{"expiringWithinDays":30}`:        1,
+		`{"region":"11"}`:                  1,
+		`{"type":"机动车驾驶证"}`:                1,
 		`{"issueDept":"` + deptCode + `"}`: 4,
 		`{"issuedFrom":"` + today.AddDays(-200).String() + `"}`: 4,
 	} {
