@@ -22,9 +22,11 @@ import (
 	"certgraph/internal/gqllimits"
 	"certgraph/internal/graphiql"
 	"certgraph/internal/store"
+	"certgraph/legacy"
 	"certgraph/resolvers"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/executor"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
@@ -179,6 +181,7 @@ func newServer(a *app) http.Handler {
 	mux := http.NewServeMux()
 	gql := newGraphQLHandler(a)
 	mux.Handle("/graphql", gqllimits.BodyLimit(a.cfg.MaxBodyBytes, a.resolver.Middleware(gql)))
+	mux.Handle("/api/", legacy.New(legacy.Config{Executor: newGraphQLExecutor(a), Requests: a.resolver, Log: a.log}))
 	gi := graphiql.Handler("/graphql", a.log)
 	mux.Handle("/graphiql", gi)
 	mux.Handle("/graphiql/", gi)
@@ -223,11 +226,33 @@ func ready(ctx context.Context, a *app) error {
 // newGraphQLHandler builds the executable schema's HTTP handler with
 // explicit transports, caches and limits.
 func newGraphQLHandler(a *app) *handler.Server {
-	es := graph.NewExecutableSchema(graph.Config{Resolvers: a.resolver})
-	srv := handler.New(es)
+	srv := handler.New(graph.NewExecutableSchema(graph.Config{Resolvers: a.resolver}))
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
+	configureGraphQL(a, srv)
+	return srv
+}
+
+// newGraphQLExecutor builds the in-process executor the legacy adapter runs
+// its operations through, configured exactly as the HTTP handler.
+func newGraphQLExecutor(a *app) *executor.Executor {
+	exec := executor.New(graph.NewExecutableSchema(graph.Config{Resolvers: a.resolver}))
+	configureGraphQL(a, exec)
+	return exec
+}
+
+// graphQLConfig is what the HTTP handler and the executor share for setup.
+type graphQLConfig interface {
+	Use(graphql.HandlerExtension)
+	SetQueryCache(graphql.Cache[*ast.QueryDocument])
+	SetErrorPresenter(graphql.ErrorPresenterFunc)
+	SetRecoverFunc(graphql.RecoverFunc)
+}
+
+// configureGraphQL sets the caches, limits, error presenter and panic
+// recovery, once for both GraphQL surfaces.
+func configureGraphQL(a *app, srv graphQLConfig) {
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.Use(extension.Introspection{})
 	srv.Use(extension.AutomaticPersistedQuery{Cache: newAPQCache()})
@@ -238,7 +263,6 @@ func newGraphQLHandler(a *app) *handler.Server {
 		a.log.ErrorContext(ctx, "panic in resolver", "panic", v)
 		return errors.New("internal error")
 	})
-	return srv
 }
 
 // apqCache keeps automatic persisted queries in ristretto.

@@ -1,0 +1,209 @@
+package legacy
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+
+	"certgraph/resolvers"
+)
+
+// object is a JSON object of a request whose keys are matched
+// case-insensitively (the spec writes both head.AccountId and
+// head.accountId); path is its spec prefix ("head.", "data.", "").
+type object struct {
+	m    map[string]any
+	path string
+}
+
+// request is a decoded spec request.
+type request struct {
+	root   object
+	header http.Header
+}
+
+// parseBody reads the body text as one JSON object.
+func parseBody(text string) (object, *Failure) {
+	if strings.TrimSpace(text) == "" {
+		return object{}, malformed("", "请求体为空，应为 JSON 对象")
+	}
+	dec := json.NewDecoder(strings.NewReader(text))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+			return object{}, malformed("", "请求体不是完整的 JSON（内容被截断）")
+		}
+		var se *json.SyntaxError
+		if errors.As(err, &se) {
+			return object{}, malformed("", "请求体不是有效的 JSON：第 %d 字节处 %v", se.Offset, err)
+		}
+		return object{}, malformed("", "请求体不是有效的 JSON：%v", err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return object{}, malformed("", "请求体在 JSON 对象之后还有多余内容")
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return object{}, malformed("", "请求体应为 JSON 对象，实为%s", jsonKind(v))
+	}
+	return object{m: m}, nil
+}
+
+// jsonKind names a decoded JSON value's type for messages.
+func jsonKind(v any) string {
+	switch v.(type) {
+	case nil:
+		return " null"
+	case string:
+		return "字符串"
+	case json.Number:
+		return "数字"
+	case bool:
+		return "布尔值"
+	case []any:
+		return "数组"
+	case map[string]any:
+		return " JSON 对象"
+	}
+	return "未知类型"
+}
+
+// lookup finds key case-insensitively; two keys differing only in case are
+// ambiguous and refused.
+func (o object) lookup(key string) (any, bool, *Failure) {
+	if v, ok := o.m[key]; ok {
+		for k := range o.m {
+			if k != key && strings.EqualFold(k, key) {
+				return nil, false, malformed(o.path+key, "参数 %s 以不同大小写出现了多次（%q 与 %q）", o.path+key, key, k)
+			}
+		}
+		return v, true, nil
+	}
+	var found string
+	var val any
+	for k, v := range o.m {
+		if strings.EqualFold(k, key) {
+			if found != "" {
+				return nil, false, malformed(o.path+key, "参数 %s 以不同大小写出现了多次（%q 与 %q）", o.path+key, found, k)
+			}
+			found, val = k, v
+		}
+	}
+	return val, found != "", nil
+}
+
+// str returns the string parameter key ("" when absent or null); a value
+// of another JSON type is a malformed request.
+func (o object) str(key string) (string, *Failure) {
+	v, ok, f := o.lookup(key)
+	if f != nil || !ok || v == nil {
+		return "", f
+	}
+	s, isStr := v.(string)
+	if !isStr {
+		return "", malformed(o.path+key, "参数 %s 应为字符串，实为%s", o.path+key, jsonKind(v))
+	}
+	return strings.TrimSpace(s), nil
+}
+
+// need is str for a required parameter: absent, null or blank is missing.
+func (o object) need(key string) (string, *Failure) {
+	s, f := o.str(key)
+	if f == nil && s == "" {
+		f = missing(o.path + key)
+	}
+	return s, f
+}
+
+// obj returns the object parameter key; absent or null gives an empty
+// object and present=false.
+func (o object) obj(key string) (object, bool, *Failure) {
+	child := object{m: map[string]any{}, path: o.path + key + "."}
+	v, ok, f := o.lookup(key)
+	if f != nil || !ok || v == nil {
+		return child, false, f
+	}
+	m, isObj := v.(map[string]any)
+	if !isObj {
+		return child, false, malformed(o.path+key, "参数 %s 应为 JSON 对象，实为%s", o.path+key, jsonKind(v))
+	}
+	child.m = m
+	return child, true, nil
+}
+
+// needObj is obj for a required object.
+func (o object) needObj(key string) (object, *Failure) {
+	child, ok, f := o.obj(key)
+	if f == nil && !ok {
+		f = missing(o.path + key)
+	}
+	return child, f
+}
+
+// headCredentials reads the required head.accountId and head.accessToken.
+func headCredentials(head object) (*resolvers.Credentials, *Failure) {
+	id, f := head.need("accountId")
+	if f != nil {
+		return nil, f
+	}
+	tok, f := head.need("accessToken")
+	if f != nil {
+		return nil, f
+	}
+	return &resolvers.Credentials{AccountID: id, Token: tok}, nil
+}
+
+// headerCredentials is how tables without a head (6.5.x) are authenticated:
+// X-Account-Id / X-Access-Token, or head.accountId / head.accessToken when
+// the client sends a head anyway. Absent credentials are left to the graph,
+// which answers "missing access token".
+func headerCredentials(r *request) (*resolvers.Credentials, *Failure) {
+	c := &resolvers.Credentials{
+		AccountID: strings.TrimSpace(r.header.Get("X-Account-Id")),
+		Token:     strings.TrimSpace(r.header.Get("X-Access-Token")),
+	}
+	head, ok, f := r.root.obj("head")
+	if f != nil || !ok {
+		return c, f
+	}
+	id, f := head.str("accountId")
+	if f != nil {
+		return nil, f
+	}
+	tok, f := head.str("accessToken")
+	if f != nil {
+		return nil, f
+	}
+	if tok != "" {
+		c.Token, c.AccountID = tok, id
+	}
+	return c, nil
+}
+
+// useForCodes maps the spec's useFor codes to the graph's UseFor enum.
+var useForCodes = map[string]string{"01": "SHARED_APPLICATION", "02": "SHOW", "03": "VERIFICATION", "99": "OTHER"}
+
+// useFor reads a required useFor parameter restricted to the codes the
+// endpoint's table lists.
+func useFor(o object, key string, allowed ...string) (string, *Failure) {
+	v, f := o.need(key)
+	if f != nil {
+		return "", f
+	}
+	for _, a := range allowed {
+		if v == a {
+			return useForCodes[v], nil
+		}
+	}
+	return "", invalid(o.path+key, "参数 %s 的值 %q 不是本接口允许的事由代码（%s）", o.path+key, v, strings.Join(allowed, "、"))
+}
+
+// optional puts s into vars under name unless it is empty.
+func optional(vars map[string]any, name, s string) {
+	if s != "" {
+		vars[name] = s
+	}
+}

@@ -1,0 +1,59 @@
+package legacy
+
+// 6.3.3 基于加密证照标识申请下载电子证照文件服务 (表5): the download link of
+// the certificate an encrypted identifier stands for.
+
+// downloadByEncryptedIDOperation is what 6.3.3 runs.
+const downloadByEncryptedIDOperation = `query LegacyDownloadByEncryptedID($encryptedId: String!, $useFor: UseFor!) {
+  certificateByEncryptedId(encryptedId: $encryptedId, useFor: $useFor) {
+    type { name }
+    issueDept { name }
+    number
+    issueDate
+    fileLink { format url }
+  }
+}`
+
+var downloadByEncryptedIDEndpoint = &endpoint{
+	Path: "/api/cert/download/by-encrypted-id", Section: "6.3.3", Table: "表5", Operation: downloadByEncryptedIDOperation,
+	params: map[string]string{"encryptedId": "data.encryptedId", "useFor": "data.useFor", "id": "data.encryptedId"},
+	decode: func(r *request) (*call, *Failure) {
+		h, f := r.root.needObj("head")
+		if f != nil {
+			return nil, f
+		}
+		creds, f := headCredentials(h)
+		if f != nil {
+			return nil, f
+		}
+		d, f := r.root.needObj("data")
+		if f != nil {
+			return nil, f
+		}
+		eid, f := d.need("encryptedId")
+		if f != nil {
+			return nil, f
+		}
+		u, f := useFor(d, "useFor", "01", "02", "99")
+		if f != nil {
+			return nil, f
+		}
+		return &call{vars: map[string]any{"encryptedId": eid, "useFor": u}, creds: creds}, nil
+	},
+	respond: func(data []byte, _ *call) (reply, *Failure) {
+		var out struct {
+			Certificate *gqlCertificate `json:"certificateByEncryptedId"`
+		}
+		if f := unmarshalData(data, &out); f != nil {
+			return reply{}, f
+		}
+		if out.Certificate == nil {
+			return reply{}, notFound("加密证照标识对应的电子证照已不存在")
+		}
+		return reply{json: struct {
+			Head head        `json:"head"`
+			Data fileSummary `json:"data"`
+		}{okHead, toFileSummary(*out.Certificate)}}, nil
+	},
+	fail: headFailure,
+}

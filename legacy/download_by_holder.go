@@ -1,0 +1,37 @@
+package legacy
+
+// 6.3.1 基于持证主体代码申请下载电子证照文件服务 (表3): download links for
+// a holder's certificates of one type.
+
+// downloadByHolderOperation is what 6.3.1 runs.
+const downloadByHolderOperation = `query LegacyDownloadByHolder($holderCode: String!, $holderType: String, $type: String, $number: String, $useFor: UseFor!) {
+  certificates(holderCode: $holderCode, holderType: $holderType, type: $type, number: $number, useFor: $useFor) {
+    type { name }
+    issueDept { name }
+    number
+    issueDate
+    fileLink { format url }
+  }
+}`
+
+var downloadByHolderEndpoint = &endpoint{
+	Path: "/api/cert/download/by-holder", Section: "6.3.1", Table: "表3", Operation: downloadByHolderOperation,
+	params: holderParams,
+	decode: func(r *request) (*call, *Failure) {
+		return decodeHolderQuery(r, holderQuery{typeParam: true, typeRequired: true, number: true}, "01", "02", "99")
+	},
+	respond: func(data []byte, _ *call) (reply, *Failure) {
+		var out struct {
+			Certificates []gqlCertificate `json:"certificates"`
+		}
+		if f := unmarshalData(data, &out); f != nil {
+			return reply{}, f
+		}
+		list := make([]fileSummary, 0, len(out.Certificates))
+		for _, c := range out.Certificates {
+			list = append(list, toFileSummary(c))
+		}
+		return reply{json: listAnswer[fileSummary]{Head: okHead, Data: listData[fileSummary]{Total: len(list), DataList: list}}}, nil
+	},
+	fail: headFailure,
+}

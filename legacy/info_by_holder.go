@@ -1,0 +1,42 @@
+package legacy
+
+// 6.4.1 基于持证主体代码获取证照信息服务 (表6, 表7): metadata and surface of a
+// holder's certificates of one type.
+
+// infoByHolderOperation is what 6.4.1 runs.
+const infoByHolderOperation = `query LegacyInfoByHolder($holderCode: String!, $holderType: String, $type: String, $number: String, $useFor: UseFor!) {
+  certificates(holderCode: $holderCode, holderType: $holderType, type: $type, number: $number, useFor: $useFor) {
+    type { name }
+    name
+    holder { name code type { code } }
+    issueDept { name code }
+    number
+    issueDate
+    validFrom
+    validUntil
+    digitalSign
+    surfaces { name value valueType columnName }
+  }
+}`
+
+var infoByHolderEndpoint = &endpoint{
+	Path: "/api/cert/info/by-holder", Section: "6.4.1", Table: "表6, 表7", Operation: infoByHolderOperation,
+	params: holderParams,
+	decode: func(r *request) (*call, *Failure) {
+		return decodeHolderQuery(r, holderQuery{typeParam: true, typeRequired: true, number: true}, "01", "02", "99")
+	},
+	respond: func(data []byte, _ *call) (reply, *Failure) {
+		var out struct {
+			Certificates []gqlCertificate `json:"certificates"`
+		}
+		if f := unmarshalData(data, &out); f != nil {
+			return reply{}, f
+		}
+		list := make([]certificateInfo, 0, len(out.Certificates))
+		for _, c := range out.Certificates {
+			list = append(list, toCertificateInfo(c))
+		}
+		return reply{json: listAnswer[certificateInfo]{Head: okHead, Data: listData[certificateInfo]{Total: len(list), DataList: list}}}, nil
+	},
+	fail: headFailure,
+}

@@ -1,0 +1,42 @@
+package legacy
+
+// 6.4.2 基于证照标识获取证照信息服务 (表8): metadata and surface of one
+// certificate.
+
+// infoByIDOperation is what 6.4.2 runs.
+const infoByIDOperation = `query LegacyInfoByID($id: ID!, $useFor: UseFor!) {
+  certificate(id: $id, useFor: $useFor) {
+    type { name }
+    name
+    holder { name code type { code } }
+    issueDept { name code }
+    number
+    issueDate
+    validFrom
+    validUntil
+    digitalSign
+    surfaces { name value valueType columnName }
+  }
+}`
+
+var infoByIDEndpoint = &endpoint{
+	Path: "/api/cert/info/by-id", Section: "6.4.2", Table: "表8", Operation: infoByIDOperation,
+	params: map[string]string{"id": "data.certificateID", "useFor": "data.useFor"},
+	decode: decodeByID,
+	respond: func(data []byte, _ *call) (reply, *Failure) {
+		var out struct {
+			Certificate *gqlCertificate `json:"certificate"`
+		}
+		if f := unmarshalData(data, &out); f != nil {
+			return reply{}, f
+		}
+		if out.Certificate == nil {
+			return reply{}, notFound("未找到该证照标识对应的电子证照")
+		}
+		return reply{json: struct {
+			Head head            `json:"head"`
+			Data certificateInfo `json:"data"`
+		}{okHead, toCertificateInfo(*out.Certificate)}}, nil
+	},
+	fail: headFailure,
+}
