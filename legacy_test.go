@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"certgraph/internal/ident"
+	"certgraph/internal/pdfdoc"
 	"certgraph/models"
 
 	"golang.org/x/text/encoding/simplifiedchinese"
@@ -110,7 +111,9 @@ type legacyFixtures struct {
 	valid, expired, revoke models.Certificate
 	orgCert                models.Certificate
 	encryptedID            string
-	pdf                    []byte
+	expiredEncryptedID     string
+	revokedEncryptedID     string
+	pdf, otherPDF          []byte
 }
 
 func (e *testEnv) legacyFixture() *legacyFixtures {
@@ -138,6 +141,18 @@ func (e *testEnv) legacyFixture() *legacyFixtures {
 	r := e.gql(fx.token, `query($c: String!) { certificates(holderCode: $c, number: "NO20240001", useFor: SHOW) { encryptedId { encryptedId } } }`,
 		map[string]any{"c": personCode}).must(e.t)
 	fx.encryptedID = r.str("certificates.0.encryptedId.encryptedId")
+	eid := func(number string) string {
+		r := e.gql(fx.token, `query($c: String!, $n: String) { certificates(holderCode: $c, number: $n, useFor: SHOW) { encryptedId { encryptedId } } }`,
+			map[string]any{"c": personCode, "n": number}).must(e.t)
+		return r.str("certificates.0.encryptedId.encryptedId")
+	}
+	fx.expiredEncryptedID, fx.revokedEncryptedID = eid("NO20180001"), eid("NO20230001")
+	// A well-formed, unsigned PDF that certgraph did not issue.
+	other, err := pdfdoc.Build(pdfdoc.Document{Title: "不是证照", Lines: []pdfdoc.Line{{Name: "x", Value: "y"}}})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	fx.otherPDF = other
 	return fx
 }
 
@@ -179,6 +194,14 @@ func (fx *legacyFixtures) substitute(v any) any {
 			return id.String()
 		case "$badPersonCode":
 			return personCode[:17] + map[bool]string{true: "1", false: "2"}[personCode[17] != '1']
+		case "$otherPersonCode":
+			return otherPersonCode
+		case "$expiredEncryptedId":
+			return fx.expiredEncryptedID
+		case "$revokedEncryptedId":
+			return fx.revokedEncryptedID
+		case "$otherPdf":
+			return base64.StdEncoding.EncodeToString(fx.otherPDF)
 		case "$personCode":
 			return personCode
 		case "$orgCode":
