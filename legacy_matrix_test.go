@@ -147,9 +147,9 @@ func legacyEndpointCases() []legacyEndpointCase {
 			valid:    map[string]any{"CertificateHolderCode": "$personCode", "CertificateData": map[string]any{"certificateNumber": "NO20240001"}, "UseFor": "01"},
 			required: []string{"CertificateHolderCode", "UseFor"},
 			strings:  []string{"CertificateHolderCode", "CertificateHolderType", "CertificateData.certificateName", "CertificateData.issueDate", "UseFor"}, objects: []string{"CertificateData"},
-			unknown:  &legacyVariant{map[string]any{"CertificateData.certificateNumber": "NO404"}, verifyFalse("matches")},
-			expired:  &legacyVariant{map[string]any{"CertificateData.certificateNumber": "NO20180001"}, verifyFalse("expired")},
-			revoked:  &legacyVariant{map[string]any{"CertificateData.certificateNumber": "NO20230001"}, verifyFalse("revoked")}},
+			unknown: &legacyVariant{map[string]any{"CertificateData.certificateNumber": "NO404"}, verifyFalse("matches")},
+			expired: &legacyVariant{map[string]any{"CertificateData.certificateNumber": "NO20180001"}, verifyFalse("expired")},
+			revoked: &legacyVariant{map[string]any{"CertificateData.certificateNumber": "NO20230001"}, verifyFalse("revoked")}},
 		{path: "/api/cert/verify/by-file", headerCreds: true, valid: map[string]any{"data": map[string]any{"fileFormat": "pdf", "fileEntity": "$pdf"}},
 			required: []string{"data.fileFormat", "data.fileEntity"}, strings: []string{"data.fileFormat", "data.fileEntity"}, objects: []string{"data"},
 			unknown: &legacyVariant{map[string]any{"data.fileEntity": "$otherPdf"}, func(t *testing.T, r *legacyResp) {
@@ -266,10 +266,14 @@ func TestLegacyEndpointMatrix(t *testing.T) {
 			}
 			for _, p := range c.strings {
 				t.Run("number for "+p, func(t *testing.T) { fails(t, send(withPath(c.valid, p, 42, false)), "24", p, "应为字符串") })
-				t.Run("array for "+p, func(t *testing.T) { fails(t, send(withPath(c.valid, p, []any{"x"}, false)), "24", p, "应为字符串") })
+				t.Run("array for "+p, func(t *testing.T) {
+					fails(t, send(withPath(c.valid, p, []any{"x"}, false)), "24", p, "应为字符串")
+				})
 			}
 			for _, p := range c.objects {
-				t.Run("array for object "+p, func(t *testing.T) { fails(t, send(withPath(c.valid, p, []any{}, false)), "24", p, "应为 JSON 对象") })
+				t.Run("array for object "+p, func(t *testing.T) {
+					fails(t, send(withPath(c.valid, p, []any{}, false)), "24", p, "应为 JSON 对象")
+				})
 				t.Run("string for object "+p, func(t *testing.T) { fails(t, send(withPath(c.valid, p, "x", false)), "24", p, "应为 JSON 对象") })
 			}
 			for name, v := range map[string]*legacyVariant{"unknown certificate": c.unknown, "expired certificate": c.expired, "revoked certificate": c.revoked} {
