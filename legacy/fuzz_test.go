@@ -34,7 +34,9 @@ func (f fakeExecutor) DispatchError(ctx context.Context, list gqlerror.List) *gr
 
 type noRequests struct{}
 
-func (noRequests) WithRequest(ctx context.Context, _ resolvers.RequestInfo) context.Context { return ctx }
+func (noRequests) WithRequest(ctx context.Context, _ resolvers.RequestInfo) context.Context {
+	return ctx
+}
 
 // fakeResponses are what the fake executor may answer: empty data, null
 // data, and an error of each code the graph uses.
@@ -52,14 +54,13 @@ var fakeResponses = []*graphql.Response{
 // endpoint: the adapter must never panic, never answer 5xx, and always
 // answer JSON in the declared charset (or a PNG from 6.4.4).
 func FuzzLegacyDecode(f *testing.F) {
-	for i, e := range Endpoints() {
+	for i := range Endpoints() {
 		f.Add(uint8(i), uint8(0), []byte(`{"head":{"accountId":"a","accessToken":"t"},"data":{"certificateHolderCode":"x","useFor":"01"}}`))
 		f.Add(uint8(i), uint8(9), []byte(`{"head":{"AccountId":"a","ACCESSTOKEN":"t","encryptedId":"e","codeType":"gm"},"data":{"certificateID":"1","useFor":"02","certificateType":"t"}}`))
 		f.Add(uint8(i), uint8(2), []byte(`{"CertificateHolderCode":"x","CertificateData":{"issueDate":"2024年01月01日","certificateValidateEnd":"长期"},"UseFor":"99"}`))
 		f.Add(uint8(i), uint8(11), []byte(`{"data":{"fileFormat":"pdf","fileEntity":"JVBERi0="},"encryptedId":"e","systemName":"s","systemIp":"i","deptCode":"d","deptName":"n"}`))
 		f.Add(uint8(i), uint8(1), []byte(`{"head":`))
 		f.Add(uint8(i), uint8(5), []byte{'{', '"', 0x81, 0x20, '"', ':', '1', '}'})
-		_ = e
 	}
 	endpoints := Endpoints()
 	f.Fuzz(func(t *testing.T, which, mode uint8, body []byte) {
