@@ -58,7 +58,7 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 	demoCount := fs.String("demo-certificates", env("demo-certificates", "300"), "how many certificates the demo seeds (CERTGRAPH_DEMO_CERTIFICATES)")
 	tokenTTL := fs.String("token-ttl", env("token-ttl", "720h"), "access token lifetime (CERTGRAPH_TOKEN_TTL)")
 	cacheTTL := fs.String("cache-ttl", env("cache-ttl", "5s"), "longest a cached row may miss another node's write (CERTGRAPH_CACHE_TTL)")
-	maxBody := fs.String("max-body-bytes", env("max-body-bytes", "1048576"), "largest GraphQL request body (CERTGRAPH_MAX_BODY_BYTES)")
+	maxBody := fs.String("max-body-bytes", env("max-body-bytes", "8388608"), "largest GraphQL request body; layout files of up to 5 MiB travel base64 inside it (CERTGRAPH_MAX_BODY_BYTES)")
 	maxDepth := fs.String("max-depth", env("max-depth", "12"), "deepest GraphQL operation (CERTGRAPH_MAX_DEPTH)")
 	maxComplexity := fs.String("max-complexity", env("max-complexity", "5000"), "most complex GraphQL operation (CERTGRAPH_MAX_COMPLEXITY)")
 	fs.StringVar(&c.PublicURL, "public-url", env("public-url", ""), "base URL of links and code payloads, e.g. https://zz.example.gov.cn; empty = the request's host (CERTGRAPH_PUBLIC_URL)")
