@@ -163,6 +163,22 @@ func TestBadInputIsSpecific(t *testing.T) {
 			}
 		})
 	}
+	// Registration input: the field and the reason, and no account is made.
+	var accounts int64
+	e.app.db.Model(&models.Account{}).Count(&accounts)
+	r := e.gql("", `mutation { registerSystem(input: {systemName: "x", systemIp: "not-an-ip", deptCode: "d", deptName: "n"}) { accountId } }`, nil)
+	if r.code() != "BAD_USER_INPUT" || r.Errors[0].Extensions["field"] != "systemIp" {
+		t.Fatalf("bad systemIp: %s", r.Raw)
+	}
+	r = e.gql("", `mutation { registerSystem(input: {systemName: " ", systemIp: "10.0.0.1", deptCode: "d", deptName: "n"}) { accountId } }`, nil)
+	if r.code() != "BAD_USER_INPUT" || r.Errors[0].Extensions["field"] != "systemName" {
+		t.Fatalf("blank systemName: %s", r.Raw)
+	}
+	var after int64
+	e.app.db.Model(&models.Account{}).Count(&after)
+	if after != accounts {
+		t.Fatalf("rejected registrations created accounts (%d → %d)", accounts, after)
+	}
 	// Enum values outside the schema are rejected by validation.
 	if r := e.gql(tok, `{ certificate(id: "x", useFor: BROWSING) { id } }`, nil); len(r.Errors) == 0 {
 		t.Fatalf("unknown useFor accepted: %s", r.Raw)
