@@ -13,7 +13,6 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -65,8 +64,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return cmdImport(ctx, cfg, log, rest, stdout)
 	case "accounts":
 		return cmdAccounts(ctx, cfg, log, rest, stdout)
+	case "keys":
+		return cmdKeys(cfg, rest, stdout)
 	}
-	return fmt.Errorf("unknown command %q (serve, migrate, seed, import, accounts)", cmd)
+	return fmt.Errorf("unknown command %q (serve, migrate, seed, import, accounts, keys)", cmd)
 }
 
 func newLogger(level string, w io.Writer) *slog.Logger {
@@ -100,7 +101,7 @@ func open(ctx context.Context, cfg *config, log *slog.Logger) (*app, error) {
 	if len(applied) > 0 {
 		log.Info("migrated", "versions", applied, "dialect", dialect)
 	}
-	trust, err := resolvers.LoadTrust(filepath.Join(cfg.DataDir, "keys"), cfg.EncryptedIDTTL, cfg.FileLinkTTL)
+	trust, err := resolvers.LoadTrust(cfg.KeyDir, cfg.EncryptedIDTTL, cfg.FileLinkTTL)
 	if err != nil {
 		return nil, err
 	}

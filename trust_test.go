@@ -407,3 +407,35 @@ func rewriteZipEntry(t *testing.T, data []byte, suffix string) []byte {
 	}
 	return out.Bytes()
 }
+
+func TestAttachFile(t *testing.T) {
+	e := newTestEnv(t, nil)
+	_, certs := e.standardFixture(2, 2)
+	// Issue a signed PDF for certs[1] and take its bytes as "the issuer's file" for certs[0].
+	f, err := e.app.resolver.IssueFile(t.Context(), certs[1].ID, models.FormatPDF)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := `mutation($id: ID!, $f: FileFormat!, $e: String!) { attachFile(certificateId: $id, format: $f, fileEntity: $e) { format size sm3 sha256 } }`
+	vars := map[string]any{"id": certs[0].ID, "f": "PDF", "e": base64.StdEncoding.EncodeToString(f.Content)}
+	if r := e.gql(e.consumer(), q, vars); r.code() != "FORBIDDEN" {
+		t.Fatalf("consumer attaching: %s", r.Raw)
+	}
+	_, otherIssuer := e.withRoles("ISSUER")
+	if r := e.gql(otherIssuer, q, vars); r.code() != "FORBIDDEN" {
+		t.Fatalf("issuer of another department attaching: %s", r.Raw)
+	}
+	r := e.gql(testAdminToken, q, vars).must(t)
+	if r.str("attachFile.sha256") != gmcrypto.SHA256Hex(f.Content) || r.get("attachFile.size") != float64(len(f.Content)) {
+		t.Fatalf("attachFile: %s", r.Raw)
+	}
+	vars["e"] = "bm90IGEgcGRm" // "not a pdf"
+	if r := e.gql(testAdminToken, q, vars); r.code() != "BAD_USER_INPUT" || r.Errors[0].Extensions["field"] != "fileEntity" {
+		t.Fatalf("attaching garbage: %s", r.Raw)
+	}
+	// The bad attempt changed nothing.
+	m := e.gql(testAdminToken, `query($id: ID!) { certificate(id: $id, useFor: OTHER) { file { sha256 } } }`, map[string]any{"id": certs[0].ID}).must(t)
+	if m.str("certificate.file.sha256") != gmcrypto.SHA256Hex(f.Content) {
+		t.Fatalf("file after a rejected attach: %s", m.Raw)
+	}
+}
