@@ -224,7 +224,7 @@ func ready(ctx context.Context, a *app) error {
 // newGraphQLHandler builds the executable schema's HTTP handler with
 // explicit transports, caches and limits.
 func newGraphQLHandler(a *app) *handler.Server {
-	es := graph.NewExecutableSchema(graph.Config{Resolvers: a.resolver})
+	es := graph.NewExecutableSchema(graph.Config{Resolvers: a.resolver, Complexity: resolvers.Complexity()})
 	srv := handler.New(es)
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
@@ -232,8 +232,8 @@ func newGraphQLHandler(a *app) *handler.Server {
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.Use(extension.Introspection{})
 	srv.Use(extension.AutomaticPersistedQuery{Cache: newAPQCache()})
-	srv.Use(extension.FixedComplexityLimit(a.cfg.MaxComplexity))
 	srv.Use(gqllimits.Depth{Max: a.cfg.MaxDepth})
+	srv.Use(extension.FixedComplexityLimit(a.cfg.MaxComplexity))
 	srv.SetErrorPresenter(resolvers.ErrorPresenter(a.log))
 	srv.SetRecoverFunc(func(ctx context.Context, v any) error {
 		a.log.ErrorContext(ctx, "panic in resolver", "panic", v)
