@@ -93,11 +93,17 @@ func Generate(ctx context.Context, db *gorm.DB, opts Options, progress func(done
 	for i, d := range g.depts {
 		depts[i] = models.Department{Code: d.code, Name: d.name, Province: d.division[:2]}
 	}
-	res := db.Clauses(clause.OnConflict{DoNothing: true}).Create(&depts)
-	if res.Error != nil {
-		return sum, fmt.Errorf("seed: departments: %w", res.Error)
+	var before, after int64
+	if err := db.Model(&models.Department{}).Count(&before).Error; err != nil {
+		return sum, fmt.Errorf("seed: departments: %w", err)
 	}
-	sum.Departments = int(res.RowsAffected)
+	if err := db.Clauses(clause.OnConflict{DoNothing: true}).Create(&depts).Error; err != nil {
+		return sum, fmt.Errorf("seed: departments: %w", err)
+	}
+	if err := db.Model(&models.Department{}).Count(&after).Error; err != nil {
+		return sum, fmt.Errorf("seed: departments: %w", err)
+	}
+	sum.Departments = int(after - before)
 
 	// Generation runs one batch ahead of the database on its own goroutine.
 	batches := make(chan []draft, 2)
@@ -160,34 +166,52 @@ func limitsFor(db *gorm.DB) rowLimits {
 // insertBatch stores one batch: holders by code (existing ones kept), then
 // the certificates not yet stored, then their surfaces.
 func insertBatch(tx *gorm.DB, lim rowLimits, b []draft, today models.Date, sum *Summary) error {
-	holders := make([]models.Holder, len(b))
-	codes := make([]string, len(b))
-	for i, d := range b {
-		holders[i] = d.holder
-		codes[i] = d.holder.Code
-	}
-	res := tx.Clauses(clause.OnConflict{DoNothing: true}).CreateInBatches(&holders, lim.holders)
-	if res.Error != nil {
-		return fmt.Errorf("holders: %w", res.Error)
-	}
-	sum.Holders += int(res.RowsAffected)
-
-	// IDs are read back rather than trusted from the insert: with
-	// DO NOTHING the driver cannot say which rows were new.
+	// Holders already stored are looked up first, so that only new ones are
+	// inserted and counted (MySQL's affected-row count for an upsert that
+	// changes nothing is not reliable across servers). IDs are read back
+	// rather than trusted from the insert for the same reason.
 	type idRow struct {
 		ID   int64
 		Code string
 		Name string
 	}
 	stored := make(map[string]idRow, len(b))
-	for lo := 0; lo < len(codes); lo += lim.in {
-		var rows []idRow
-		if err := tx.Model(&models.Holder{}).Select("id", "code", "name").Where("code IN ?", codes[lo:min(lo+lim.in, len(codes))]).Find(&rows).Error; err != nil {
-			return fmt.Errorf("holder ids: %w", err)
+	lookup := func(codes []string) error {
+		for lo := 0; lo < len(codes); lo += lim.in {
+			var rows []idRow
+			if err := tx.Model(&models.Holder{}).Select("id", "code", "name").Where("code IN ?", codes[lo:min(lo+lim.in, len(codes))]).Find(&rows).Error; err != nil {
+				return fmt.Errorf("holder ids: %w", err)
+			}
+			for _, r := range rows {
+				stored[r.Code] = r
+			}
 		}
-		for _, r := range rows {
-			stored[r.Code] = r
+		return nil
+	}
+	codes := make([]string, len(b))
+	for i, d := range b {
+		codes[i] = d.holder.Code
+	}
+	if err := lookup(codes); err != nil {
+		return err
+	}
+	var fresh []models.Holder
+	var freshCodes []string
+	for _, d := range b {
+		if _, ok := stored[d.holder.Code]; !ok {
+			fresh = append(fresh, d.holder)
+			freshCodes = append(freshCodes, d.holder.Code)
 		}
+	}
+	if len(fresh) > 0 {
+		// DO NOTHING still guards against a concurrent writer.
+		if err := tx.Clauses(clause.OnConflict{DoNothing: true}).CreateInBatches(&fresh, lim.holders).Error; err != nil {
+			return fmt.Errorf("holders: %w", err)
+		}
+		if err := lookup(freshCodes); err != nil {
+			return err
+		}
+		sum.Holders += len(fresh)
 	}
 
 	var ids []string
