@@ -3,7 +3,6 @@ package main
 import (
 	"flag"
 	"fmt"
-	"io"
 	"net/netip"
 	"path/filepath"
 	"strconv"
@@ -40,9 +39,8 @@ func (c *config) embedded() bool { return c.DatabaseURL == "" }
 // parseConfig reads flags from args (after the subcommand) with
 // environment defaults from getenv. Unknown flags and bad values are errors
 // naming the flag.
-func parseConfig(name string, args []string, getenv func(string) string, stderr io.Writer) (*config, []string, error) {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
+// A subcommand's own flags are registered on fs before the call.
+func parseConfig(fs *flag.FlagSet, args []string, getenv func(string) string) (*config, []string, error) {
 	env := func(flagName, def string) string {
 		if v := getenv("CERTGRAPH_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))); v != "" {
 			return v

@@ -6,6 +6,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -48,7 +49,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		cmd, args = args[0], args[1:]
 	}
-	cfg, rest, err := parseConfig(cmd, args, getenv, stderr)
+	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	seedOpts := seedFlags(fs, cmd)
+	cfg, rest, err := parseConfig(fs, args, getenv)
 	if err != nil {
 		return err
 	}
@@ -59,7 +63,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "migrate":
 		return cmdMigrate(ctx, cfg, log, stdout)
 	case "seed":
-		return cmdSeed(ctx, cfg, log, rest, stdout)
+		return cmdSeed(ctx, cfg, log, seedOpts, stdout)
 	case "import":
 		return cmdImport(ctx, cfg, log, rest, stdout)
 	case "accounts":

@@ -271,11 +271,10 @@ func save(tx *gorm.DB, l *Line) (outcome, error) {
 		}
 		return unchanged, nil
 	}
-	// The stored signature covered the old content; it no longer holds.
 	if err := tx.Model(&models.Certificate{}).Where("id = ?", c.ID).Updates(map[string]any{
 		"type_code": c.TypeCode, "name": c.Name, "number": c.Number, "holder_id": c.HolderID,
 		"issue_dept_code": c.IssueDeptCode, "issue_date": c.IssueDate, "valid_from": c.ValidFrom,
-		"valid_until": c.ValidUntil, "digital_sign": "",
+		"valid_until": c.ValidUntil,
 	}).Error; err != nil {
 		return 0, err
 	}

@@ -61,6 +61,13 @@ type Summary struct {
 	Elapsed  time.Duration
 }
 
+// String summarises s in one line.
+func (s Summary) String() string {
+	return fmt.Sprintf("%d certificates (%d valid, %d expired, %d revoked, %d not yet valid), %d holders, %d departments, %d surfaces; %d skipped",
+		s.Certificates, s.ByStatus[models.StatusValid], s.ByStatus[models.StatusExpired], s.ByStatus[models.StatusRevoked],
+		s.ByStatus[models.StatusNotYetValid], s.Holders, s.Departments, s.Surfaces, s.SkippedCertificates)
+}
+
 // Generate inserts opts.Certificates certificates with their holders and
 // departments into db (already migrated), in one transaction per batch,
 // calling progress (if non-nil) after each batch with the number of
