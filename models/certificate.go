@@ -45,10 +45,12 @@ func (c *Certificate) Status(today Date) CertificateStatus {
 
 // Surface is one item of a certificate's visible content (照面, 表7): a
 // named value, text or a base64 picture.
+//
+// Its key is (certificate, position): surfaces are stored clustered by
+// certificate, the order they are read in, with no second index to maintain.
 type Surface struct {
-	ID            int64            `gorm:"primaryKey;autoIncrement"`
-	CertificateID string           `gorm:"size:128;not null;index:idx_surface_cert,priority:1"`
-	Position      int              `gorm:"not null;index:idx_surface_cert,priority:2"`
+	CertificateID string           `gorm:"primaryKey;size:128"`
+	Position      int              `gorm:"primaryKey;autoIncrement:false"`
 	Name          string           `gorm:"size:100;not null"`
 	ColumnName    string           `gorm:"size:100;not null"`
 	ValueType     SurfaceValueType `gorm:"size:10;not null"`
