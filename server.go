@@ -183,7 +183,7 @@ func printWelcome(w io.Writer, cfg *config, addr string) {
 func newServer(a *app) http.Handler {
 	mux := http.NewServeMux()
 	gql := newGraphQLHandler(a)
-	mux.Handle("/graphql", gqllimits.BodyLimit(a.cfg.MaxBodyBytes, a.resolver.Middleware(gql)))
+	mux.Handle("/graphql", gqllimits.BodyLimit(a.cfg.MaxBodyBytes, overHTTP(a.resolver.Middleware(gql))))
 	gi := graphiql.Handler("/graphql", a.log)
 	mux.Handle("/graphiql", gi)
 	mux.Handle("/graphiql/", gi)
