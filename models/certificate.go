@@ -20,7 +20,6 @@ type Certificate struct {
 	ValidUntil    *Date      `gorm:"size:10;index"` // nil: long-term (长期)
 	RevokedAt     *time.Time `gorm:"index"`
 	RevokeReason  string     `gorm:"size:500"`
-	DigitalSign   string     `gorm:"type:text"`
 	Surfaces      []Surface  `gorm:"foreignKey:CertificateID;constraint:OnDelete:CASCADE"`
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
