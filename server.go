@@ -174,7 +174,11 @@ func printWelcome(w io.Writer, cfg *config, addr string) {
 	fmt.Fprintf(w, "certgraph listening on %s (region %s)\n", addr, cfg.Region)
 	fmt.Fprintf(w, "  GraphiQL:  http://%s/graphiql\n", host)
 	fmt.Fprintf(w, "  GraphQL:   http://%s/graphql\n", host)
-	fmt.Fprintf(w, "Get an access token (approved at once from %v):\n", cfg.AutoApprove)
+	if len(cfg.AutoApprove) > 0 {
+		fmt.Fprintf(w, "Get an access token (registrations from %v are approved at once):\n", cfg.AutoApprove)
+	} else {
+		fmt.Fprintf(w, "Register a system, then have an admin approve it (certgraph accounts approve ID):\n")
+	}
 	fmt.Fprintf(w, "  curl -s http://%s/graphql -H 'Content-Type: application/json' \\\n", host)
 	fmt.Fprintf(w, "    -d '{\"query\":\"mutation { registerSystem(input: {systemName: \\\"demo\\\", systemIp: \\\"127.0.0.1\\\", deptCode: \\\"demo\\\", deptName: \\\"demo\\\"}) { accountId accessToken status } }\"}'\n")
 }
