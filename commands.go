@@ -10,6 +10,7 @@ import (
 
 	"certgraph/internal/store"
 	"certgraph/models"
+	"certgraph/resolvers"
 )
 
 func cmdMigrate(ctx context.Context, cfg *config, log *slog.Logger, stdout io.Writer) error {
@@ -91,4 +92,30 @@ func cmdAccounts(ctx context.Context, cfg *config, log *slog.Logger, args []stri
 		return nil
 	}
 	return fmt.Errorf("unknown accounts command %q (list, approve, revoke, roles)", args[0])
+}
+
+// cmdKeys manages the key material: keys show | keys rotate-encryption.
+// Rotation adds a new active SM4 key; identifiers made with older keys still
+// open until they expire. Running nodes pick the new key up on restart.
+func cmdKeys(cfg *config, args []string, stdout io.Writer) error {
+	t, err := resolvers.LoadTrust(cfg.KeyDir, cfg.EncryptedIDTTL, cfg.FileLinkTTL)
+	if err != nil {
+		return err
+	}
+	if len(args) == 0 {
+		args = []string{"show"}
+	}
+	switch args[0] {
+	case "show":
+		fmt.Fprintf(stdout, "key dir: %s\nencrypted-id keys: %v (active %s)\nSM2 signing key:\n%s", cfg.KeyDir, t.Sealer.KeyIDs(), t.Sealer.ActiveKeyID(), t.Keys.PublicKeyPEM())
+		return nil
+	case "rotate-encryption":
+		kid, err := t.Sealer.Rotate()
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "new active encrypted-id key %s; older keys still open identifiers within their lifetime\n", kid)
+		return nil
+	}
+	return fmt.Errorf("unknown keys command %q (show, rotate-encryption)", args[0])
 }

@@ -3,8 +3,8 @@ package main
 import (
 	"flag"
 	"fmt"
-	"io"
 	"net/netip"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -28,6 +28,7 @@ type config struct {
 	MaxComplexity       int
 	LogLevel            string
 	PublicURL           string
+	KeyDir              string
 	EncryptedIDTTL      time.Duration
 	FileLinkTTL         time.Duration
 }
@@ -38,9 +39,8 @@ func (c *config) embedded() bool { return c.DatabaseURL == "" }
 // parseConfig reads flags from args (after the subcommand) with
 // environment defaults from getenv. Unknown flags and bad values are errors
 // naming the flag.
-func parseConfig(name string, args []string, getenv func(string) string, stderr io.Writer) (*config, []string, error) {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
+// A subcommand's own flags are registered on fs before the call.
+func parseConfig(fs *flag.FlagSet, args []string, getenv func(string) string) (*config, []string, error) {
 	env := func(flagName, def string) string {
 		if v := getenv("CERTGRAPH_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))); v != "" {
 			return v
@@ -58,9 +58,10 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 	demoCount := fs.String("demo-certificates", env("demo-certificates", "300"), "how many certificates the demo seeds (CERTGRAPH_DEMO_CERTIFICATES)")
 	tokenTTL := fs.String("token-ttl", env("token-ttl", "720h"), "access token lifetime (CERTGRAPH_TOKEN_TTL)")
 	cacheTTL := fs.String("cache-ttl", env("cache-ttl", "5s"), "longest a cached row may miss another node's write (CERTGRAPH_CACHE_TTL)")
-	maxBody := fs.String("max-body-bytes", env("max-body-bytes", "1048576"), "largest GraphQL request body (CERTGRAPH_MAX_BODY_BYTES)")
+	maxBody := fs.String("max-body-bytes", env("max-body-bytes", "8388608"), "largest GraphQL request body; layout files of up to 5 MiB travel base64 inside it (CERTGRAPH_MAX_BODY_BYTES)")
 	maxDepth := fs.String("max-depth", env("max-depth", "12"), "deepest GraphQL operation (CERTGRAPH_MAX_DEPTH)")
 	maxComplexity := fs.String("max-complexity", env("max-complexity", "5000"), "most complex GraphQL operation (CERTGRAPH_MAX_COMPLEXITY)")
+	fs.StringVar(&c.KeyDir, "key-dir", env("key-dir", ""), "SM2/SM4/PDF/link keys, created on first start; default <data-dir>/keys; share it between nodes (CERTGRAPH_KEY_DIR)")
 	fs.StringVar(&c.PublicURL, "public-url", env("public-url", ""), "base URL of links and code payloads, e.g. https://zz.example.gov.cn; empty = the request's host (CERTGRAPH_PUBLIC_URL)")
 	encTTL := fs.String("encrypted-id-ttl", env("encrypted-id-ttl", "10m"), "lifetime of encrypted identifiers (CERTGRAPH_ENCRYPTED_ID_TTL)")
 	linkTTL := fs.String("file-link-ttl", env("file-link-ttl", "10m"), "lifetime of file download links (CERTGRAPH_FILE_LINK_TTL)")
@@ -117,6 +118,9 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 	}
 	if len(c.Region) != 2 || strings.Trim(c.Region, "0123456789") != "" {
 		return nil, nil, fmt.Errorf("--region: %q is not a 2-digit province code", c.Region)
+	}
+	if c.KeyDir == "" {
+		c.KeyDir = filepath.Join(c.DataDir, "keys")
 	}
 	return c, fs.Args(), nil
 }

@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -82,7 +83,7 @@ func newTestEnv(t testing.TB, env map[string]string) *testEnv {
 	for k, v := range env {
 		vars[k] = v
 	}
-	cfg, _, err := parseConfig("serve", nil, func(k string) string { return vars[k] }, io.Discard)
+	cfg, _, err := parseConfig(flag.NewFlagSet("serve", flag.ContinueOnError), nil, func(k string) string { return vars[k] })
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,8 @@ import (
 	"certgraph/internal/importer"
 	"certgraph/internal/seed"
 	"certgraph/models"
+
+	"gorm.io/gorm"
 )
 
 // progressBar draws "label [#####.....] done/total rate ETA" on one line.
@@ -62,14 +64,27 @@ func (p *progressBar) update(done, total int) {
 	fmt.Fprintf(p.w, "%s [%s%s] %d/%d %.0f/s ETA %s%s", p.label, strings.Repeat("#", fill), strings.Repeat(".", width-fill), done, total, rate, eta, end)
 }
 
-// cmdSeed: certgraph seed [--certificates N] [--seed S]
-func cmdSeed(ctx context.Context, cfg *config, log *slog.Logger, args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("seed", flag.ContinueOnError)
-	n := fs.Int("certificates", 10000, "how many certificates to generate")
-	s := fs.Int64("seed", 1, "random seed: the same seed gives the same data")
-	if err := fs.Parse(args); err != nil {
-		return err
+// seedOptions are the seed subcommand's own flags.
+type seedOptions struct {
+	certificates, files int
+	seed                int64
+}
+
+// seedFlags registers the seed subcommand's flags on fs (nil for other commands).
+func seedFlags(fs *flag.FlagSet, cmd string) *seedOptions {
+	if cmd != "seed" {
+		return nil
 	}
+	o := &seedOptions{}
+	fs.IntVar(&o.certificates, "certificates", 10000, "how many certificates to generate")
+	fs.Int64Var(&o.seed, "seed", 1, "random seed: the same seed gives the same data")
+	fs.IntVar(&o.files, "files", 200, "how many certificates get a signed layout file (PDF and OFD alternately)")
+	return o
+}
+
+// cmdSeed: certgraph seed [--certificates N] [--seed S] [--files N]
+func cmdSeed(ctx context.Context, cfg *config, log *slog.Logger, o *seedOptions, stdout io.Writer) error {
+	n, s, files := &o.certificates, &o.seed, &o.files
 	if *n <= 0 {
 		return fmt.Errorf("--certificates: must be positive, got %d", *n)
 	}
@@ -84,7 +99,40 @@ func cmdSeed(ctx context.Context, cfg *config, log *slog.Logger, args []string, 
 		return err
 	}
 	fmt.Fprintf(stdout, "seeded %s in %s\n", sum, time.Since(bar.start).Round(time.Millisecond))
+	if *files > 0 {
+		fb := newProgressBar(stdout, "layout files")
+		n, err := issueFiles(ctx, a, *files, fb.update)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "issued %d signed layout files\n", n)
+	}
 	return nil
+}
+
+// issueFiles gives up to n certificates without a layout file one, signed
+// by the platform: PDF and OFD alternately.
+func issueFiles(ctx context.Context, a *app, n int, progress func(done, total int)) (int, error) {
+	var ids []string
+	err := a.db.WithContext(ctx).Model(&models.Certificate{}).
+		Where("id NOT IN (?)", a.db.Model(&models.CertificateFile{}).Select("certificate_id")).
+		Order("id").Limit(n).Pluck("id", &ids).Error
+	if err != nil {
+		return 0, err
+	}
+	for i, id := range ids {
+		format := models.FormatPDF
+		if i%2 == 1 {
+			format = models.FormatOFD
+		}
+		if _, err := a.resolver.IssueFile(ctx, id, format); err != nil {
+			return i, fmt.Errorf("layout file for %s: %w", id, err)
+		}
+		if progress != nil {
+			progress(i+1, len(ids))
+		}
+	}
+	return len(ids), nil
 }
 
 // seedDemo fills an empty database with a small demo set at start-up.
@@ -100,7 +148,11 @@ func seedDemo(ctx context.Context, a *app, stdout io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("demo data: %w", err)
 	}
-	fmt.Fprintf(stdout, "demo data: %s\n", sum)
+	files, err := issueFiles(ctx, a, a.cfg.DemoCertificates, nil)
+	if err != nil {
+		return fmt.Errorf("demo files: %w", err)
+	}
+	fmt.Fprintf(stdout, "demo data: %s, %d signed layout files\n", sum, files)
 	return nil
 }
 
@@ -120,7 +172,16 @@ func cmdImport(ctx context.Context, cfg *config, log *slog.Logger, args []string
 	}
 	defer a.close()
 	bar := newProgressBar(stdout, "importing")
-	rep, err := importer.Import(ctx, a.db, f, importer.Options{OnChange: a.resolver.InvalidateCertificate}, func(lines int) { bar.update(lines, lines) })
+	sink := func(ctx context.Context, tx *gorm.DB, certID, format string, data []byte) error {
+		ff, err := models.ParseFileFormat(format)
+		if err != nil {
+			return err
+		}
+		_, err = a.resolver.StoreFile(ctx, tx, certID, ff, data)
+		return err
+	}
+	rep, err := importer.Import(ctx, a.db, f, importer.Options{FileSink: sink, OnChange: a.resolver.InvalidateCertificate},
+		func(lines int) { bar.update(lines, lines) })
 	if err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -13,7 +14,6 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -51,7 +51,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		cmd, args = args[0], args[1:]
 	}
-	cfg, rest, err := parseConfig(cmd, args, getenv, stderr)
+	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	seedOpts := seedFlags(fs, cmd)
+	cfg, rest, err := parseConfig(fs, args, getenv)
 	if err != nil {
 		return err
 	}
@@ -62,13 +65,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "migrate":
 		return cmdMigrate(ctx, cfg, log, stdout)
 	case "seed":
-		return cmdSeed(ctx, cfg, log, rest, stdout)
+		return cmdSeed(ctx, cfg, log, seedOpts, stdout)
 	case "import":
 		return cmdImport(ctx, cfg, log, rest, stdout)
 	case "accounts":
 		return cmdAccounts(ctx, cfg, log, rest, stdout)
+	case "keys":
+		return cmdKeys(cfg, rest, stdout)
 	}
-	return fmt.Errorf("unknown command %q (serve, migrate, seed, import, accounts)", cmd)
+	return fmt.Errorf("unknown command %q (serve, migrate, seed, import, accounts, keys)", cmd)
 }
 
 func newLogger(level string, w io.Writer) *slog.Logger {
@@ -102,7 +107,7 @@ func open(ctx context.Context, cfg *config, log *slog.Logger) (*app, error) {
 	if len(applied) > 0 {
 		log.Info("migrated", "versions", applied, "dialect", dialect)
 	}
-	trust, err := resolvers.LoadTrust(filepath.Join(cfg.DataDir, "keys"), cfg.EncryptedIDTTL, cfg.FileLinkTTL)
+	trust, err := resolvers.LoadTrust(cfg.KeyDir, cfg.EncryptedIDTTL, cfg.FileLinkTTL)
 	if err != nil {
 		return nil, err
 	}
@@ -171,7 +176,11 @@ func printWelcome(w io.Writer, cfg *config, addr string) {
 	fmt.Fprintf(w, "certgraph listening on %s (region %s)\n", addr, cfg.Region)
 	fmt.Fprintf(w, "  GraphiQL:  http://%s/graphiql\n", host)
 	fmt.Fprintf(w, "  GraphQL:   http://%s/graphql\n", host)
-	fmt.Fprintf(w, "Get an access token (approved at once from %v):\n", cfg.AutoApprove)
+	if len(cfg.AutoApprove) > 0 {
+		fmt.Fprintf(w, "Get an access token (registrations from %v are approved at once):\n", cfg.AutoApprove)
+	} else {
+		fmt.Fprintf(w, "Register a system, then have an admin approve it (certgraph accounts approve ID):\n")
+	}
 	fmt.Fprintf(w, "  curl -s http://%s/graphql -H 'Content-Type: application/json' \\\n", host)
 	fmt.Fprintf(w, "    -d '{\"query\":\"mutation { registerSystem(input: {systemName: \\\"demo\\\", systemIp: \\\"127.0.0.1\\\", deptCode: \\\"demo\\\", deptName: \\\"demo\\\"}) { accountId accessToken status } }\"}'\n")
 }
@@ -180,7 +189,7 @@ func printWelcome(w io.Writer, cfg *config, addr string) {
 func newServer(a *app) http.Handler {
 	mux := http.NewServeMux()
 	gql := newGraphQLHandler(a)
-	mux.Handle("/graphql", gqllimits.BodyLimit(a.cfg.MaxBodyBytes, a.resolver.Middleware(gql)))
+	mux.Handle("/graphql", gqllimits.BodyLimit(a.cfg.MaxBodyBytes, overHTTP(a.resolver.Middleware(gql))))
 	mux.Handle("/api/", legacy.New(legacy.Config{Executor: newGraphQLExecutor(a), Requests: a.resolver, Log: a.log}))
 	gi := graphiql.Handler("/graphql", a.log)
 	mux.Handle("/graphiql", gi)
@@ -226,7 +235,7 @@ func ready(ctx context.Context, a *app) error {
 // newGraphQLHandler builds the executable schema's HTTP handler with
 // explicit transports, caches and limits.
 func newGraphQLHandler(a *app) *handler.Server {
-	srv := handler.New(graph.NewExecutableSchema(graph.Config{Resolvers: a.resolver}))
+	srv := handler.New(graph.NewExecutableSchema(graph.Config{Resolvers: a.resolver, Complexity: resolvers.Complexity()}))
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
@@ -237,7 +246,7 @@ func newGraphQLHandler(a *app) *handler.Server {
 // newGraphQLExecutor builds the in-process executor the legacy adapter runs
 // its operations through, configured exactly as the HTTP handler.
 func newGraphQLExecutor(a *app) *executor.Executor {
-	exec := executor.New(graph.NewExecutableSchema(graph.Config{Resolvers: a.resolver}))
+	exec := executor.New(graph.NewExecutableSchema(graph.Config{Resolvers: a.resolver, Complexity: resolvers.Complexity()}))
 	configureGraphQL(a, exec)
 	return exec
 }
@@ -256,8 +265,8 @@ func configureGraphQL(a *app, srv graphQLConfig) {
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.Use(extension.Introspection{})
 	srv.Use(extension.AutomaticPersistedQuery{Cache: newAPQCache()})
-	srv.Use(extension.FixedComplexityLimit(a.cfg.MaxComplexity))
 	srv.Use(gqllimits.Depth{Max: a.cfg.MaxDepth})
+	srv.Use(extension.FixedComplexityLimit(a.cfg.MaxComplexity))
 	srv.SetErrorPresenter(resolvers.ErrorPresenter(a.log))
 	srv.SetRecoverFunc(func(ctx context.Context, v any) error {
 		a.log.ErrorContext(ctx, "panic in resolver", "panic", v)

@@ -20,7 +20,6 @@ type Certificate struct {
 	ValidUntil    *Date      `gorm:"size:10;index"` // nil: long-term (长期)
 	RevokedAt     *time.Time `gorm:"index"`
 	RevokeReason  string     `gorm:"size:500"`
-	DigitalSign   string     `gorm:"type:text"`
 	Surfaces      []Surface  `gorm:"foreignKey:CertificateID;constraint:OnDelete:CASCADE"`
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
@@ -45,10 +44,12 @@ func (c *Certificate) Status(today Date) CertificateStatus {
 
 // Surface is one item of a certificate's visible content (照面, 表7): a
 // named value, text or a base64 picture.
+//
+// Its key is (certificate, position): surfaces are stored clustered by
+// certificate, the order they are read in, with no second index to maintain.
 type Surface struct {
-	ID            int64            `gorm:"primaryKey;autoIncrement"`
-	CertificateID string           `gorm:"size:128;not null;index:idx_surface_cert,priority:1"`
-	Position      int              `gorm:"not null;index:idx_surface_cert,priority:2"`
+	CertificateID string           `gorm:"primaryKey;size:128"`
+	Position      int              `gorm:"primaryKey;autoIncrement:false"`
 	Name          string           `gorm:"size:100;not null"`
 	ColumnName    string           `gorm:"size:100;not null"`
 	ValueType     SurfaceValueType `gorm:"size:10;not null"`

@@ -37,7 +37,9 @@ func (f FileFormat) ContentType() string {
 }
 
 // MarshalGQL writes the enum name (PDF, OFD).
-func (f FileFormat) MarshalGQL(w io.Writer) { io.WriteString(w, strconv.Quote(strings.ToUpper(string(f)))) }
+func (f FileFormat) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(strings.ToUpper(string(f))))
+}
 
 // UnmarshalGQL reads the enum name.
 func (f *FileFormat) UnmarshalGQL(v any) error {

@@ -47,8 +47,11 @@ func Open(databaseURL, dataDir string, log *slog.Logger) (*gorm.DB, Dialect, err
 		}
 		path := filepath.Join(dataDir, "certgraph.db")
 		// WAL lets readers proceed during writes; busy_timeout makes concurrent
-		// writers wait instead of failing; foreign_keys enforces cascades.
-		dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
+		// writers wait instead of failing; _txlock=immediate takes the write
+		// lock when a transaction begins, so a read-then-write transaction
+		// never fails with SQLITE_BUSY_SNAPSHOT when another writer commits
+		// in between; foreign_keys enforces cascades.
+		dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
 		db, err := gorm.Open(sqlite.Open(dsn), cfg)
 		if err != nil {
 			return nil, "", fmt.Errorf("open sqlite %s: %w", path, err)

@@ -1,0 +1,95 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"testing"
+)
+
+// TestCacheNeverServesARevokedCertificate reads a certificate from many
+// goroutines (keeping it hot in the cache and racing loads against the
+// write) while it is revoked: every read that starts after the revocation
+// returned must see it revoked.
+func TestCacheNeverServesARevokedCertificate(t *testing.T) {
+	e := newTestEnv(t, nil)
+	_, certs := e.standardFixture(1, 1)
+	tok := e.consumer()
+	q := `query($id: ID!) { certificate(id: $id, useFor: VERIFICATION) { status } }`
+	vars := map[string]any{"id": certs[0].ID}
+	var revoked atomic.Bool
+	var stale atomic.Int64
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	var once sync.Once
+	halt := func() { once.Do(func() { close(stop) }); wg.Wait() }
+	defer halt()
+	for g := 0; g < 4; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				after := revoked.Load()
+				status, err := e.tryStatus(tok, q, vars)
+				if err == nil && after && status != "REVOKED" {
+					stale.Add(1)
+				}
+			}
+		}()
+	}
+	for i := 0; i < 20; i++ {
+		e.gql(tok, q, vars).must(t)
+	}
+	e.gql(testAdminToken, `mutation($id: ID!) { revokeCertificate(id: $id, reason: "测试") { id } }`, vars).must(t)
+	revoked.Store(true)
+	for i := 0; i < 30; i++ {
+		if st := e.gql(tok, q, vars).must(t).str("certificate.status"); st != "REVOKED" {
+			t.Fatalf("read after revocation returned %s", st)
+		}
+	}
+	halt()
+	if n := stale.Load(); n > 0 {
+		t.Fatalf("%d reads started after the revocation returned saw the certificate unrevoked", n)
+	}
+}
+
+// tryStatus reads certificate.status without failing the test (it runs
+// in goroutines other than the test's).
+func (e *testEnv) tryStatus(tok, q string, vars map[string]any) (string, error) {
+	body, _ := json.Marshal(map[string]any{"query": q, "variables": vars})
+	req, _ := http.NewRequest(http.MethodPost, e.url+"/graphql", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+tok)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	var out struct {
+		Data struct{ Certificate struct{ Status string } }
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+		return "", err
+	}
+	return out.Data.Certificate.Status, nil
+}
+
+// BenchmarkHolderQuery measures the portal's main query over HTTP: a holder
+// with 20 certificates of 10 surfaces each, signatures included.
+func BenchmarkHolderQuery(b *testing.B) {
+	e := newTestEnv(b, nil)
+	e.standardFixture(20, 10)
+	tok := e.consumer()
+	vars := map[string]any{"code": personCode}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		e.gql(tok, holderQuery, vars).must(b)
+	}
+}

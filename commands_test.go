@@ -1,0 +1,56 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// runCLI runs the binary's run() as a subcommand would, against env.
+func runCLI(t *testing.T, env map[string]string, args ...string) (string, error) {
+	t.Helper()
+	var out bytes.Buffer
+	err := run(context.Background(), args, func(k string) string { return env[k] }, &out, &out)
+	return out.String(), err
+}
+
+func TestCommandsMigrateSeedImportAccounts(t *testing.T) {
+	env := map[string]string{"CERTGRAPH_DATA_DIR": t.TempDir(), "CERTGRAPH_DATABASE_URL": testDatabaseURL(t), "CERTGRAPH_LOG_LEVEL": "error"}
+	out, err := runCLI(t, env, "migrate")
+	if err != nil || !strings.Contains(out, "version 3") {
+		t.Fatalf("migrate: %v\n%s", err, out)
+	}
+	if out, _ = runCLI(t, env, "migrate"); !strings.Contains(out, "current") {
+		t.Fatalf("second migrate: %s", out)
+	}
+	out, err = runCLI(t, env, "seed", "--certificates", "120", "--files", "4")
+	if err != nil || !strings.Contains(out, "120 certificates") || !strings.Contains(out, "issued 4 signed layout files") {
+		t.Fatalf("seed: %v\n%s", err, out)
+	}
+	out, err = runCLI(t, env, "import", "internal/importer/testdata/example.jsonl")
+	if err != nil || !strings.Contains(out, "5 lines: 5 imported") {
+		t.Fatalf("import: %v\n%s", err, out)
+	}
+	if out, err = runCLI(t, env, "import", "internal/importer/testdata/example.jsonl"); err != nil || !strings.Contains(out, "5 unchanged") {
+		t.Fatalf("re-import: %v\n%s", err, out)
+	}
+	bad := filepath.Join(t.TempDir(), "bad.jsonl")
+	good, _ := os.ReadFile("internal/importer/testdata/example.jsonl")
+	os.WriteFile(bad, append([]byte("{\"certificateType\": 1}\n"), good...), 0o644)
+	out, err = runCLI(t, env, "import", bad)
+	if err == nil || !strings.Contains(out, "line 1:") || !strings.Contains(out, "1 rejected") {
+		t.Fatalf("bad line: %v\n%s", err, out)
+	}
+	if out, err = runCLI(t, env, "accounts", "list"); err != nil || !strings.Contains(out, "STATUS") {
+		t.Fatalf("accounts: %v\n%s", err, out)
+	}
+	if _, err = runCLI(t, env, "frobnicate"); err == nil || !strings.Contains(err.Error(), "unknown command") {
+		t.Fatalf("unknown command: %v", err)
+	}
+	if _, err = runCLI(t, env, "serve", "--region", "5x"); err == nil || !strings.Contains(err.Error(), "--region") {
+		t.Fatalf("bad flag: %v", err)
+	}
+}
