@@ -47,7 +47,8 @@ func (q *queryResolver) VerifyByFields(ctx context.Context, in model.VerifyField
 		if typeCode != "" {
 			tx = tx.Where("type_code = ?", typeCode)
 		}
-		if err := tx.Find(&certs).Error; err != nil {
+		// Newest first, so the reason given for a mismatch is the same on every database.
+		if err := tx.Order("issue_date DESC, id").Find(&certs).Error; err != nil {
 			return nil, err
 		}
 	}
