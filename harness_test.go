@@ -3,8 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -12,12 +10,11 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"sync/atomic"
 	"testing"
 
-	"certgraph/internal/store"
+	"certgraph/internal/store/storetest"
 
 	"gorm.io/gorm"
 )
@@ -39,35 +36,7 @@ type testEnv struct {
 
 // testDatabaseURL creates a fresh MySQL database for t when the suite runs
 // against MariaDB, and returns its URL ("" for SQLite).
-func testDatabaseURL(t testing.TB) string {
-	admin := os.Getenv("CERTGRAPH_TEST_DATABASE_URL")
-	if admin == "" {
-		return ""
-	}
-	db, _, err := store.Open(admin, "", slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatalf("CERTGRAPH_TEST_DATABASE_URL: %v", err)
-	}
-	b := make([]byte, 6)
-	rand.Read(b)
-	name := "certgraph_t_" + hex.EncodeToString(b)
-	if err := db.Exec("CREATE DATABASE " + name + " CHARACTER SET utf8mb4 COLLATE utf8mb4_bin").Error; err != nil {
-		t.Fatalf("create test database: %v", err)
-	}
-	t.Cleanup(func() {
-		db.Exec("DROP DATABASE " + name)
-		if s, err := db.DB(); err == nil {
-			s.Close()
-		}
-	})
-	base, query, _ := strings.Cut(admin, "?")
-	i := strings.LastIndex(base, "/")
-	u := base[:i+1] + name
-	if query != "" {
-		u += "?" + query
-	}
-	return u
-}
+func testDatabaseURL(t testing.TB) string { return storetest.MySQLURL(t) }
 
 // newTestEnv starts a server. env adds or overrides CERTGRAPH_* settings.
 func newTestEnv(t testing.TB, env map[string]string) *testEnv {

@@ -11,10 +11,9 @@ import (
 	"os"
 	"strings"
 	"testing"
-	"time"
 
 	"certgraph/internal/ident"
-	"certgraph/internal/store"
+	"certgraph/internal/store/storetest"
 	"certgraph/models"
 
 	"gorm.io/gorm"
@@ -22,66 +21,9 @@ import (
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
-func openSQLite(t *testing.T) *gorm.DB {
-	t.Helper()
-	db, _, err := store.Open("", t.TempDir(), quiet)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := store.Migrate(context.Background(), db); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if s, err := db.DB(); err == nil {
-			s.Close()
-		}
-	})
-	return db
-}
+func openSQLite(t *testing.T) *gorm.DB { return storetest.SQLite(t) }
 
-// openMySQL creates a fresh database on the server named by
-// CERTGRAPH_TEST_DATABASE_URL and drops it at the end.
-func openMySQL(t *testing.T) *gorm.DB {
-	t.Helper()
-	admin := os.Getenv("CERTGRAPH_TEST_DATABASE_URL")
-	if admin == "" {
-		t.Skip("CERTGRAPH_TEST_DATABASE_URL not set: no MySQL/MariaDB test")
-	}
-	adb, _, err := store.Open(admin, "", quiet)
-	if err != nil {
-		t.Fatal(err)
-	}
-	name := fmt.Sprintf("importtest_%d", time.Now().UnixNano())
-	if err := adb.Exec("CREATE DATABASE " + name + " CHARACTER SET utf8mb4 COLLATE utf8mb4_bin").Error; err != nil {
-		t.Fatal(err)
-	}
-	base, query, _ := strings.Cut(admin, "?")
-	base = base[:strings.LastIndex(base, "/")+1] + name
-	if query != "" {
-		base += "?" + query
-	}
-	db, _, err := store.Open(base, "", quiet)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// store.Open's MySQL handle comes from db.Set, which is not a fresh
-	// session: conditions of one query would leak into the next. A Session
-	// makes it reusable (reported as a store bug).
-	db = db.Session(&gorm.Session{})
-	t.Cleanup(func() {
-		if s, err := db.DB(); err == nil {
-			s.Close()
-		}
-		adb.Exec("DROP DATABASE " + name)
-		if s, err := adb.DB(); err == nil {
-			s.Close()
-		}
-	})
-	if _, err := store.Migrate(context.Background(), db); err != nil {
-		t.Fatal(err)
-	}
-	return db
-}
+func openMySQL(t *testing.T) *gorm.DB { return storetest.MySQL(t) }
 
 func example(t *testing.T) []map[string]any {
 	t.Helper()

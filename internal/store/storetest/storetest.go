@@ -1,0 +1,91 @@
+// Package storetest gives tests a real, migrated database: an SQLite file
+// in a temp dir, or a fresh MySQL/MariaDB database on the server that
+// CERTGRAPH_TEST_DATABASE_URL (a mysql:// URL with rights to create
+// databases) names, dropped when the test ends.
+package storetest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"testing"
+
+	"certgraph/internal/store"
+
+	"gorm.io/gorm"
+)
+
+// EnvURL is the environment variable naming the MySQL/MariaDB test server.
+const EnvURL = "CERTGRAPH_TEST_DATABASE_URL"
+
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+// MySQLURL creates a fresh database for t on the test server and returns
+// its URL, or "" when EnvURL is not set.
+func MySQLURL(t testing.TB) string {
+	t.Helper()
+	admin := os.Getenv(EnvURL)
+	if admin == "" {
+		return ""
+	}
+	adb, _, err := store.Open(admin, "", quiet)
+	if err != nil {
+		t.Fatalf("%s: %v", EnvURL, err)
+	}
+	b := make([]byte, 6)
+	rand.Read(b)
+	name := "certgraph_t_" + hex.EncodeToString(b)
+	if err := adb.Exec("CREATE DATABASE " + name + " CHARACTER SET utf8mb4 COLLATE utf8mb4_bin").Error; err != nil {
+		t.Fatalf("create test database: %v", err)
+	}
+	t.Cleanup(func() {
+		adb.Exec("DROP DATABASE " + name)
+		if s, err := adb.DB(); err == nil {
+			s.Close()
+		}
+	})
+	base, query, _ := strings.Cut(admin, "?")
+	u := base[:strings.LastIndex(base, "/")+1] + name
+	if query != "" {
+		u += "?" + query
+	}
+	return u
+}
+
+// SQLite opens a migrated SQLite database in a temp dir.
+func SQLite(t testing.TB) *gorm.DB {
+	t.Helper()
+	return open(t, "")
+}
+
+// MySQL opens a migrated fresh MySQL/MariaDB database, or skips t when
+// EnvURL is not set.
+func MySQL(t testing.TB) *gorm.DB {
+	t.Helper()
+	u := MySQLURL(t)
+	if u == "" {
+		t.Skip(EnvURL + " not set: no MySQL/MariaDB test")
+	}
+	return open(t, u)
+}
+
+func open(t testing.TB, url string) *gorm.DB {
+	t.Helper()
+	db, _, err := store.Open(url, t.TempDir(), quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if s, err := db.DB(); err == nil {
+			s.Close()
+		}
+	})
+	if _, err := store.Migrate(context.Background(), db); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
