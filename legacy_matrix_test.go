@@ -13,7 +13,7 @@ import (
 // legacyEndpointCase drives the table-driven checks every endpoint passes.
 type legacyEndpointCase struct {
 	path string
-	// valid is a request that succeeds ($placeholders as in the golden cases).
+	// valid is a request that succeeds ($variables as in the golden cases).
 	valid map[string]any
 	// headerCreds: credentials travel in X-Account-Id / X-Access-Token.
 	headerCreds bool

@@ -156,7 +156,7 @@ func (e *testEnv) legacyFixture() *legacyFixtures {
 	return fx
 }
 
-// substitute replaces "$name" placeholders in a request template.
+// substitute fills the "$name" variables of a request template.
 func (fx *legacyFixtures) substitute(v any) any {
 	switch x := v.(type) {
 	case map[string]any:
@@ -219,7 +219,7 @@ var (
 )
 
 // normalise replaces values that differ between runs (tokens, account ids,
-// signatures, encrypted ids, links) with placeholders.
+// signatures, encrypted ids, links) with fixed markers.
 func normalise(v any) any {
 	switch x := v.(type) {
 	case map[string]any:

@@ -143,6 +143,42 @@ func (o object) needObj(key string) (object, *Failure) {
 	return child, f
 }
 
+// headAndData reads the envelope most tables use: the credentials in the
+// required head and the required data object.
+func headAndData(r *request) (*resolvers.Credentials, object, *Failure) {
+	h, f := r.root.needObj("head")
+	if f != nil {
+		return nil, object{}, f
+	}
+	creds, f := headCredentials(h)
+	if f != nil {
+		return nil, object{}, f
+	}
+	d, f := r.root.needObj("data")
+	if f != nil {
+		return nil, object{}, f
+	}
+	return creds, d, nil
+}
+
+// keyAndUseFor reads the envelope, data.<key> (required) and data.useFor
+// (one of allowed) into the variables varName and useFor: tables 4, 5 and 8.
+func keyAndUseFor(r *request, key, varName string, allowed ...string) (*call, *Failure) {
+	creds, d, f := headAndData(r)
+	if f != nil {
+		return nil, f
+	}
+	v, f := d.need(key)
+	if f != nil {
+		return nil, f
+	}
+	u, f := useFor(d, "useFor", allowed...)
+	if f != nil {
+		return nil, f
+	}
+	return &call{vars: map[string]any{varName: v, "useFor": u}, creds: creds}, nil
+}
+
 // headCredentials reads the required head.accountId and head.accessToken.
 func headCredentials(head object) (*resolvers.Credentials, *Failure) {
 	id, f := head.need("accountId")

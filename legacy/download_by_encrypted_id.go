@@ -18,27 +18,7 @@ var downloadByEncryptedIDEndpoint = &endpoint{
 	Path: "/api/cert/download/by-encrypted-id", Section: "6.3.3", Table: "表5", Operation: downloadByEncryptedIDOperation,
 	params: map[string]string{"encryptedId": "data.encryptedId", "useFor": "data.useFor", "id": "data.encryptedId"},
 	decode: func(r *request) (*call, *Failure) {
-		h, f := r.root.needObj("head")
-		if f != nil {
-			return nil, f
-		}
-		creds, f := headCredentials(h)
-		if f != nil {
-			return nil, f
-		}
-		d, f := r.root.needObj("data")
-		if f != nil {
-			return nil, f
-		}
-		eid, f := d.need("encryptedId")
-		if f != nil {
-			return nil, f
-		}
-		u, f := useFor(d, "useFor", "01", "02", "99")
-		if f != nil {
-			return nil, f
-		}
-		return &call{vars: map[string]any{"encryptedId": eid, "useFor": u}, creds: creds}, nil
+		return keyAndUseFor(r, "encryptedId", "encryptedId", "01", "02", "99")
 	},
 	respond: func(data []byte, _ *call) (reply, *Failure) {
 		var out struct {

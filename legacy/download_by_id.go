@@ -52,25 +52,5 @@ type downloadList struct {
 // decodeByID reads tables 4 and 8: head credentials, data.certificateID
 // and data.useFor (01/02/99).
 func decodeByID(r *request) (*call, *Failure) {
-	h, f := r.root.needObj("head")
-	if f != nil {
-		return nil, f
-	}
-	creds, f := headCredentials(h)
-	if f != nil {
-		return nil, f
-	}
-	d, f := r.root.needObj("data")
-	if f != nil {
-		return nil, f
-	}
-	id, f := d.need("certificateID")
-	if f != nil {
-		return nil, f
-	}
-	u, f := useFor(d, "useFor", "01", "02", "99")
-	if f != nil {
-		return nil, f
-	}
-	return &call{vars: map[string]any{"id": id, "useFor": u}, creds: creds}, nil
+	return keyAndUseFor(r, "certificateID", "id", "01", "02", "99")
 }

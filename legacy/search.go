@@ -69,15 +69,7 @@ type holderQuery struct {
 // decodeHolderQuery reads the head credentials and the holder-keyed data
 // of tables 2, 3, 6 and 9 into certificates(...) variables.
 func decodeHolderQuery(r *request, q holderQuery, allowedUseFor ...string) (*call, *Failure) {
-	h, f := r.root.needObj("head")
-	if f != nil {
-		return nil, f
-	}
-	creds, f := headCredentials(h)
-	if f != nil {
-		return nil, f
-	}
-	d, f := r.root.needObj("data")
+	creds, d, f := headAndData(r)
 	if f != nil {
 		return nil, f
 	}
