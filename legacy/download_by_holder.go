@@ -20,18 +20,6 @@ var downloadByHolderEndpoint = &endpoint{
 	decode: func(r *request) (*call, *Failure) {
 		return decodeHolderQuery(r, holderQuery{typeParam: true, typeRequired: true, number: true}, "01", "02", "99")
 	},
-	respond: func(data []byte, _ *call) (reply, *Failure) {
-		var out struct {
-			Certificates []gqlCertificate `json:"certificates"`
-		}
-		if f := unmarshalData(data, &out); f != nil {
-			return reply{}, f
-		}
-		list := make([]fileSummary, 0, len(out.Certificates))
-		for _, c := range out.Certificates {
-			list = append(list, toFileSummary(c))
-		}
-		return reply{json: listAnswer[fileSummary]{Head: okHead, Data: listData[fileSummary]{Total: len(list), DataList: list}}}, nil
-	},
-	fail: headFailure,
+	respond: func(data []byte, _ *call) (reply, *Failure) { return certificateList(data, toFileSummary) },
+	fail:    headFailure,
 }

@@ -25,18 +25,6 @@ var infoByHolderEndpoint = &endpoint{
 	decode: func(r *request) (*call, *Failure) {
 		return decodeHolderQuery(r, holderQuery{typeParam: true, typeRequired: true, number: true}, "01", "02", "99")
 	},
-	respond: func(data []byte, _ *call) (reply, *Failure) {
-		var out struct {
-			Certificates []gqlCertificate `json:"certificates"`
-		}
-		if f := unmarshalData(data, &out); f != nil {
-			return reply{}, f
-		}
-		list := make([]certificateInfo, 0, len(out.Certificates))
-		for _, c := range out.Certificates {
-			list = append(list, toCertificateInfo(c))
-		}
-		return reply{json: listAnswer[certificateInfo]{Head: okHead, Data: listData[certificateInfo]{Total: len(list), DataList: list}}}, nil
-	},
-	fail: headFailure,
+	respond: func(data []byte, _ *call) (reply, *Failure) { return certificateList(data, toCertificateInfo) },
+	fail:    headFailure,
 }

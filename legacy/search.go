@@ -20,17 +20,9 @@ var searchEndpoint = &endpoint{
 		return decodeHolderQuery(r, holderQuery{typeParam: true, typeRequired: false, number: false}, "01", "02", "03", "99")
 	},
 	respond: func(data []byte, _ *call) (reply, *Failure) {
-		var out struct {
-			Certificates []gqlCertificate `json:"certificates"`
-		}
-		if f := unmarshalData(data, &out); f != nil {
-			return reply{}, f
-		}
-		list := make([]searchItem, 0, len(out.Certificates))
-		for _, c := range out.Certificates {
-			list = append(list, searchItem{CertificateID: c.ID, CertificateType: c.Type.Name, IssueDept: c.IssueDept.Name, CertificateNumber: c.Number, IssueDate: specDate(c.IssueDate)})
-		}
-		return reply{json: listAnswer[searchItem]{Head: okHead, Data: listData[searchItem]{Total: len(list), DataList: list}}}, nil
+		return certificateList(data, func(c gqlCertificate) searchItem {
+			return searchItem{CertificateID: c.ID, CertificateType: c.Type.Name, IssueDept: c.IssueDept.Name, CertificateNumber: c.Number, IssueDate: specDate(c.IssueDate)}
+		})
 	},
 	fail: headFailure,
 }
@@ -42,6 +34,22 @@ type searchItem struct {
 	IssueDept         string `json:"issueDept"`
 	CertificateNumber string `json:"certificateNumber"`
 	IssueDate         string `json:"issueDate"`
+}
+
+// certificateList answers a certificates(...) result as the spec's list
+// shape, {"total": N, "dataList": [...]}, one item per certificate.
+func certificateList[T any](data []byte, item func(gqlCertificate) T) (reply, *Failure) {
+	var out struct {
+		Certificates []gqlCertificate `json:"certificates"`
+	}
+	if f := unmarshalData(data, &out); f != nil {
+		return reply{}, f
+	}
+	list := make([]T, 0, len(out.Certificates))
+	for _, c := range out.Certificates {
+		list = append(list, item(c))
+	}
+	return reply{json: listAnswer[T]{Head: okHead, Data: listData[T]{Total: len(list), DataList: list}}}, nil
 }
 
 // listAnswer is {"head": …, "data": {"total": N, "dataList": […]}}.
