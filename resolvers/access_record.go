@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/base64"
 	"strconv"
-	"time"
 
 	"certgraph/graph/model"
 	"certgraph/models"
@@ -65,5 +64,3 @@ func (q *queryResolver) AccessRecords(ctx context.Context, f *model.AccessRecord
 	}
 	return conn, nil
 }
-
-var _ = time.Time{}

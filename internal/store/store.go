@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"time"
 
@@ -100,18 +101,10 @@ func MySQLDSN(databaseURL string) (string, error) {
 	return base + "?" + q.Encode(), nil
 }
 
-func redact(u string) string {
-	if at := strings.LastIndex(u, "@"); at > 0 {
-		if colon := strings.Index(u[:at], ":"); colon > 0 && colon < at {
-			if p := strings.Index(u, "://"); p >= 0 && colon > p+3 {
-				if c2 := strings.Index(u[p+3:at], ":"); c2 >= 0 {
-					return u[:p+3+c2+1] + "***" + u[at:]
-				}
-			}
-		}
-	}
-	return u
-}
+// redact hides the password of a database URL in messages.
+func redact(u string) string { return passwordInURL.ReplaceAllString(u, "$1***@") }
+
+var passwordInURL = regexp.MustCompile(`^(\w+://[^:/@]*:).*@`)
 
 // slowThreshold is the duration above which a statement is logged as slow.
 const slowThreshold = 500 * time.Millisecond
