@@ -128,6 +128,22 @@ type certificateInfo struct {
 	Surface                  []surface `json:"Surface"`
 }
 
+// certificateInfoFragment is what 表6/表8 show of a certificate; the info
+// operations (6.4.1, 6.4.2) select it and toCertificateInfo maps it.
+const certificateInfoFragment = `
+fragment CertificateInfo on Certificate {
+  type { name }
+  name
+  holder { name code type { code } }
+  issueDept { name code }
+  number
+  issueDate
+  validFrom
+  validUntil
+  digitalSign
+  surfaces { name value valueType columnName }
+}`
+
 func toCertificateInfo(c gqlCertificate) certificateInfo {
 	out := certificateInfo{
 		CertificateType: c.Type.Name, CertificateName: c.Name,

@@ -6,18 +6,9 @@ package legacy
 // infoByHolderOperation is what 6.4.1 runs.
 const infoByHolderOperation = `query LegacyInfoByHolder($holderCode: String!, $holderType: String, $type: String, $number: String, $useFor: UseFor!) {
   certificates(holderCode: $holderCode, holderType: $holderType, type: $type, number: $number, useFor: $useFor) {
-    type { name }
-    name
-    holder { name code type { code } }
-    issueDept { name code }
-    number
-    issueDate
-    validFrom
-    validUntil
-    digitalSign
-    surfaces { name value valueType columnName }
+    ...CertificateInfo
   }
-}`
+}` + certificateInfoFragment
 
 var infoByHolderEndpoint = &endpoint{
 	Path: "/api/cert/info/by-holder", Section: "6.4.1", Table: "表6, 表7", Operation: infoByHolderOperation,

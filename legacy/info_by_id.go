@@ -6,18 +6,9 @@ package legacy
 // infoByIDOperation is what 6.4.2 runs.
 const infoByIDOperation = `query LegacyInfoByID($id: ID!, $useFor: UseFor!) {
   certificate(id: $id, useFor: $useFor) {
-    type { name }
-    name
-    holder { name code type { code } }
-    issueDept { name code }
-    number
-    issueDate
-    validFrom
-    validUntil
-    digitalSign
-    surfaces { name value valueType columnName }
+    ...CertificateInfo
   }
-}`
+}` + certificateInfoFragment
 
 var infoByIDEndpoint = &endpoint{
 	Path: "/api/cert/info/by-id", Section: "6.4.2", Table: "表8", Operation: infoByIDOperation,

@@ -19,7 +19,9 @@ type AccessRecord struct {
 
 // Audit outcomes.
 const (
-	OutcomeOK     = "OK"
-	OutcomeDenied = "DENIED"
-	OutcomeFailed = "FAILED"
+	OutcomeOK       = "OK"
+	OutcomeDenied   = "DENIED"
+	OutcomeFailed   = "FAILED"
+	OutcomeNotFound = "NOT_FOUND" // the subject asked for does not exist
+	OutcomeInvalid  = "INVALID"   // a verification answered false
 )

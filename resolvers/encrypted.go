@@ -160,5 +160,5 @@ func outcomeOf(ok bool) string {
 	if ok {
 		return models.OutcomeOK
 	}
-	return "INVALID"
+	return models.OutcomeInvalid
 }

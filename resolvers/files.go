@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
@@ -264,7 +265,9 @@ func (r *Resolver) FileHandler() http.Handler {
 		w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", safeFileName(c.ID)+"."+string(f.Format)))
 		w.Header().Set("Cache-Control", "no-store")
 		w.Header().Set("X-Content-Type-Options", "nosniff")
-		w.Header().Set("Digest", "sha-256="+base64.StdEncoding.EncodeToString(mustHex(f.SHA256)))
+		if sum, err := hex.DecodeString(f.SHA256); err == nil {
+			w.Header().Set("Digest", "sha-256="+base64.StdEncoding.EncodeToString(sum))
+		}
 		w.Write(f.Content)
 	})
 }
@@ -276,13 +279,4 @@ func safeFileName(s string) string {
 		}
 		return '_'
 	}, s)
-}
-
-func mustHex(h string) []byte {
-	b := make([]byte, len(h)/2)
-	for i := range b {
-		v, _ := strconv.ParseUint(h[2*i:2*i+2], 16, 8)
-		b[i] = byte(v)
-	}
-	return b
 }

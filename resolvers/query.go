@@ -154,7 +154,7 @@ func (r *Resolver) certificateForRead(ctx context.Context, acc *models.Account, 
 		return nil, err
 	}
 	if c == nil {
-		return nil, r.audit(ctx, acc, op, useFor, "NOT_FOUND", "", cid.String())
+		return nil, r.audit(ctx, acc, op, useFor, models.OutcomeNotFound, "", cid.String())
 	}
 	c.UseFor = useFor
 	return c, r.audit(ctx, acc, op, useFor, models.OutcomeOK, "", c.ID)

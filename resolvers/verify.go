@@ -73,7 +73,11 @@ func (q *queryResolver) VerifyByFields(ctx context.Context, in model.VerifyField
 	subject := code
 	switch {
 	case h == nil || len(certs) == 0:
-		v = &model.Verification{Result: false, Reason: "no certificate of this holder" + map[bool]string{true: " and type", false: ""}[typeCode != ""] + " is stored here"}
+		reason := "no certificate of this holder is stored here"
+		if typeCode != "" {
+			reason = "no certificate of this holder and type is stored here"
+		}
+		v = &model.Verification{Result: false, Reason: reason}
 	case best == nil:
 		if len(certs) > 1 {
 			mismatch = "no certificate of the holder matches every given field (e.g. " + mismatch + ")"
