@@ -75,7 +75,13 @@ func MySQL(t testing.TB) *gorm.DB {
 
 func open(t testing.TB, url string) *gorm.DB {
 	t.Helper()
-	db, _, err := store.Open(url, t.TempDir(), quiet)
+	return openIn(t, url, t.TempDir())
+}
+
+// openIn opens and migrates url, or the SQLite database in dir.
+func openIn(t testing.TB, url, dir string) *gorm.DB {
+	t.Helper()
+	db, _, err := store.Open(url, dir, quiet)
 	if err != nil {
 		t.Fatal(err)
 	}

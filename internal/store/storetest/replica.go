@@ -1,0 +1,95 @@
+package storetest
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"certgraph/internal/store"
+
+	"gorm.io/gorm"
+)
+
+// Environment variables naming the primary and the replica that
+// .ci/mariadb-replica.sh starts (mysql:// URLs with rights to create
+// databases; the replica replicates every database of the primary).
+const (
+	EnvPrimaryURL = "CERTGRAPH_TEST_PRIMARY_URL"
+	EnvReplicaURL = "CERTGRAPH_TEST_REPLICA_URL"
+)
+
+// Replicated is a fresh database on the test primary and the URLs of it on
+// the primary and on the replica.
+type Replicated struct {
+	Primary    *gorm.DB // migrated
+	PrimaryURL string
+	ReplicaURL string
+}
+
+// Replication creates a fresh migrated database on the test primary, or
+// skips t when EnvPrimaryURL and EnvReplicaURL are not set. The database is
+// dropped (on both, by replication) when t ends.
+func Replication(t testing.TB) Replicated {
+	t.Helper()
+	padmin, radmin := os.Getenv(EnvPrimaryURL), os.Getenv(EnvReplicaURL)
+	if padmin == "" || radmin == "" {
+		t.Skip(EnvPrimaryURL + " and " + EnvReplicaURL + " not set: no replica test (.ci/mariadb-replica.sh start)")
+	}
+	adb, _, err := store.Open(padmin, "", quiet)
+	if err != nil {
+		t.Fatalf("%s: %v", EnvPrimaryURL, err)
+	}
+	b := make([]byte, 6)
+	rand.Read(b)
+	name := "certgraph_r_" + hex.EncodeToString(b)
+	if err := adb.Exec("CREATE DATABASE " + name + " CHARACTER SET utf8mb4 COLLATE utf8mb4_bin").Error; err != nil {
+		t.Fatalf("create test database: %v", err)
+	}
+	t.Cleanup(func() {
+		adb.Exec("DROP DATABASE " + name)
+		if s, err := adb.DB(); err == nil {
+			s.Close()
+		}
+	})
+	r := Replicated{PrimaryURL: withDatabase(padmin, name), ReplicaURL: withDatabase(radmin, name)}
+	r.Primary = open(t, r.PrimaryURL)
+	return r
+}
+
+// withDatabase replaces the database of a mysql:// URL.
+func withDatabase(u, name string) string {
+	base, query, _ := strings.Cut(u, "?")
+	out := base[:strings.LastIndex(base, "/")+1] + name
+	if query != "" {
+		out += "?" + query
+	}
+	return out
+}
+
+// ReplicaCtl runs .ci/mariadb-replica.sh with verb (stop-replica,
+// start-replica) and fails t if it fails.
+func ReplicaCtl(t testing.TB, verb string) {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			break
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("no go.mod above the test's directory: cannot find .ci/mariadb-replica.sh")
+		}
+		dir = parent
+	}
+	out, err := exec.Command("bash", filepath.Join(dir, ".ci", "mariadb-replica.sh"), verb).CombinedOutput()
+	if err != nil {
+		t.Fatalf("mariadb-replica.sh %s: %v\n%s", verb, err, out)
+	}
+}
