@@ -1,0 +1,280 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"certgraph/internal/invalidate"
+	"certgraph/internal/store"
+	"certgraph/internal/store/storetest"
+
+	"gorm.io/gorm"
+)
+
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+type nopCache struct{}
+
+func (nopCache) Invalidate(string) {}
+func (nopCache) InvalidateAll()    {}
+
+// replicated opens the primary+replica topology with a running tailer and
+// router (probing every 20 ms, MaxLag 300 ms).
+func replicated(t *testing.T) (*gorm.DB, *store.Replicas, *invalidate.Tailer, *gorm.DB) {
+	t.Helper()
+	r := storetest.Replication(t)
+	tl, err := invalidate.New(r.Primary, nopCache{}, invalidate.Config{Node: "node-a", Log: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	if err := tl.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { tl.Run(ctx); close(done) }()
+	reps, err := store.UseReplicas(r.Primary, store.ReplicaConfig{
+		URLs: []string{r.ReplicaURL}, Writes: tl, MaxLag: 300 * time.Millisecond,
+		ProbeInterval: 20 * time.Millisecond, Log: quiet,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reps.Run(ctx)
+	t.Cleanup(func() { cancel(); <-done; reps.Close() })
+	admin, _, err := store.Open(os.Getenv(storetest.EnvReplicaURL), "", quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		admin.Exec("START SLAVE SQL_THREAD")
+		if s, err := admin.DB(); err == nil {
+			s.Close()
+		}
+	})
+	waitState(t, reps, store.ReplicaUp)
+	return r.Primary, reps, tl, admin
+}
+
+func waitState(t *testing.T, reps *store.Replicas, want store.ReplicaState) store.ReplicaStatus {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		st := reps.Status()[0]
+		if st.State == want {
+			return st
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("replica state %s, want %s: %+v", st.State, want, st)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func serverID(ctx context.Context, read func(context.Context, func(*gorm.DB) error) error) (int, error) {
+	var id int
+	err := read(ctx, func(db *gorm.DB) error { return db.Raw("SELECT @@server_id").Scan(&id).Error })
+	return id, err
+}
+
+const primaryID, replicaID = 1, 2 // server IDs set by .ci/mariadb-replica.sh
+
+// revoke changes a row and logs its invalidation in one transaction, as a
+// revocation does, and waits until this node's tailer has seen it.
+func revoke(t *testing.T, db *gorm.DB, tl *invalidate.Tailer, name, value string) {
+	t.Helper()
+	before := tl.Watermark().Seq
+	err := db.Transaction(func(tx *gorm.DB) error {
+		if err := tx.Model(&store.NodeKey{}).Where("name = ?", name).Update("fingerprint", value).Error; err != nil {
+			return err
+		}
+		return store.AppendInvalidations(tx, "node-a", "key:"+name)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(5 * time.Second); tl.Watermark().Seq == before; {
+		if time.Now().After(deadline) {
+			t.Fatal("tailer never saw the write")
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+func TestReplicaRouting(t *testing.T) {
+	db, reps, tl, admin := replicated(t)
+	ctx := context.Background()
+	if err := store.RecordNodeKeys(ctx, db, "node-a", []store.NodeKey{{Name: "k", Fingerprint: "v0"}}); err != nil {
+		t.Fatal(err)
+	}
+
+	// Unmarked statements stay on the primary; marked reads reach the replica.
+	var id int
+	if err := db.Raw("SELECT @@server_id").Scan(&id).Error; err != nil || id != primaryID {
+		t.Fatalf("unmarked read on server %d (%v), want the primary", id, err)
+	}
+	waitState(t, reps, store.ReplicaUp)
+	if id, err := serverID(ctx, reps.ReadBounded); err != nil || id != replicaID {
+		t.Fatalf("bounded read on server %d (%v), want the replica", id, err)
+	}
+	if st := reps.Status()[0]; st.Reads != 1 {
+		t.Errorf("replica counted %d reads, want 1", st.Reads)
+	}
+	// Writes through a replica-marked handle still go to the primary.
+	if err := reps.ReadCurrent(ctx, func(db *gorm.DB) error {
+		return store.AppendInvalidations(db, "node-a", "key:write-through-read")
+	}); err != nil {
+		t.Fatalf("write through a read handle: %v", err)
+	}
+
+	// Revocations are seen at once: right after the tailer sees a write, a
+	// current read answers with it, from the replica if it holds it already,
+	// else from the primary; once the replica is up again it holds it.
+	readK := func() (string, int) {
+		t.Helper()
+		var got string
+		var server int
+		err := reps.ReadCurrent(ctx, func(db *gorm.DB) error {
+			if err := db.Raw("SELECT @@server_id").Scan(&server).Error; err != nil {
+				return err
+			}
+			return db.Model(&store.NodeKey{}).Where("name = ?", "k").Pluck("fingerprint", &got).Error
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got, server
+	}
+	onReplica := 0
+	for i := range 30 {
+		want := fmt.Sprintf("v%d", i+1)
+		revoke(t, db, tl, "k", want)
+		got, server := readK()
+		if got != want {
+			t.Fatalf("write %d: current read right after it, on server %d, saw %q, want %q", i, server, got, want)
+		}
+		if server == replicaID {
+			onReplica++
+		}
+		waitState(t, reps, store.ReplicaUp)
+		if got, server := readK(); got != want || server != replicaID {
+			t.Fatalf("write %d: with the replica up, current read on server %d saw %q, want %q from the replica", i, server, got, want)
+		}
+	}
+	t.Logf("current reads right after a write: %d/30 on the replica, the rest on the primary", onReplica)
+
+	// A replica that stops applying (SQL thread stopped) serves no current
+	// read from the first write it lacks, serves bounded reads until its lag
+	// passes MaxLag, then none; it comes back when it catches up.
+	if err := admin.Exec("STOP SLAVE SQL_THREAD").Error; err != nil {
+		t.Fatal(err)
+	}
+	revoke(t, db, tl, "k", "behind")
+	var got string
+	if err := reps.ReadCurrent(ctx, func(db *gorm.DB) error {
+		return db.Model(&store.NodeKey{}).Where("name = ?", "k").Pluck("fingerprint", &got).Error
+	}); err != nil || got != "behind" {
+		t.Fatalf("current read with a stopped replica saw %q (%v)", got, err)
+	}
+	st := waitState(t, reps, store.ReplicaLagging)
+	if st.Lag < 300*time.Millisecond {
+		t.Errorf("lagging with lag %v, under MaxLag", st.Lag)
+	}
+	if id, err := serverID(ctx, reps.ReadBounded); err != nil || id != primaryID {
+		t.Errorf("bounded read with a lagging replica on server %d (%v), want the primary", id, err)
+	}
+	if err := admin.Exec("START SLAVE SQL_THREAD").Error; err != nil {
+		t.Fatal(err)
+	}
+	waitState(t, reps, store.ReplicaUp)
+	if id, err := serverID(ctx, reps.ReadCurrent); err != nil || id != replicaID {
+		t.Errorf("current read after catching up on server %d (%v), want the replica", id, err)
+	}
+}
+
+// TestReplicaStopsAndComesBack: concurrent readers never see an error while
+// the replica server is stopped and started again; reads move to the primary
+// and come back.
+func TestReplicaStopsAndComesBack(t *testing.T) {
+	_, reps, _, _ := replicated(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	var failed, onReplica, onPrimary atomic.Int64
+	var firstErr atomic.Value
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for ctx.Err() == nil {
+				id, err := serverID(context.Background(), reps.ReadBounded)
+				switch {
+				case err != nil:
+					failed.Add(1)
+					firstErr.CompareAndSwap(nil, err)
+				case id == replicaID:
+					onReplica.Add(1)
+				default:
+					onPrimary.Add(1)
+				}
+				time.Sleep(2 * time.Millisecond)
+			}
+		}()
+	}
+	time.Sleep(200 * time.Millisecond)
+	storetest.ReplicaCtl(t, "stop-replica")
+	down := waitState(t, reps, store.ReplicaDown)
+	time.Sleep(200 * time.Millisecond)
+	primaryDuringOutage := onPrimary.Load()
+	storetest.ReplicaCtl(t, "start-replica")
+	waitState(t, reps, store.ReplicaUp)
+	replicaBefore := onReplica.Load()
+	time.Sleep(200 * time.Millisecond)
+	cancel()
+	wg.Wait()
+	t.Logf("reads: %d on the replica, %d on the primary, %d failed; replica failures %d; down state: %s",
+		onReplica.Load(), onPrimary.Load(), failed.Load(), reps.Status()[0].Failures, down.LastError)
+	if failed.Load() != 0 {
+		t.Errorf("%d reads failed while the replica went away, first: %v", failed.Load(), firstErr.Load())
+	}
+	if primaryDuringOutage == 0 {
+		t.Error("no read went to the primary while the replica was down")
+	}
+	if onReplica.Load() == replicaBefore {
+		t.Error("no read reached the replica after it came back")
+	}
+}
+
+func TestReplicasNeedMySQL(t *testing.T) {
+	db := storetest.SQLite(t)
+	if _, err := store.UseReplicas(db, store.ReplicaConfig{URLs: []string{"mysql://root@tcp(127.0.0.1:1)/x"}}); err == nil {
+		t.Error("replicas accepted for an SQLite primary")
+	}
+	// No replicas: every read runs on the primary.
+	reps, err := store.UseReplicas(db, store.ReplicaConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := reps.ReadCurrent(context.Background(), func(db *gorm.DB) error { return db.Raw("SELECT 1").Scan(&n).Error }); err != nil || n != 1 {
+		t.Errorf("read without replicas: %d, %v", n, err)
+	}
+	if len(reps.Status()) != 0 {
+		t.Error("status lists replicas that were not given")
+	}
+}
+
+func TestReplicaURLRefused(t *testing.T) {
+	r := storetest.Replication(t)
+	for _, u := range []string{"postgres://x/y", "mysql://root@tcp(h:1)"} {
+		if _, err := store.UseReplicas(r.Primary, store.ReplicaConfig{URLs: []string{u}}); err == nil {
+			t.Errorf("replica URL %q accepted", u)
+		}
+	}
+}
