@@ -62,6 +62,9 @@ type Config struct {
 	GapTimeout time.Duration
 	// Batch is the most entries read per query (default 1000).
 	Batch int
+	// Retention is how long entries stay in the log (default 1 hour); Run
+	// prunes older ones every minute. It must exceed GapTimeout.
+	Retention time.Duration
 	// StartWindow is how many IDs below the newest at start are checked for
 	// gaps, i.e. transactions in flight while the node starts (default 1024).
 	StartWindow uint64
@@ -81,6 +84,9 @@ func (c *Config) defaults() {
 	if c.Batch <= 0 {
 		c.Batch = 1000
 	}
+	if c.Retention <= 0 {
+		c.Retention = time.Hour
+	}
 	if c.StartWindow == 0 {
 		c.StartWindow = 1024
 	}
@@ -91,11 +97,17 @@ func (c *Config) defaults() {
 
 // Validate reports the first setting that cannot work.
 func (c Config) Validate() error {
+	gapTimeout := c.GapTimeout
+	if gapTimeout <= 0 {
+		gapTimeout = 2 * time.Minute
+	}
 	switch {
 	case c.Node == "" || len(c.Node) > 64:
 		return fmt.Errorf("invalidate: node name %q: want 1 to 64 bytes", c.Node)
 	case c.Interval > 0 && c.MaxStale > 0 && c.MaxStale < 2*c.Interval:
 		return fmt.Errorf("invalidate: max stale %v must be at least twice the poll interval %v, or every late poll turns the cache off", c.MaxStale, c.Interval)
+	case c.Retention > 0 && c.Retention <= gapTimeout:
+		return fmt.Errorf("invalidate: retention %v must exceed the gap timeout %v: an awaited entry must not be pruned", c.Retention, gapTimeout)
 	}
 	return nil
 }
@@ -179,14 +191,23 @@ func (t *Tailer) Start(ctx context.Context) error {
 	return nil
 }
 
-// Run polls until ctx ends. Start must have succeeded.
+// Run polls until ctx ends, and prunes entries older than Retention every
+// minute (every node does; deleting the same rows twice is harmless). Start
+// must have succeeded.
 func (t *Tailer) Run(ctx context.Context) {
 	tick := time.NewTicker(t.cfg.Interval)
 	defer tick.Stop()
+	prune := time.NewTicker(time.Minute)
+	defer prune.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
+		case <-prune.C:
+			if _, err := store.PruneInvalidations(ctx, t.db, time.Now().Add(-t.cfg.Retention), 5000); err != nil && ctx.Err() == nil {
+				t.cfg.Log.Warn("pruning the invalidation log failed", "err", err)
+			}
+			continue
 		case <-tick.C:
 		}
 		if err := t.Poll(ctx); err != nil && ctx.Err() == nil {

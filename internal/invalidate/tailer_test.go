@@ -235,7 +235,7 @@ func assertStale(t *testing.T, tl *Tailer) {
 }
 
 func TestConfigValidate(t *testing.T) {
-	for _, c := range []Config{{}, {Node: strings.Repeat("n", 65)}, {Node: "a", Interval: time.Second, MaxStale: time.Second}} {
+	for _, c := range []Config{{}, {Node: strings.Repeat("n", 65)}, {Node: "a", Interval: time.Second, MaxStale: time.Second}, {Node: "a", Retention: time.Minute}} {
 		if _, err := New(nil, newRecorder(), c); err == nil {
 			t.Errorf("config %+v accepted", c)
 		}
