@@ -49,8 +49,13 @@ type Watermark struct {
 }
 
 // WatermarkSource gives the current Watermark (the invalidation tailer).
+// While it is not Fresh (it cannot read the log) its watermark may miss
+// writes, so current reads go to the primary. A node's own write is in the
+// watermark once the tailer has polled after its commit: writers call the
+// tailer's Poll after committing so that their next read sees the write.
 type WatermarkSource interface {
 	Watermark() Watermark
+	Fresh() bool
 }
 
 // ReplicaState is where a replica stands in the rotation.
@@ -295,7 +300,10 @@ func (r *Replicas) state(rep *replica, w Watermark, now time.Time) (ReplicaState
 // ReadCurrent runs fn on a replica that holds every write this node has
 // seen, or on the primary. See the top of this file for what belongs here.
 func (r *Replicas) ReadCurrent(ctx context.Context, fn func(db *gorm.DB) error) error {
-	return r.read(ctx, fn, func(s ReplicaState) bool { return s == ReplicaUp && r.cfg.Writes != nil })
+	if r.cfg.Writes == nil || !r.cfg.Writes.Fresh() {
+		return fn(r.db.WithContext(ctx))
+	}
+	return r.read(ctx, fn, func(s ReplicaState) bool { return s == ReplicaUp })
 }
 
 // ReadBounded runs fn on a replica whose lag is under MaxLag, or on the

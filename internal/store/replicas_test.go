@@ -88,7 +88,8 @@ const primaryID, replicaID = 1, 2 // server IDs set by .ci/mariadb-replica.sh
 
 // revoke changes a row and logs its invalidation in one transaction, as a
 // revocation does, and waits until this node's tailer has seen it.
-func revoke(t *testing.T, db *gorm.DB, tl *invalidate.Tailer, name, value string) {
+// With sync it polls the tailer itself, as the writing node does.
+func revoke(t *testing.T, db *gorm.DB, tl *invalidate.Tailer, name, value string, sync bool) {
 	t.Helper()
 	before := tl.Watermark().Seq
 	err := db.Transaction(func(tx *gorm.DB) error {
@@ -99,6 +100,16 @@ func revoke(t *testing.T, db *gorm.DB, tl *invalidate.Tailer, name, value string
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if sync {
+		// As a writer does after its commit: its next read must see the write.
+		if err := tl.Poll(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if tl.Watermark().Seq == before {
+			t.Fatal("the write is not in the watermark after Poll")
+		}
+		return
 	}
 	for deadline := time.Now().Add(5 * time.Second); tl.Watermark().Seq == before; {
 		if time.Now().After(deadline) {
@@ -155,7 +166,7 @@ func TestReplicaRouting(t *testing.T) {
 	onReplica := 0
 	for i := range 30 {
 		want := fmt.Sprintf("v%d", i+1)
-		revoke(t, db, tl, "k", want)
+		revoke(t, db, tl, "k", want, i%2 == 0)
 		got, server := readK()
 		if got != want {
 			t.Fatalf("write %d: current read right after it, on server %d, saw %q, want %q", i, server, got, want)
@@ -176,7 +187,7 @@ func TestReplicaRouting(t *testing.T) {
 	if err := admin.Exec("STOP SLAVE SQL_THREAD").Error; err != nil {
 		t.Fatal(err)
 	}
-	revoke(t, db, tl, "k", "behind")
+	revoke(t, db, tl, "k", "behind", false)
 	var got string
 	if err := reps.ReadCurrent(ctx, func(db *gorm.DB) error {
 		return db.Model(&store.NodeKey{}).Where("name = ?", "k").Pluck("fingerprint", &got).Error
@@ -276,5 +287,39 @@ func TestReplicaURLRefused(t *testing.T) {
 		if _, err := store.UseReplicas(r.Primary, store.ReplicaConfig{URLs: []string{u}}); err == nil {
 			t.Errorf("replica URL %q accepted", u)
 		}
+	}
+}
+
+// fakeWrites is a WatermarkSource whose freshness a test sets.
+type fakeWrites struct{ fresh atomic.Bool }
+
+func (f *fakeWrites) Watermark() store.Watermark { return store.Watermark{} }
+func (f *fakeWrites) Fresh() bool                { return f.fresh.Load() }
+
+// TestCurrentReadsNeedAFreshTailer: while the node cannot read the
+// invalidation log it cannot know what a replica lacks, so current reads go
+// to the primary; bounded reads still use the replica.
+func TestCurrentReadsNeedAFreshTailer(t *testing.T) {
+	r := storetest.Replication(t)
+	w := &fakeWrites{}
+	reps, err := store.UseReplicas(r.Primary, store.ReplicaConfig{URLs: []string{r.ReplicaURL}, Writes: w, Log: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reps.Close()
+	ctx := context.Background()
+	reps.Probe(ctx)
+	if st := reps.Status()[0]; st.State != store.ReplicaUp {
+		t.Fatalf("replica %+v, want up", st)
+	}
+	if id, err := serverID(ctx, reps.ReadCurrent); err != nil || id != primaryID {
+		t.Errorf("current read with a stale tailer on server %d (%v), want the primary", id, err)
+	}
+	if id, err := serverID(ctx, reps.ReadBounded); err != nil || id != replicaID {
+		t.Errorf("bounded read on server %d (%v), want the replica", id, err)
+	}
+	w.fresh.Store(true)
+	if id, err := serverID(ctx, reps.ReadCurrent); err != nil || id != replicaID {
+		t.Errorf("current read with a fresh tailer on server %d (%v), want the replica", id, err)
 	}
 }
