@@ -182,7 +182,7 @@ func (t *Tailer) Start(ctx context.Context) error {
 	}
 	for id := from + 1; id < latest; id++ {
 		if !have[id] {
-			t.gaps[id] = begin
+			t.await(id, id+1, begin)
 		}
 	}
 	t.pos = latest
@@ -195,19 +195,30 @@ func (t *Tailer) Start(ctx context.Context) error {
 // minute (every node does; deleting the same rows twice is harmless). Start
 // must have succeeded.
 func (t *Tailer) Run(ctx context.Context) {
+	pruned := make(chan struct{})
+	go func() {
+		// Apart from polling: a long prune must not make the cache stale.
+		defer close(pruned)
+		tick := time.NewTicker(time.Minute)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+			}
+			if _, err := store.PruneInvalidations(ctx, t.db, time.Now().Add(-t.cfg.Retention), 5000); err != nil && ctx.Err() == nil {
+				t.cfg.Log.Warn("pruning the invalidation log failed", "err", err)
+			}
+		}
+	}()
+	defer func() { <-pruned }()
 	tick := time.NewTicker(t.cfg.Interval)
 	defer tick.Stop()
-	prune := time.NewTicker(time.Minute)
-	defer prune.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-prune.C:
-			if _, err := store.PruneInvalidations(ctx, t.db, time.Now().Add(-t.cfg.Retention), 5000); err != nil && ctx.Err() == nil {
-				t.cfg.Log.Warn("pruning the invalidation log failed", "err", err)
-			}
-			continue
 		case <-tick.C:
 		}
 		if err := t.Poll(ctx); err != nil && ctx.Err() == nil {
@@ -265,6 +276,32 @@ func (t *Tailer) awaited(now time.Time) []uint64 {
 	return out
 }
 
+// maxGaps bounds the IDs awaited at once. Gaps are rare (rollbacks,
+// transactions committing out of order); a jump of the ID sequence (a
+// server's auto-increment step or restart) must not make millions of them.
+const maxGaps = 4096
+
+// await records the IDs in [from, to) as awaited, keeping the newest maxGaps.
+func (t *Tailer) await(from, to uint64, now time.Time) {
+	if to-from > maxGaps {
+		t.cfg.Log.Warn("invalidation log IDs jumped; awaiting only the newest", "from", from, "to", to, "awaited", maxGaps)
+		from = to - maxGaps
+	}
+	for id := from; id < to; id++ {
+		t.gaps[id] = now
+	}
+	if over := len(t.gaps) - maxGaps; over > 0 {
+		ids := make([]uint64, 0, len(t.gaps))
+		for id := range t.gaps {
+			ids = append(ids, id)
+		}
+		slices.Sort(ids)
+		for _, id := range ids[:over] {
+			delete(t.gaps, id)
+		}
+	}
+}
+
 func (t *Tailer) apply(rows []store.Invalidation, now time.Time) {
 	if len(rows) == 0 {
 		return
@@ -277,9 +314,7 @@ func (t *Tailer) apply(rows []store.Invalidation, now time.Time) {
 			}
 			delete(t.gaps, r.ID)
 		} else {
-			for id := t.pos + 1; id < r.ID; id++ {
-				t.gaps[id] = now
-			}
+			t.await(t.pos+1, r.ID, now)
 			t.pos = r.ID
 		}
 		if r.Key == store.InvalidateAll {

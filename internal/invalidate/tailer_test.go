@@ -318,3 +318,47 @@ func (p *proxy) cut() {
 }
 
 func (p *proxy) restore() { p.listen(p.addr) }
+
+// TestIDJump: a jump of the ID sequence awaits only the newest maxGaps IDs
+// below it; an entry filling one of them is still applied.
+func TestIDJump(t *testing.T) {
+	db := storetest.SQLite(t)
+	c := newRecorder()
+	tl, err := New(db, c, Config{Node: "node-a", Log: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := tl.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	put := func(id uint64, key string) {
+		t.Helper()
+		if err := db.Create(&store.Invalidation{ID: id, Key: key, Node: "node-b", CreatedAt: time.Now()}).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	put(1, "cert:1")
+	put(1_000_000, "cert:jump")
+	if err := tl.Poll(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"cert:1", "cert:jump"} {
+		if _, ok := c.seen(k); !ok {
+			t.Errorf("%s not applied", k)
+		}
+	}
+	if st := tl.Status(); st.Gaps != maxGaps || st.Position != 1_000_000 {
+		t.Fatalf("after the jump: %+v, want %d gaps at 1000000", st, maxGaps)
+	}
+	put(999_990, "cert:late")
+	if err := tl.Poll(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := c.seen("cert:late"); !ok {
+		t.Error("an entry filling an awaited gap was not applied")
+	}
+	if st := tl.Status(); st.Gaps != maxGaps-1 {
+		t.Errorf("gaps %d after one was filled, want %d", st.Gaps, maxGaps-1)
+	}
+}
