@@ -14,6 +14,7 @@ import (
 	"certgraph/internal/invalidate"
 	"certgraph/internal/store"
 	"certgraph/internal/store/storetest"
+	"certgraph/models"
 
 	"gorm.io/gorm"
 )
@@ -321,5 +322,72 @@ func TestCurrentReadsNeedAFreshTailer(t *testing.T) {
 	w.fresh.Store(true)
 	if id, err := serverID(ctx, reps.ReadCurrent); err != nil || id != replicaID {
 		t.Errorf("current read with a fresh tailer on server %d (%v), want the replica", id, err)
+	}
+}
+
+// TestPreloadFollowsTheRead: a read's preloads run on the same server as
+// the read (a certificate and its surfaces never come from two servers).
+func TestPreloadFollowsTheRead(t *testing.T) {
+	r := storetest.Replication(t)
+	ctx := context.Background()
+	reps, err := store.UseReplicas(r.Primary, store.ReplicaConfig{URLs: []string{r.ReplicaURL}, Log: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reps.Close()
+	admin, _, err := store.Open(os.Getenv(storetest.EnvReplicaURL), "", quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		admin.Exec("START SLAVE SQL_THREAD")
+		if s, err := admin.DB(); err == nil {
+			s.Close()
+		}
+	}()
+	today := models.DateOf(time.Now())
+	c := models.Certificate{ID: "preload-1", TypeCode: "t", Name: "n", Number: "1", HolderID: 1, IssueDeptCode: "d",
+		IssueDate: today, ValidFrom: today, Surfaces: []models.Surface{{Position: 1, Name: "a", ColumnName: "a", ValueType: "text", Value: "1"}}}
+	if err := r.Primary.Create(&c).Error; err != nil {
+		t.Fatal(err)
+	}
+	replica, _, err := store.Open(r.ReplicaURL, "", quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if s, err := replica.DB(); err == nil {
+			s.Close()
+		}
+	}()
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		var n int64
+		replica.Model(&models.Surface{}).Where("certificate_id = ?", c.ID).Count(&n)
+		if n == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the certificate never reached the replica")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err := admin.Exec("STOP SLAVE SQL_THREAD").Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Primary.Create(&models.Surface{CertificateID: c.ID, Position: 2, Name: "b", ColumnName: "b", ValueType: "text", Value: "2"}).Error; err != nil {
+		t.Fatal(err)
+	}
+	reps.Probe(ctx)
+	var got models.Certificate
+	if err := reps.ReadBounded(ctx, func(db *gorm.DB) error {
+		return db.Preload("Surfaces").Where("id = ?", c.ID).First(&got).Error
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Surfaces) != 1 {
+		t.Errorf("certificate read on the replica came with %d surfaces, want the replica's 1", len(got.Surfaces))
+	}
+	if st := reps.Status()[0]; st.Reads != 1 {
+		t.Errorf("replica reads %d, want 1", st.Reads)
 	}
 }
