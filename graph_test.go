@@ -165,7 +165,7 @@ func TestBadInputIsSpecific(t *testing.T) {
 	}
 	// Registration input: the field and the reason, and no account is made.
 	var accounts int64
-	e.app.db.Model(&models.Account{}).Count(&accounts)
+	e.app.store.Gorm().Model(&models.Account{}).Count(&accounts)
 	r := e.gql("", `mutation { registerSystem(input: {systemName: "x", systemIp: "not-an-ip", deptCode: "d", deptName: "n"}) { accountId } }`, nil)
 	if r.code() != "BAD_USER_INPUT" || r.Errors[0].Extensions["field"] != "systemIp" {
 		t.Fatalf("bad systemIp: %s", r.Raw)
@@ -175,7 +175,7 @@ func TestBadInputIsSpecific(t *testing.T) {
 		t.Fatalf("blank systemName: %s", r.Raw)
 	}
 	var after int64
-	e.app.db.Model(&models.Account{}).Count(&after)
+	e.app.store.Gorm().Model(&models.Account{}).Count(&after)
 	if after != accounts {
 		t.Fatalf("rejected registrations created accounts (%d → %d)", accounts, after)
 	}
@@ -187,7 +187,7 @@ func TestBadInputIsSpecific(t *testing.T) {
 
 func (e *testEnv) auditCount() int64 {
 	var n int64
-	e.app.db.Model(&models.AccessRecord{}).Count(&n)
+	e.app.store.Gorm().Model(&models.AccessRecord{}).Count(&n)
 	return n
 }
 

@@ -63,7 +63,7 @@ func newTestEnv(t testing.TB, env map[string]string) *testEnv {
 	}
 	e := &testEnv{t: t, app: a}
 	count := func(*gorm.DB) { e.statements.Add(1) }
-	cb := a.db.Callback()
+	cb := a.store.Gorm().Callback()
 	cb.Query().After("gorm:query").Register("test:count", count)
 	cb.Create().After("gorm:create").Register("test:count", count)
 	cb.Update().After("gorm:update").Register("test:count", count)

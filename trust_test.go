@@ -215,7 +215,7 @@ func TestRevocationRights(t *testing.T) {
 	}
 	// An issuer of the issuing department may.
 	id, tok, _ := e.register("issuer")
-	e.app.db.Model(&models.Account{}).Where("id = ?", id).Update("dept_code", deptCode)
+	e.app.store.Gorm().Model(&models.Account{}).Where("id = ?", id).Update("dept_code", deptCode)
 	e.gql(testAdminToken, `mutation($id: ID!) { approveAccount(id: $id) { id } }`, map[string]any{"id": id}).must(t)
 	e.gql(testAdminToken, `mutation($id: ID!) { setRoles(id: $id, roles: [ISSUER]) { id } }`, map[string]any{"id": id}).must(t)
 	r := e.gql(tok, q, map[string]any{"id": certs[0].ID, "r": "证照信息有误"}).must(t)
@@ -303,7 +303,7 @@ func TestLayoutFilesDownloadAndVerify(t *testing.T) {
 	}
 	// Every download is audited with the minting account and useFor.
 	var n int64
-	e.app.db.Model(&models.AccessRecord{}).Where("account_id = ? AND operation = ? AND channel = ? AND use_for = ?", accID, "download", "FILE", "01").Count(&n)
+	e.app.store.Gorm().Model(&models.AccessRecord{}).Where("account_id = ? AND operation = ? AND channel = ? AND use_for = ?", accID, "download", "FILE", "01").Count(&n)
 	if n != 2 {
 		t.Fatalf("%d audited downloads, want 2", n)
 	}

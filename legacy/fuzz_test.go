@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"certgraph/resolvers"
+	"certgraph/internal/reqinfo"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/gqlerror"
@@ -34,7 +34,7 @@ func (f fakeExecutor) DispatchError(ctx context.Context, list gqlerror.List) *gr
 
 type noRequests struct{}
 
-func (noRequests) WithRequest(ctx context.Context, _ resolvers.RequestInfo) context.Context {
+func (noRequests) WithRequest(ctx context.Context, _ reqinfo.RequestInfo) context.Context {
 	return ctx
 }
 

@@ -14,8 +14,8 @@ import (
 	"net/http"
 	"strings"
 
+	"certgraph/internal/reqinfo"
 	"certgraph/models"
-	"certgraph/resolvers"
 
 	"github.com/99designs/gqlgen/graphql"
 )
@@ -27,7 +27,7 @@ const DefaultMaxBodyBytes = 8 << 20
 // Requests attaches a request's credentials, channel, remote address and
 // base URL to a context; *resolvers.Resolver is one.
 type Requests interface {
-	WithRequest(ctx context.Context, info resolvers.RequestInfo) context.Context
+	WithRequest(ctx context.Context, info reqinfo.RequestInfo) context.Context
 }
 
 // Config is what the adapter needs from the node.
@@ -105,7 +105,7 @@ func Endpoints() []*Endpoint {
 // credentials (nil for 6.6, which needs none).
 type call struct {
 	vars  map[string]any
-	creds *resolvers.Credentials
+	creds *reqinfo.Credentials
 	// codeType remembers 6.4.4's requested symbology for the reply.
 	codeType string
 }
@@ -175,7 +175,7 @@ func (h *Handler) serve(req *http.Request, e *endpoint, cs charset, raw []byte) 
 	}
 	ctx := req.Context()
 	if h.requests != nil {
-		info := resolvers.RequestInfo{Channel: models.ChannelLegacy, Remote: resolvers.RemoteAddr(req), BaseURL: resolvers.BaseURL(req)}
+		info := reqinfo.RequestInfo{Channel: models.ChannelLegacy, Remote: reqinfo.RemoteAddr(req), BaseURL: reqinfo.BaseURL(req)}
 		if c.creds != nil {
 			info.Credentials = *c.creds
 		}

@@ -6,11 +6,9 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
-	"errors"
 
+	"certgraph/internal/reqinfo"
 	"certgraph/models"
-
-	"gorm.io/gorm"
 )
 
 // NewToken returns a fresh random access token (256 bits, URL-safe).
@@ -46,7 +44,7 @@ func (r *Resolver) caller(ctx context.Context) (*models.Account, error) {
 	return st.account, st.authErr
 }
 
-func (r *Resolver) authenticate(ctx context.Context, c Credentials) (*models.Account, error) {
+func (r *Resolver) authenticate(ctx context.Context, c reqinfo.Credentials) (*models.Account, error) {
 	if c.Token == "" {
 		return nil, models.Errorf(models.EUNAUTHENTICATED, "missing access token")
 	}
@@ -57,15 +55,14 @@ func (r *Resolver) authenticate(ctx context.Context, c Credentials) (*models.Acc
 		acc = v.(*models.Account)
 	} else {
 		gen := r.cache.Generation(key)
-		var a models.Account
-		err := r.db.WithContext(ctx).Where("token_hash = ?", h).First(&a).Error
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return nil, models.Errorf(models.EUNAUTHENTICATED, "access token is not valid")
-		}
+		a, err := r.store.AccountByTokenHash(ctx, h)
 		if err != nil {
 			return nil, err
 		}
-		acc = &a
+		if a == nil {
+			return nil, models.Errorf(models.EUNAUTHENTICATED, "access token is not valid")
+		}
+		acc = a
 		r.cache.Set(key, gen, acc, 1)
 	}
 	if c.AccountID != "" && c.AccountID != acc.ID {

@@ -10,9 +10,10 @@ import (
 	"time"
 
 	"certgraph/graph"
+	"certgraph/internal/cache"
+	"certgraph/internal/keys"
+	"certgraph/internal/store"
 	"certgraph/models"
-
-	"gorm.io/gorm"
 )
 
 // Config is what the resolvers need to know about this node.
@@ -36,15 +37,15 @@ type Config struct {
 // Resolver is the root of the graph's resolvers and the holder of their
 // dependencies.
 type Resolver struct {
-	db    *gorm.DB
+	store *store.DB
 	log   *slog.Logger
 	cfg   Config
-	cache *Cache
-	trust *Trust
+	cache *cache.Cache
+	trust *keys.Trust
 }
 
 // New returns the resolver root over db with the node's keys.
-func New(db *gorm.DB, log *slog.Logger, cfg Config, trust *Trust) (*Resolver, error) {
+func New(db *store.DB, log *slog.Logger, cfg Config, trust *keys.Trust) (*Resolver, error) {
 	if trust == nil {
 		return nil, fmt.Errorf("resolvers: no key material")
 	}
@@ -60,11 +61,11 @@ func New(db *gorm.DB, log *slog.Logger, cfg Config, trust *Trust) (*Resolver, er
 	if cfg.Region == "" {
 		cfg.Region = "51"
 	}
-	cache, err := NewCache(cfg.CacheTTL)
+	c, err := cache.New(cfg.CacheTTL)
 	if err != nil {
 		return nil, err
 	}
-	return &Resolver{db: db, log: log, cfg: cfg, cache: cache, trust: trust}, nil
+	return &Resolver{store: db, log: log, cfg: cfg, cache: c, trust: trust}, nil
 }
 
 // Close releases the caches.

@@ -14,9 +14,8 @@ import (
 	"fmt"
 	"io"
 
+	"certgraph/internal/store"
 	"certgraph/models"
-
-	"gorm.io/gorm"
 )
 
 // Options configures an import.
@@ -26,7 +25,7 @@ type Options struct {
 	// line that carries a file, including unchanged ones, so it must be
 	// idempotent. When nil, files are validated but not stored, and each
 	// such line gets a warning in the Report.
-	FileSink func(ctx context.Context, tx *gorm.DB, certID string, format string, data []byte) error
+	FileSink func(ctx context.Context, tx *store.DB, certID string, format string, data []byte) error
 	// OnChange, when set, is called after commit with the identifier of
 	// every certificate created or updated (for cache invalidation).
 	OnChange func(certID string)
@@ -67,13 +66,12 @@ type Report struct {
 // when non-nil, is called every 100 lines and at the end with the number of
 // lines read. The returned error is only for failures that stop the whole
 // import (reading r, the database, ctx); bad lines are in Report.Errors.
-func Import(ctx context.Context, db *gorm.DB, r io.Reader, opts Options, progress func(lines int)) (Report, error) {
+func Import(ctx context.Context, db *store.DB, r io.Reader, opts Options, progress func(lines int)) (Report, error) {
 	var rep Report
 	if opts.MaxLineBytes <= 0 {
 		opts.MaxLineBytes = DefaultMaxLineBytes
 	}
-	db = db.WithContext(ctx)
-	cat, err := loadCatalogue(db)
+	cat, err := loadCatalogue(ctx, db)
 	if err != nil {
 		return rep, err
 	}
@@ -135,13 +133,13 @@ func readLine(br *bufio.Reader, max int) (line []byte, tooLong bool, err error) 
 	}
 }
 
-func loadCatalogue(db *gorm.DB) (*catalogue, error) {
-	var types []models.CertificateType
-	if err := db.Find(&types).Error; err != nil {
+func loadCatalogue(ctx context.Context, db *store.DB) (*catalogue, error) {
+	types, err := db.CertificateTypes(ctx)
+	if err != nil {
 		return nil, fmt.Errorf("import: certificate types: %w", err)
 	}
-	var hts []models.HolderType
-	if err := db.Find(&hts).Error; err != nil {
+	hts, err := db.HolderTypes(ctx)
+	if err != nil {
 		return nil, fmt.Errorf("import: holder types: %w", err)
 	}
 	cat := &catalogue{types: map[string]models.CertificateType{}, holderTypes: map[string]models.HolderType{}}
@@ -155,26 +153,22 @@ func loadCatalogue(db *gorm.DB) (*catalogue, error) {
 	return cat, nil
 }
 
-// outcome is what storing a line did.
-type outcome int
-
-const (
-	created outcome = iota
-	updated
-	unchanged
-)
-
 // importLine parses and stores one line. A *LineError means the line was
 // rejected (and nothing stored); any other error stops the import.
-func importLine(ctx context.Context, db *gorm.DB, cat *catalogue, no int, text []byte, opts Options, rep *Report) error {
+func importLine(ctx context.Context, db *store.DB, cat *catalogue, no int, text []byte, opts Options, rep *Report) error {
 	l, lerr := parseLine(cat, no, text)
 	if lerr != nil {
 		return lerr
 	}
-	var out outcome
-	err := db.Transaction(func(tx *gorm.DB) error {
+	var out store.Outcome
+	err := db.Transaction(ctx, func(tx *store.DB) error {
 		var err error
-		out, err = save(tx, l)
+		c := l.Certificate
+		out, err = tx.PutCertificate(ctx, l.Dept, l.Holder, &c)
+		var conflict *store.HolderTypeConflict
+		if errors.As(err, &conflict) {
+			return &LineError{Line: l.Number, Field: "certificateHolderType", Message: conflict.Error()}
+		}
 		if err != nil {
 			return err
 		}
@@ -200,11 +194,11 @@ func importLine(ctx context.Context, db *gorm.DB, cat *catalogue, no int, text [
 			"layout file (%s, %d bytes) validated but not stored: no file store is configured (files are attached by the file component)", l.File.Format, len(l.File.Data))})
 	}
 	switch out {
-	case created:
+	case store.Created:
 		rep.Imported++
-	case updated:
+	case store.Updated:
 		rep.Updated++
-	case unchanged:
+	case store.Unchanged:
 		rep.Unchanged++
 		return nil
 	}
@@ -212,96 +206,4 @@ func importLine(ctx context.Context, db *gorm.DB, cat *catalogue, no int, text [
 		opts.OnChange(l.Certificate.ID)
 	}
 	return nil
-}
-
-// save upserts the department and holder by code and creates, updates or
-// leaves the certificate.
-func save(tx *gorm.DB, l *Line) (outcome, error) {
-	changed := false
-
-	var dept models.Department
-	switch err := tx.Where("code = ?", l.Dept.Code).Limit(1).Find(&dept).Error; {
-	case err != nil:
-		return 0, err
-	case dept.Code == "":
-		if err := tx.Create(&l.Dept).Error; err != nil {
-			return 0, err
-		}
-	case dept.Name != l.Dept.Name:
-		if err := tx.Model(&dept).Update("name", l.Dept.Name).Error; err != nil {
-			return 0, err
-		}
-		changed = true
-	}
-
-	var h models.Holder
-	switch err := tx.Where("code = ?", l.Holder.Code).Limit(1).Find(&h).Error; {
-	case err != nil:
-		return 0, err
-	case h.ID == 0:
-		h = l.Holder
-		if err := tx.Create(&h).Error; err != nil {
-			return 0, err
-		}
-	case h.TypeCode != l.Holder.TypeCode:
-		return 0, &LineError{Line: l.Number, Field: "certificateHolderType", Message: fmt.Sprintf(
-			"holder %s is already registered with holder type %s, not %s", l.Holder.Code, h.TypeCode, l.Holder.TypeCode)}
-	case h.Name != l.Holder.Name:
-		if err := tx.Model(&h).Update("name", l.Holder.Name).Error; err != nil {
-			return 0, err
-		}
-		changed = true
-	}
-	c := l.Certificate
-	c.HolderID = h.ID
-
-	var old models.Certificate
-	if err := tx.Preload("Surfaces", func(q *gorm.DB) *gorm.DB { return q.Order("position") }).Where("id = ?", c.ID).Limit(1).Find(&old).Error; err != nil {
-		return 0, err
-	}
-	if old.ID == "" {
-		if err := tx.Create(&c).Error; err != nil {
-			return 0, err
-		}
-		return created, nil
-	}
-	if same(&old, &c) {
-		if changed {
-			return updated, nil
-		}
-		return unchanged, nil
-	}
-	if err := tx.Model(&models.Certificate{}).Where("id = ?", c.ID).Updates(map[string]any{
-		"type_code": c.TypeCode, "name": c.Name, "number": c.Number, "holder_id": c.HolderID,
-		"issue_dept_code": c.IssueDeptCode, "issue_date": c.IssueDate, "valid_from": c.ValidFrom,
-		"valid_until": c.ValidUntil,
-	}).Error; err != nil {
-		return 0, err
-	}
-	if err := tx.Where("certificate_id = ?", c.ID).Delete(&models.Surface{}).Error; err != nil {
-		return 0, err
-	}
-	if len(c.Surfaces) > 0 {
-		if err := tx.Create(&c.Surfaces).Error; err != nil {
-			return 0, err
-		}
-	}
-	return updated, nil
-}
-
-// same reports whether the stored certificate already has the line's content.
-func same(old, c *models.Certificate) bool {
-	if old.TypeCode != c.TypeCode || old.Name != c.Name || old.Number != c.Number || old.HolderID != c.HolderID ||
-		old.IssueDeptCode != c.IssueDeptCode || old.IssueDate != c.IssueDate || old.ValidFrom != c.ValidFrom ||
-		(old.ValidUntil == nil) != (c.ValidUntil == nil) || (old.ValidUntil != nil && *old.ValidUntil != *c.ValidUntil) ||
-		len(old.Surfaces) != len(c.Surfaces) {
-		return false
-	}
-	for i, s := range old.Surfaces {
-		n := c.Surfaces[i]
-		if s.Position != n.Position || s.Name != n.Name || s.ColumnName != n.ColumnName || s.ValueType != n.ValueType || s.Value != n.Value {
-			return false
-		}
-	}
-	return true
 }

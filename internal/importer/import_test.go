@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"certgraph/internal/ident"
+	"certgraph/internal/store"
 	"certgraph/internal/store/storetest"
 	"certgraph/models"
 
@@ -21,9 +22,9 @@ import (
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
-func openSQLite(t *testing.T) *gorm.DB { return storetest.SQLite(t) }
+func openSQLite(t *testing.T) *store.DB { return storetest.SQLite(t) }
 
-func openMySQL(t *testing.T) *gorm.DB { return storetest.MySQL(t) }
+func openMySQL(t *testing.T) *store.DB { return storetest.MySQL(t) }
 
 func example(t *testing.T) []map[string]any {
 	t.Helper()
@@ -81,7 +82,8 @@ func TestExampleMySQL(t *testing.T)   { checkExample(t, openMySQL(t)) }
 func TestBadLinesSQLite(t *testing.T) { checkBadLines(t, openSQLite(t)) }
 func TestBadLinesMySQL(t *testing.T)  { checkBadLines(t, openMySQL(t)) }
 
-func checkExample(t *testing.T, db *gorm.DB) {
+func checkExample(t *testing.T, st *store.DB) {
+	db := st.Gorm()
 	ctx := context.Background()
 	f, err := os.Open("testdata/example.jsonl")
 	if err != nil {
@@ -89,7 +91,7 @@ func checkExample(t *testing.T, db *gorm.DB) {
 	}
 	defer f.Close()
 	var changed []string
-	rep, err := Import(ctx, db, f, Options{OnChange: func(id string) { changed = append(changed, id) }}, nil)
+	rep, err := Import(ctx, st, f, Options{OnChange: func(id string) { changed = append(changed, id) }}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,7 +131,7 @@ func checkExample(t *testing.T, db *gorm.DB) {
 	changed = nil
 	f2, _ := os.Open("testdata/example.jsonl")
 	defer f2.Close()
-	rep, err = Import(ctx, db, f2, Options{OnChange: func(id string) { changed = append(changed, id) }}, nil)
+	rep, err = Import(ctx, st, f2, Options{OnChange: func(id string) { changed = append(changed, id) }}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +149,7 @@ func checkExample(t *testing.T, db *gorm.DB) {
 	surf := m["Surface"].([]any)
 	s0 := surf[0].(map[string]any)
 	surf[0] = with(s0, "value", "成都锦程信息科技有限公司")
-	rep, err = Import(ctx, db, strings.NewReader(encode(t, m)), Options{OnChange: func(id string) { changed = append(changed, id) }}, nil)
+	rep, err = Import(ctx, st, strings.NewReader(encode(t, m)), Options{OnChange: func(id string) { changed = append(changed, id) }}, nil)
 	if err != nil || rep.Updated != 1 || len(changed) != 1 {
 		t.Fatalf("update: %v %+v %v", err, rep, changed)
 	}
@@ -160,7 +162,8 @@ func checkExample(t *testing.T, db *gorm.DB) {
 	}
 }
 
-func checkBadLines(t *testing.T, db *gorm.DB) {
+func checkBadLines(t *testing.T, st *store.DB) {
+	db := st.Gorm()
 	lines := example(t)
 	good := lines[0]
 	badCode := good["certificateHolderCode"].(string)
@@ -205,7 +208,7 @@ func checkBadLines(t *testing.T, db *gorm.DB) {
 		13: "issueDeptCode", 14: "certificateValidateEnd", 15: "Surface[3].value", 16: "file.fileFormat",
 		17: "file.fileEntity", 18: "certificateNumber", 19: "",
 	}
-	rep, err := Import(context.Background(), db, strings.NewReader(strings.Join(input, "\r\n")), Options{}, nil)
+	rep, err := Import(context.Background(), st, strings.NewReader(strings.Join(input, "\r\n")), Options{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -244,32 +247,33 @@ func checkBadLines(t *testing.T, db *gorm.DB) {
 }
 
 func TestFile(t *testing.T) {
-	db := openSQLite(t)
+	st := openSQLite(t)
+	db := st.Gorm()
 	good := example(t)[0]
 	pdf := "%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 	line := encode(t, with(good, "file", map[string]any{"fileFormat": "PDF", "fileEntity": base64.StdEncoding.EncodeToString([]byte(pdf))}))
 
-	rep, err := Import(context.Background(), db, strings.NewReader(line), Options{}, nil)
+	rep, err := Import(context.Background(), st, strings.NewReader(line), Options{}, nil)
 	if err != nil || rep.Imported != 1 || len(rep.Warnings) != 1 || !strings.Contains(rep.Warnings[0].Message, "not stored") {
 		t.Fatalf("without sink: %v %+v", err, rep)
 	}
 
 	var got []byte
-	sink := func(ctx context.Context, tx *gorm.DB, id, format string, data []byte) error {
+	sink := func(ctx context.Context, tx *store.DB, id, format string, data []byte) error {
 		got = data
 		if format != "pdf" {
 			return fmt.Errorf("format %s", format)
 		}
 		return nil
 	}
-	rep, err = Import(context.Background(), db, strings.NewReader(line), Options{FileSink: sink}, nil)
+	rep, err = Import(context.Background(), st, strings.NewReader(line), Options{FileSink: sink}, nil)
 	if err != nil || rep.Unchanged != 1 || len(rep.Warnings) != 0 || !bytes.Equal(got, []byte(pdf)) {
 		t.Fatalf("with sink: %v %+v, got %q", err, rep, got)
 	}
 
 	// A failing sink rejects the line, and nothing of it is stored.
 	other := encode(t, with(with(example(t)[1], "file", map[string]any{"fileFormat": "ofd", "fileEntity": base64.StdEncoding.EncodeToString([]byte("PK\x03\x04rest"))}), "certificateNumber", "X1"))
-	rep, err = Import(context.Background(), db, strings.NewReader(other), Options{FileSink: sink}, nil)
+	rep, err = Import(context.Background(), st, strings.NewReader(other), Options{FileSink: sink}, nil)
 	if err != nil || len(rep.Errors) != 1 || rep.Errors[0].Field != "file" {
 		t.Fatalf("failing sink: %v %+v", err, rep)
 	}
@@ -281,10 +285,10 @@ func TestFile(t *testing.T) {
 }
 
 func TestLongLine(t *testing.T) {
-	db := openSQLite(t)
+	st := openSQLite(t)
 	good := encode(t, example(t)[0])
 	long := `{"certificateName": "` + strings.Repeat("x", 5000) + `"}`
-	rep, err := Import(context.Background(), db, strings.NewReader(long+"\n"+good+"\n"), Options{MaxLineBytes: 4096}, nil)
+	rep, err := Import(context.Background(), st, strings.NewReader(long+"\n"+good+"\n"), Options{MaxLineBytes: 4096}, nil)
 	if err != nil || rep.Lines != 2 || rep.Imported != 1 || len(rep.Errors) != 1 || rep.Errors[0].Line != 1 {
 		t.Fatalf("%v %+v", err, rep)
 	}

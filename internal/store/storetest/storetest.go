@@ -15,8 +15,6 @@ import (
 	"testing"
 
 	"certgraph/internal/store"
-
-	"gorm.io/gorm"
 )
 
 // EnvURL is the environment variable naming the MySQL/MariaDB test server.
@@ -32,21 +30,19 @@ func MySQLURL(t testing.TB) string {
 	if admin == "" {
 		return ""
 	}
-	adb, _, err := store.Open(admin, "", quiet)
+	adb, err := store.Open(admin, "", quiet)
 	if err != nil {
 		t.Fatalf("%s: %v", EnvURL, err)
 	}
 	b := make([]byte, 6)
 	rand.Read(b)
 	name := "certgraph_t_" + hex.EncodeToString(b)
-	if err := adb.Exec("CREATE DATABASE " + name + " CHARACTER SET utf8mb4 COLLATE utf8mb4_bin").Error; err != nil {
+	if err := adb.Gorm().Exec("CREATE DATABASE " + name + " CHARACTER SET utf8mb4 COLLATE utf8mb4_bin").Error; err != nil {
 		t.Fatalf("create test database: %v", err)
 	}
 	t.Cleanup(func() {
-		adb.Exec("DROP DATABASE " + name)
-		if s, err := adb.DB(); err == nil {
-			s.Close()
-		}
+		adb.Gorm().Exec("DROP DATABASE " + name)
+		adb.Close()
 	})
 	base, query, _ := strings.Cut(admin, "?")
 	u := base[:strings.LastIndex(base, "/")+1] + name
@@ -57,14 +53,14 @@ func MySQLURL(t testing.TB) string {
 }
 
 // SQLite opens a migrated SQLite database in a temp dir.
-func SQLite(t testing.TB) *gorm.DB {
+func SQLite(t testing.TB) *store.DB {
 	t.Helper()
 	return open(t, "")
 }
 
 // MySQL opens a migrated fresh MySQL/MariaDB database, or skips t when
 // EnvURL is not set.
-func MySQL(t testing.TB) *gorm.DB {
+func MySQL(t testing.TB) *store.DB {
 	t.Helper()
 	u := MySQLURL(t)
 	if u == "" {
@@ -73,18 +69,14 @@ func MySQL(t testing.TB) *gorm.DB {
 	return open(t, u)
 }
 
-func open(t testing.TB, url string) *gorm.DB {
+func open(t testing.TB, url string) *store.DB {
 	t.Helper()
-	db, _, err := store.Open(url, t.TempDir(), quiet)
+	db, err := store.Open(url, t.TempDir(), quiet)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		if s, err := db.DB(); err == nil {
-			s.Close()
-		}
-	})
-	if _, err := store.Migrate(context.Background(), db); err != nil {
+	t.Cleanup(func() { db.Close() })
+	if _, err := db.Migrate(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	return db
