@@ -132,7 +132,7 @@ func (e *testEnv) legacyFixture() *legacyFixtures {
 	}
 	org := e.addHolder(orgCode, "001", "成都测试科技有限公司")
 	fx.orgCert = e.addCert(org, certSpec{TypeCode: "11100000000013338W011", Serial: "90001", IssueDate: models.Date{Year: 2022, Month: 6, Day: 1}, Surfaces: 2})
-	f, err := e.app.resolver.IssueFile(context.Background(), fx.valid.ID, models.FormatPDF)
+	f, err := e.app.writer.IssueFile(context.Background(), fx.valid.ID, models.FormatPDF)
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -12,7 +12,6 @@ import (
 
 	"certgraph/internal/importer"
 	"certgraph/internal/seed"
-	"certgraph/internal/store"
 	"certgraph/models"
 )
 
@@ -121,7 +120,7 @@ func issueFiles(ctx context.Context, a *app, n int, progress func(done, total in
 		if i%2 == 1 {
 			format = models.FormatOFD
 		}
-		if _, err := a.resolver.IssueFile(ctx, id, format); err != nil {
+		if _, err := a.writer.IssueFile(ctx, id, format); err != nil {
 			return i, fmt.Errorf("layout file for %s: %w", id, err)
 		}
 		if progress != nil {
@@ -168,16 +167,7 @@ func cmdImport(ctx context.Context, cfg *config, log *slog.Logger, args []string
 	}
 	defer a.close()
 	bar := newProgressBar(stdout, "importing")
-	sink := func(ctx context.Context, tx *store.DB, certID, format string, data []byte) error {
-		ff, err := models.ParseFileFormat(format)
-		if err != nil {
-			return err
-		}
-		_, err = a.resolver.StoreFile(ctx, tx, certID, ff, data)
-		return err
-	}
-	rep, err := importer.Import(ctx, a.store, f, importer.Options{FileSink: sink, OnChange: a.resolver.InvalidateCertificate},
-		func(lines int) { bar.update(lines, lines) })
+	rep, err := importer.Import(ctx, a.store, a.writer, f, importer.Options{}, func(lines int) { bar.update(lines, lines) })
 	if err != nil {
 		return err
 	}

@@ -19,8 +19,10 @@ import (
 	"time"
 
 	"certgraph/graph"
+	"certgraph/internal/cache"
 	"certgraph/internal/gqllimits"
 	"certgraph/internal/graphiql"
+	"certgraph/internal/issuing"
 	"certgraph/internal/keys"
 	"certgraph/internal/metrics"
 	"certgraph/internal/overhttp"
@@ -93,6 +95,8 @@ type app struct {
 	log      *slog.Logger
 	store    *store.DB
 	keys     *keys.Trust
+	cache    *cache.Cache
+	writer   *issuing.Writer
 	resolver *resolvers.Resolver
 	metrics  *metrics.Metrics
 }
@@ -116,22 +120,30 @@ func open(ctx context.Context, cfg *config, log *slog.Logger) (*app, error) {
 		db.Close()
 		return nil, err
 	}
-	res, err := resolvers.New(db, log, resolvers.Config{
-		Region: cfg.Region, TokenTTL: cfg.TokenTTL, AutoApprove: cfg.AutoApprove, CacheTTL: cfg.CacheTTL, PublicURL: cfg.PublicURL,
-	}, trust)
+	c, err := cache.New(cfg.CacheTTL)
 	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	a := &app{cfg: cfg, log: log, store: db, keys: trust, cache: c, writer: issuing.NewWriter(db, c, trust, nil), metrics: metrics.New()}
+	a.resolver, err = resolvers.New(resolvers.Deps{Store: db, Writer: a.writer, Cache: c, Keys: trust}, log, resolvers.Config{
+		Region: cfg.Region, TokenTTL: cfg.TokenTTL, AutoApprove: cfg.AutoApprove, PublicURL: cfg.PublicURL,
+	})
+	if err != nil {
+		a.close()
 		return nil, err
 	}
 	if cfg.BootstrapAdminToken != "" {
-		if err := res.EnsureBootstrapAdmin(ctx, cfg.BootstrapAdminToken); err != nil {
+		if err := a.resolver.EnsureBootstrapAdmin(ctx, cfg.BootstrapAdminToken); err != nil {
+			a.close()
 			return nil, fmt.Errorf("bootstrap admin: %w", err)
 		}
 	}
-	return &app{cfg: cfg, log: log, store: db, keys: trust, resolver: res, metrics: metrics.New()}, nil
+	return a, nil
 }
 
 func (a *app) close() {
-	a.resolver.Close()
+	a.cache.Close()
 	a.store.Close()
 }
 

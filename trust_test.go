@@ -261,10 +261,10 @@ func TestLayoutFilesDownloadAndVerify(t *testing.T) {
 	e := newTestEnv(t, map[string]string{"CERTGRAPH_FILE_LINK_TTL": "3s"})
 	_, certs := e.standardFixture(2, 4)
 	ctx := t.Context()
-	if _, err := e.app.resolver.IssueFile(ctx, certs[0].ID, models.FormatPDF); err != nil {
+	if _, err := e.app.writer.IssueFile(ctx, certs[0].ID, models.FormatPDF); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.app.resolver.IssueFile(ctx, certs[1].ID, models.FormatOFD); err != nil {
+	if _, err := e.app.writer.IssueFile(ctx, certs[1].ID, models.FormatOFD); err != nil {
 		t.Fatal(err)
 	}
 	accID, tok := e.withRoles("CONSUMER")
@@ -365,7 +365,7 @@ func TestLayoutFilesDownloadAndVerify(t *testing.T) {
 	if st, _, _ := download(link[:len(link)-3] + "AAA"); st != http.StatusForbidden {
 		t.Fatalf("forged link: HTTP %d", st)
 	}
-	if _, err := e.app.resolver.IssueFile(ctx, certs[0].ID, models.FormatOFD); err != nil {
+	if _, err := e.app.writer.IssueFile(ctx, certs[0].ID, models.FormatOFD); err != nil {
 		t.Fatal(err)
 	}
 	if st, _, body := download(link); st != http.StatusGone || !strings.Contains(string(body), "changed") {
@@ -412,7 +412,7 @@ func TestAttachFile(t *testing.T) {
 	e := newTestEnv(t, nil)
 	_, certs := e.standardFixture(2, 2)
 	// Issue a signed PDF for certs[1] and take its bytes as "the issuer's file" for certs[0].
-	f, err := e.app.resolver.IssueFile(t.Context(), certs[1].ID, models.FormatPDF)
+	f, err := e.app.writer.IssueFile(t.Context(), certs[1].ID, models.FormatPDF)
 	if err != nil {
 		t.Fatal(err)
 	}

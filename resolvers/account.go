@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"certgraph/internal/cache"
 	"certgraph/internal/store"
 	"certgraph/models"
 )
@@ -71,7 +72,7 @@ func (r *Resolver) updateAccount(ctx context.Context, id string, change func(tx 
 		return tx.SaveAccount(ctx, a)
 	})
 	if oldHash != "" {
-		r.cache.Invalidate(tokenKey(oldHash))
+		r.cache.Invalidate(cache.TokenKey(oldHash))
 	}
 	if err != nil {
 		return nil, err
@@ -196,7 +197,7 @@ func (r *Resolver) EnsureBootstrapAdmin(ctx context.Context, token string) error
 		return err
 	}
 	if a != nil {
-		r.cache.Invalidate(tokenKey(a.TokenHash))
+		r.cache.Invalidate(cache.TokenKey(a.TokenHash))
 	} else {
 		a = &models.Account{}
 	}

@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 
+	"certgraph/internal/cache"
 	"certgraph/internal/reqinfo"
 	"certgraph/models"
 )
@@ -32,8 +33,6 @@ func NewAccountID() string {
 	return "A" + hex.EncodeToString(b)
 }
 
-func tokenKey(hash string) string { return "tok:" + hash }
-
 // caller returns the authenticated, approved account of the request.
 func (r *Resolver) caller(ctx context.Context) (*models.Account, error) {
 	st := stateOf(ctx)
@@ -49,7 +48,7 @@ func (r *Resolver) authenticate(ctx context.Context, c reqinfo.Credentials) (*mo
 		return nil, models.Errorf(models.EUNAUTHENTICATED, "missing access token")
 	}
 	h := HashToken(c.Token)
-	key := tokenKey(h)
+	key := cache.TokenKey(h)
 	var acc *models.Account
 	if v, ok := r.cache.Get(key); ok {
 		acc = v.(*models.Account)

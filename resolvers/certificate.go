@@ -96,7 +96,7 @@ func (m *mutationResolver) RevokeCertificate(ctx context.Context, id string, rea
 		out.RevokedAt, out.RevokeReason = &now, reason
 		return tx.RevokeCertificate(ctx, id, now, reason)
 	})
-	m.InvalidateCertificate(id)
+	m.writer.InvalidateCertificate(id)
 	if err != nil {
 		return nil, err
 	}

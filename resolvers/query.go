@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"certgraph/graph/model"
+	"certgraph/internal/cache"
 	"certgraph/internal/ident"
 	"certgraph/models"
 )
@@ -145,12 +146,10 @@ func (r *Resolver) certificateForRead(ctx context.Context, acc *models.Account, 
 	return c, r.audit(ctx, acc, op, useFor, models.OutcomeOK, "", c.ID)
 }
 
-func certKey(id string) string { return "cert:" + id }
-
 // certificateByID loads one certificate row through the node cache. The
 // caller gets its own copy, so it may set transient fields.
 func (r *Resolver) certificateByID(ctx context.Context, id string) (*models.Certificate, error) {
-	key := certKey(id)
+	key := cache.CertificateKey(id)
 	if v, ok := r.cache.Get(key); ok {
 		c := *v.(*models.Certificate)
 		return &c, nil
@@ -164,10 +163,6 @@ func (r *Resolver) certificateByID(ctx context.Context, id string) (*models.Cert
 	r.cache.Set(key, gen, &stored, 1)
 	return c, nil
 }
-
-// InvalidateCertificate makes the cached copy of a certificate unservable;
-// every write to a certificate calls it before returning.
-func (r *Resolver) InvalidateCertificate(id string) { r.cache.Invalidate(certKey(id)) }
 
 func (q *queryResolver) SearchCertificates(ctx context.Context, filter *model.CertificateFilter, useFor models.UseFor, first *int, after *string) (*model.CertificateConnection, error) {
 	acc, err := q.require(ctx, models.RoleAnalyst, models.RoleAdmin)

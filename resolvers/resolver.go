@@ -11,6 +11,7 @@ import (
 
 	"certgraph/graph"
 	"certgraph/internal/cache"
+	"certgraph/internal/issuing"
 	"certgraph/internal/keys"
 	"certgraph/internal/store"
 	"certgraph/models"
@@ -24,9 +25,6 @@ type Config struct {
 	TokenTTL time.Duration
 	// AutoApprove lists the networks whose registrations are approved at once.
 	AutoApprove []netip.Prefix
-	// CacheTTL bounds how long another node's (or another process's) write
-	// may stay invisible to this node's caches.
-	CacheTTL time.Duration
 	// PublicURL, if set, is the base of links and code payloads (e.g.
 	// https://zz.sczwfw.gov.cn); otherwise the request's own host is used.
 	PublicURL string
@@ -37,17 +35,27 @@ type Config struct {
 // Resolver is the root of the graph's resolvers and the holder of their
 // dependencies.
 type Resolver struct {
-	store *store.DB
-	log   *slog.Logger
-	cfg   Config
-	cache *cache.Cache
-	trust *keys.Trust
+	store  *store.DB
+	writer *issuing.Writer
+	log    *slog.Logger
+	cfg    Config
+	cache  *cache.Cache
+	trust  *keys.Trust
 }
 
-// New returns the resolver root over db with the node's keys.
-func New(db *store.DB, log *slog.Logger, cfg Config, trust *keys.Trust) (*Resolver, error) {
-	if trust == nil {
-		return nil, fmt.Errorf("resolvers: no key material")
+// Deps are the resolvers' collaborators: the store they read, the write
+// path, the node's cache (shared with the writer) and its keys.
+type Deps struct {
+	Store  *store.DB
+	Writer *issuing.Writer
+	Cache  *cache.Cache
+	Keys   *keys.Trust
+}
+
+// New returns the resolver root over its dependencies.
+func New(d Deps, log *slog.Logger, cfg Config) (*Resolver, error) {
+	if d.Keys == nil || d.Store == nil || d.Writer == nil || d.Cache == nil {
+		return nil, fmt.Errorf("resolvers: missing a dependency (store, writer, cache or keys)")
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -55,21 +63,11 @@ func New(db *store.DB, log *slog.Logger, cfg Config, trust *keys.Trust) (*Resolv
 	if cfg.TokenTTL <= 0 {
 		cfg.TokenTTL = 30 * 24 * time.Hour
 	}
-	if cfg.CacheTTL <= 0 {
-		cfg.CacheTTL = 5 * time.Second
-	}
 	if cfg.Region == "" {
 		cfg.Region = "51"
 	}
-	c, err := cache.New(cfg.CacheTTL)
-	if err != nil {
-		return nil, err
-	}
-	return &Resolver{store: db, log: log, cfg: cfg, cache: c, trust: trust}, nil
+	return &Resolver{store: d.Store, writer: d.Writer, log: log, cfg: cfg, cache: d.Cache, trust: d.Keys}, nil
 }
-
-// Close releases the caches.
-func (r *Resolver) Close() { r.cache.Close() }
 
 // today is the current calendar date in China Standard Time, the zone the
 // certificates' dates are written in.

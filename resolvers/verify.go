@@ -7,6 +7,7 @@ import (
 
 	"certgraph/graph/model"
 	"certgraph/internal/gmcrypto"
+	"certgraph/internal/issuing"
 	"certgraph/internal/ofd"
 	"certgraph/internal/pdfdoc"
 	"certgraph/models"
@@ -139,10 +140,11 @@ func (q *queryResolver) VerifyByFile(ctx context.Context, format models.FileForm
 	if err != nil {
 		return nil, err
 	}
-	data, err := decodeFile("fileEntity", format, fileEntity)
+	file, err := issuing.DecodeFile("fileEntity", format, fileEntity)
 	if err != nil {
 		return nil, err
 	}
+	data := file.Data()
 	out := &model.FileVerification{Signatures: []model.SignatureCheck{}}
 	signOK := false
 	var signLines []string

@@ -75,3 +75,9 @@ func (c *Cache) Invalidate(key string) {
 
 // Close stops the cache's goroutines.
 func (c *Cache) Close() { c.c.Close() }
+
+// CertificateKey is the key of a certificate row (by identifier).
+func CertificateKey(id string) string { return "cert:" + id }
+
+// TokenKey is the key of a token lookup (by the token's hash).
+func TokenKey(hash string) string { return "tok:" + hash }

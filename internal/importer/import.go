@@ -1,4 +1,4 @@
-// Package importer loads certificates from JSON Lines files (DESIGN.md §6,
+// Package importer loads certificates from JSON Lines files (docs/IMPORT.md,
 // `certgraph import FILE.jsonl`): one certificate per line with the keys of
 // the spec's 表6/表7. Every line is validated on its own; a bad line is
 // reported with its number, field and reason and nothing of it is stored,
@@ -14,21 +14,13 @@ import (
 	"fmt"
 	"io"
 
+	"certgraph/internal/issuing"
 	"certgraph/internal/store"
 	"certgraph/models"
 )
 
 // Options configures an import.
 type Options struct {
-	// FileSink stores a line's layout file (版式文件) inside the line's
-	// transaction; an error from it rejects the line. It is called for every
-	// line that carries a file, including unchanged ones, so it must be
-	// idempotent. When nil, files are validated but not stored, and each
-	// such line gets a warning in the Report.
-	FileSink func(ctx context.Context, tx *store.DB, certID string, format string, data []byte) error
-	// OnChange, when set, is called after commit with the identifier of
-	// every certificate created or updated (for cache invalidation).
-	OnChange func(certID string)
 	// MaxLineBytes bounds one line (a base64 layout file makes lines long);
 	// 0 means DefaultMaxLineBytes.
 	MaxLineBytes int
@@ -57,16 +49,20 @@ type Report struct {
 	Imported  int
 	Updated   int
 	Unchanged int
-	Errors    []LineError
-	Warnings  []Warning
+	// Changed lists the identifiers of the certificates created or updated.
+	Changed  []string
+	Errors   []LineError
+	Warnings []Warning
 }
 
-// Import reads r line by line and stores each valid certificate in its own
-// transaction, with its holder and department upserted by code. progress,
+// Import reads r line by line and stores each valid certificate through w
+// (the one write path: validated, in its own transaction, with its holder
+// and department upserted by code and its layout file). Names are looked
+// up in db's catalogues. progress,
 // when non-nil, is called every 100 lines and at the end with the number of
 // lines read. The returned error is only for failures that stop the whole
 // import (reading r, the database, ctx); bad lines are in Report.Errors.
-func Import(ctx context.Context, db *store.DB, r io.Reader, opts Options, progress func(lines int)) (Report, error) {
+func Import(ctx context.Context, db *store.DB, w *issuing.Writer, r io.Reader, opts Options, progress func(lines int)) (Report, error) {
 	var rep Report
 	if opts.MaxLineBytes <= 0 {
 		opts.MaxLineBytes = DefaultMaxLineBytes
@@ -92,7 +88,7 @@ func Import(ctx context.Context, db *store.DB, r io.Reader, opts Options, progre
 			rep.Lines++
 			if tooLong {
 				rep.Errors = append(rep.Errors, LineError{Line: no, Message: fmt.Sprintf("is longer than %d bytes", opts.MaxLineBytes)})
-			} else if lerr := importLine(ctx, db, cat, no, text, opts, &rep); lerr != nil {
+			} else if lerr := importLine(ctx, w, cat, no, text, &rep); lerr != nil {
 				var le *LineError
 				if !errors.As(lerr, &le) {
 					return rep, lerr
@@ -155,43 +151,20 @@ func loadCatalogue(ctx context.Context, db *store.DB) (*catalogue, error) {
 
 // importLine parses and stores one line. A *LineError means the line was
 // rejected (and nothing stored); any other error stops the import.
-func importLine(ctx context.Context, db *store.DB, cat *catalogue, no int, text []byte, opts Options, rep *Report) error {
+func importLine(ctx context.Context, w *issuing.Writer, cat *catalogue, no int, text []byte, rep *Report) error {
 	l, lerr := parseLine(cat, no, text)
 	if lerr != nil {
 		return lerr
 	}
-	var out store.Outcome
-	err := db.Transaction(ctx, func(tx *store.DB) error {
-		var err error
-		c := l.Certificate
-		out, err = tx.PutCertificate(ctx, l.Dept, l.Holder, &c)
-		var conflict *store.HolderTypeConflict
-		if errors.As(err, &conflict) {
-			return &LineError{Line: l.Number, Field: "certificateHolderType", Message: conflict.Error()}
-		}
-		if err != nil {
-			return err
-		}
-		if l.File != nil && opts.FileSink != nil {
-			if err := opts.FileSink(ctx, tx, l.Certificate.ID, l.File.Format, l.File.Data); err != nil {
-				return &LineError{Line: no, Field: "file", Message: "storing the layout file failed: " + err.Error()}
-			}
-		}
-		return nil
-	})
+	out, err := w.PutCertificate(ctx, &issuing.Certificate{Certificate: l.Certificate, Holder: l.Holder, Dept: l.Dept, File: l.File})
+	if models.ErrorCode(err) == models.EINVALID {
+		return lineError(no, err)
+	}
 	if err != nil {
-		var le *LineError
-		if errors.As(err, &le) {
-			return le
-		}
 		return fmt.Errorf("import: line %d: %w", no, err)
 	}
 	for _, w := range l.Warnings {
 		rep.Warnings = append(rep.Warnings, Warning{Line: no, CertificateID: l.Certificate.ID, Message: w})
-	}
-	if l.File != nil && opts.FileSink == nil {
-		rep.Warnings = append(rep.Warnings, Warning{Line: no, CertificateID: l.Certificate.ID, Message: fmt.Sprintf(
-			"layout file (%s, %d bytes) validated but not stored: no file store is configured (files are attached by the file component)", l.File.Format, len(l.File.Data))})
 	}
 	switch out {
 	case store.Created:
@@ -202,8 +175,6 @@ func importLine(ctx context.Context, db *store.DB, cat *catalogue, no int, text 
 		rep.Unchanged++
 		return nil
 	}
-	if opts.OnChange != nil {
-		opts.OnChange(l.Certificate.ID)
-	}
+	rep.Changed = append(rep.Changed, l.Certificate.ID)
 	return nil
 }

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"time"
 
+	"certgraph/internal/issuing"
 	"certgraph/internal/store"
 	"certgraph/models"
 )
@@ -92,8 +93,10 @@ func Generate(ctx context.Context, db *store.DB, opts Options, progress func(don
 		return sum, err
 	}
 	depts := make([]models.Department, len(g.depts))
+	deptByCode := make(map[string]models.Department, len(g.depts))
 	for i, d := range g.depts {
 		depts[i] = models.Department{Code: d.code, Name: d.name, Province: d.division[:2]}
+		deptByCode[d.code] = depts[i]
 	}
 	if sum.Departments, err = db.InsertDepartments(ctx, depts); err != nil {
 		return sum, fmt.Errorf("seed: departments: %w", err)
@@ -130,6 +133,14 @@ func Generate(ctx context.Context, db *store.DB, opts Options, progress func(don
 		}
 		batch := make([]store.HolderCertificates, len(b))
 		for i, d := range b {
+			// Generated data obeys the rules every stored certificate obeys;
+			// the bulk insert below is the only shortcut (speed), not the rules.
+			for _, c := range d.certs {
+				in := issuing.Certificate{Certificate: c, Holder: d.holder, Dept: deptByCode[c.IssueDeptCode]}
+				if err := in.Validate(); err != nil {
+					return sum, fmt.Errorf("seed: generated certificate %s breaks a rule: %w", c.ID, err)
+				}
+			}
 			batch[i] = store.HolderCertificates{Holder: d.holder, Certificates: d.certs}
 		}
 		res, err := db.InsertBulk(ctx, batch, func(c *models.Certificate) { sum.ByStatus[c.Status(opts.Today)]++ })
