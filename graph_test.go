@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -360,7 +361,7 @@ func TestFederationSubgraph(t *testing.T) {
 
 func jsonObj(s string) map[string]any {
 	m := map[string]any{}
-	if err := jsonUnmarshal([]byte(s), &m); err != nil {
+	if err := json.Unmarshal([]byte(s), &m); err != nil {
 		panic(err)
 	}
 	return m

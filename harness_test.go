@@ -200,5 +200,3 @@ func (e *testEnv) withRoles(roles ...string) (string, string) {
 	e.gql(testAdminToken, `mutation($id: ID!, $r: [Role!]!) { setRoles(id: $id, roles: $r) { roles } }`, map[string]any{"id": id, "r": roles}).must(e.t)
 	return id, tok
 }
-
-func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }

@@ -81,12 +81,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	return fmt.Errorf("unknown command %q (serve, migrate, seed, import, accounts, keys)", cmd)
 }
 
-func newLogger(level string, w io.Writer) *slog.Logger {
-	var l slog.Level
-	if err := l.UnmarshalText([]byte(level)); err != nil {
-		l = slog.LevelInfo
-	}
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
+func newLogger(level slog.Level, w io.Writer) *slog.Logger {
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
 }
 
 // app is the running node's dependencies.
@@ -125,9 +121,9 @@ func open(ctx context.Context, cfg *config, log *slog.Logger) (*app, error) {
 		db.Close()
 		return nil, err
 	}
-	a := &app{cfg: cfg, log: log, store: db, keys: trust, cache: c, writer: issuing.NewWriter(db, c, trust, nil), metrics: metrics.New()}
+	a := &app{cfg: cfg, log: log, store: db, keys: trust, cache: c, writer: issuing.NewWriter(db, c, trust, store.RegionName(cfg.Region), nil), metrics: metrics.New()}
 	a.resolver, err = resolvers.New(resolvers.Deps{Store: db, Writer: a.writer, Cache: c, Keys: trust}, log, resolvers.Config{
-		Region: cfg.Region, TokenTTL: cfg.TokenTTL, AutoApprove: cfg.AutoApprove, PublicURL: cfg.PublicURL,
+		Region: cfg.Region, RegionName: store.RegionName(cfg.Region), TokenTTL: cfg.TokenTTL, AutoApprove: cfg.AutoApprove, PublicURL: cfg.PublicURL,
 	})
 	if err != nil {
 		a.close()

@@ -15,12 +15,13 @@ const downloadByEncryptedIDOperation = `query LegacyDownloadByEncryptedID($encry
 }`
 
 var downloadByEncryptedIDEndpoint = &endpoint{
-	Path: "/api/cert/download/by-encrypted-id", Section: "6.3.3", Table: "表5", Operation: downloadByEncryptedIDOperation,
-	params: map[string]string{"encryptedId": "data.encryptedId", "useFor": "data.useFor", "id": "data.encryptedId"},
+	Path:      "/api/cert/download/by-encrypted-id", // spec 6.3.3, 表5
+	Operation: downloadByEncryptedIDOperation,
+	params:    map[string]string{"encryptedId": "data.encryptedId", "useFor": "data.useFor", "id": "data.encryptedId"},
 	decode: func(r *request) (*call, *Failure) {
 		return keyAndUseFor(r, "encryptedId", "encryptedId", "01", "02", "99")
 	},
-	respond: func(data []byte, _ *call) (reply, *Failure) {
+	respond: func(data []byte) (reply, *Failure) {
 		var out struct {
 			Certificate *gqlCertificate `json:"certificateByEncryptedId"`
 		}

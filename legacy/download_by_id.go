@@ -15,12 +15,13 @@ const downloadByIDOperation = `query LegacyDownloadByID($id: ID!, $useFor: UseFo
 }`
 
 var downloadByIDEndpoint = &endpoint{
-	Path: "/api/cert/download/by-id", Section: "6.3.2", Table: "表4", Operation: downloadByIDOperation,
-	params: map[string]string{"id": "data.certificateID", "useFor": "data.useFor"},
+	Path:      "/api/cert/download/by-id", // spec 6.3.2, 表4
+	Operation: downloadByIDOperation,
+	params:    map[string]string{"id": "data.certificateID", "useFor": "data.useFor"},
 	decode: func(r *request) (*call, *Failure) {
 		return decodeByID(r)
 	},
-	respond: func(data []byte, _ *call) (reply, *Failure) {
+	respond: func(data []byte) (reply, *Failure) {
 		var out struct {
 			Certificate *gqlCertificate `json:"certificate"`
 		}

@@ -15,12 +15,13 @@ const encryptedIDOperation = `query LegacyEncryptedIds($holderCode: String!, $ho
 }`
 
 var encryptedIDEndpoint = &endpoint{
-	Path: "/api/cert/encrypted-id", Section: "6.4.3", Table: "表9", Operation: encryptedIDOperation,
-	params: holderParams,
+	Path:      "/api/cert/encrypted-id", // spec 6.4.3, 表9
+	Operation: encryptedIDOperation,
+	params:    holderParams,
 	decode: func(r *request) (*call, *Failure) {
 		return decodeHolderQuery(r, holderQuery{number: true, noUseFor: true})
 	},
-	respond: func(data []byte, _ *call) (reply, *Failure) {
+	respond: func(data []byte) (reply, *Failure) {
 		var out struct {
 			EncryptedIDs []struct {
 				EncryptedID string `json:"encryptedId"`

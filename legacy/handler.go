@@ -61,23 +61,18 @@ func New(cfg Config) *Handler {
 	if h.log == nil {
 		h.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	for _, e := range Endpoints() {
+	for _, e := range endpoints() {
 		h.routes[e.Path] = e
 	}
 	return h
 }
 
-// Endpoint describes one legacy endpoint: where it is served and which
-// part of the spec it implements.
-type Endpoint = endpoint
-
+// endpoint describes one legacy endpoint: where it is served, what it
+// runs and how it maps requests and answers (each endpoint's file names
+// its spec section and table).
 type endpoint struct {
-	// Path is the URL path (DESIGN.md §4).
+	// Path is the URL path (docs/LEGACY.md lists them all).
 	Path string
-	// Section is the spec section, e.g. "6.3.2".
-	Section string
-	// Table names the spec table(s), e.g. "表4".
-	Table string
 	// Operation is the GraphQL operation the endpoint runs.
 	Operation string
 	// params maps GraphQL argument and input field names to the spec's
@@ -87,14 +82,14 @@ type endpoint struct {
 	// and whatever the response mapping needs.
 	decode func(r *request) (*call, *Failure)
 	// respond maps the operation's data to the spec response.
-	respond func(data []byte, c *call) (reply, *Failure)
+	respond func(data []byte) (reply, *Failure)
 	// fail shapes a failure as this endpoint's table writes its output.
 	fail func(f *Failure) any
 }
 
-// Endpoints lists every legacy endpoint in spec order.
-func Endpoints() []*Endpoint {
-	return []*Endpoint{
+// endpoints lists every legacy endpoint in spec order.
+func endpoints() []*endpoint {
+	return []*endpoint{
 		searchEndpoint, downloadByHolderEndpoint, downloadByIDEndpoint, downloadByEncryptedIDEndpoint,
 		infoByHolderEndpoint, infoByIDEndpoint, encryptedIDEndpoint, qrcodeEndpoint,
 		verifyByFieldsEndpoint, verifyByFileEndpoint, verifyByEncryptedIDEndpoint, registerEndpoint,
@@ -106,8 +101,6 @@ func Endpoints() []*Endpoint {
 type call struct {
 	vars  map[string]any
 	creds *reqinfo.Credentials
-	// codeType remembers 6.4.4's requested symbology for the reply.
-	codeType string
 }
 
 // reply is a successful answer: a JSON value, or raw PNG bytes for 6.4.4.
@@ -185,5 +178,5 @@ func (h *Handler) serve(req *http.Request, e *endpoint, cs charset, raw []byte) 
 	if f != nil {
 		return reply{}, f
 	}
-	return e.respond(data, c)
+	return e.respond(data)
 }

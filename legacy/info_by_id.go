@@ -11,10 +11,11 @@ const infoByIDOperation = `query LegacyInfoByID($id: ID!, $useFor: UseFor!) {
 }` + certificateInfoFragment
 
 var infoByIDEndpoint = &endpoint{
-	Path: "/api/cert/info/by-id", Section: "6.4.2", Table: "表8", Operation: infoByIDOperation,
-	params: map[string]string{"id": "data.certificateID", "useFor": "data.useFor"},
-	decode: decodeByID,
-	respond: func(data []byte, _ *call) (reply, *Failure) {
+	Path:      "/api/cert/info/by-id", // spec 6.4.2, 表8
+	Operation: infoByIDOperation,
+	params:    map[string]string{"id": "data.certificateID", "useFor": "data.useFor"},
+	decode:    decodeByID,
+	respond: func(data []byte) (reply, *Failure) {
 		var out struct {
 			Certificate *gqlCertificate `json:"certificate"`
 		}

@@ -15,14 +15,10 @@ func (r *accountResolver) Roles(ctx context.Context, a *models.Account) ([]model
 	return a.Roles(), nil
 }
 
-// RegisterSystem registers a calling system (spec 6.6). The account starts
-// pending unless the request comes from an auto-approve network.
-func (m *mutationResolver) RegisterSystem(ctx context.Context, in models.RegisterSystemInput) (*models.Registration, error) {
-	return m.Register(ctx, in)
-}
-
-// Register is registration as plain Go, shared by the mutation and the CLI.
-func (r *Resolver) Register(ctx context.Context, in models.RegisterSystemInput) (*models.Registration, error) {
+// RegisterSystem registers a calling system (spec 6.6; the legacy 6.6
+// endpoint runs this mutation too). The account starts pending unless the
+// request comes from an auto-approve network.
+func (r *mutationResolver) RegisterSystem(ctx context.Context, in models.RegisterSystemInput) (*models.Registration, error) {
 	if err := in.Validate(); err != nil {
 		return nil, err
 	}

@@ -11,6 +11,8 @@ import (
 // encrypted identifier: valid or not, why (in Chinese), and — when the
 // certificate was found — its masked details only (anyone may hold a code).
 type PublicVerification struct {
+	// Province names the platform's province (e.g. 四川省).
+	Province                           string
 	Valid, Found                       bool
 	Reason                             string
 	Type, Holder, Code, Dept, Validity string
@@ -28,7 +30,7 @@ func (r *Resolver) VerifyPublic(ctx context.Context, token string) (*PublicVerif
 	if err != nil {
 		return nil, err
 	}
-	view := &PublicVerification{Valid: v.Result, Reason: "核验码无效或已过期：" + v.Reason}
+	view := &PublicVerification{Province: r.cfg.RegionName, Valid: v.Result, Reason: "核验码无效或已过期：" + v.Reason}
 	subject := "(undecryptable)"
 	if c != nil {
 		subject = c.ID

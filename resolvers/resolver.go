@@ -21,6 +21,8 @@ import (
 type Config struct {
 	// Region is this node's province code (GB/T 2260), e.g. "51".
 	Region string
+	// RegionName is the province's name (e.g. 四川省), shown on public pages.
+	RegionName string
 	// TokenTTL is how long an access token stays valid after it is issued.
 	TokenTTL time.Duration
 	// AutoApprove lists the networks whose registrations are approved at once.
@@ -65,6 +67,9 @@ func New(d Deps, log *slog.Logger, cfg Config) (*Resolver, error) {
 	}
 	if cfg.Region == "" {
 		cfg.Region = "51"
+	}
+	if cfg.RegionName == "" {
+		cfg.RegionName = store.RegionName(cfg.Region)
 	}
 	return &Resolver{store: d.Store, writer: d.Writer, log: log, cfg: cfg, cache: d.Cache, trust: d.Keys}, nil
 }

@@ -34,7 +34,7 @@ func importInto(t *testing.T, st *store.DB, r io.Reader, opts Options) (Report, 
 		t.Fatal(err)
 	}
 	t.Cleanup(c.Close)
-	return Import(context.Background(), st, issuing.NewWriter(st, c, nil, nil), r, opts, nil)
+	return Import(context.Background(), st, issuing.NewWriter(st, c, nil, "", nil), r, opts, nil)
 }
 
 func openMySQL(t *testing.T) *store.DB { return storetest.MySQL(t) }

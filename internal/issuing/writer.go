@@ -22,15 +22,18 @@ type Writer struct {
 	cache *cache.Cache
 	keys  *keys.Trust
 	now   func() time.Time
+	// location is where PDF signatures say they were made: the node's province.
+	location string
 }
 
-// NewWriter returns a writer over db that invalidates c and signs with k;
-// now is the clock (nil means time.Now).
-func NewWriter(db *store.DB, c *cache.Cache, k *keys.Trust, now func() time.Time) *Writer {
+// NewWriter returns a writer over db that invalidates c and signs with k
+// as the platform of the province named location (e.g. 四川省); now is the
+// clock (nil means time.Now).
+func NewWriter(db *store.DB, c *cache.Cache, k *keys.Trust, location string, now func() time.Time) *Writer {
 	if now == nil {
 		now = time.Now
 	}
-	return &Writer{store: db, cache: c, keys: k, now: now}
+	return &Writer{store: db, cache: c, keys: k, location: location, now: now}
 }
 
 // PutCertificate validates in and stores it in one transaction: department
@@ -113,7 +116,9 @@ func (w *Writer) IssueFile(ctx context.Context, certID string, format models.Fil
 		if err != nil {
 			return nil, err
 		}
-		if data, err = pdfdoc.Sign(doc, w.keys.PDFSigner); err != nil {
+		signer := w.keys.PDFSigner
+		signer.Location = w.location
+		if data, err = pdfdoc.Sign(doc, signer); err != nil {
 			return nil, err
 		}
 	default:

@@ -141,7 +141,8 @@ func loadOrCreatePDFSigner(dir string) (pdfdoc.Signer, error) {
 	if err != nil {
 		return pdfdoc.Signer{}, err
 	}
-	return pdfdoc.Signer{Key: key, Cert: cert, Name: "certgraph", Reason: "electronic certificate", Location: "Sichuan"}, nil
+	// Location is set per signature by the writer (the node's province).
+	return pdfdoc.Signer{Key: key, Cert: cert, Name: "certgraph", Reason: "electronic certificate"}, nil
 }
 
 // FileLink is what a download link carries, signed: which file (by

@@ -35,7 +35,7 @@ footer{padding:0 1.5rem 1.2rem;color:#888;font-size:.8rem}
 <dt>颁发机构</dt><dd id="dept">{{.Dept}}</dd>
 <dt>有效期</dt><dd id="validity">{{.Validity}}</dd>
 </dl>{{end}}
-<footer>四川省一体化政务服务平台 电子证照核验 · 个人信息已脱敏</footer>
+<footer>{{.Province}}一体化政务服务平台 电子证照核验 · 个人信息已脱敏</footer>
 </main></body></html>`))
 
 // publicVerify serves GET /v/{encryptedId}: the public verification page
