@@ -22,19 +22,14 @@ var downloadByEncryptedIDEndpoint = &endpoint{
 		return keyAndUseFor(r, "encryptedId", "encryptedId", "01", "02", "99")
 	},
 	respond: func(data []byte) (reply, *Failure) {
-		var out struct {
-			Certificate *gqlCertificate `json:"certificateByEncryptedId"`
-		}
-		if f := unmarshalData(data, &out); f != nil {
+		c, f := oneCertificate(data, "certificateByEncryptedId", "加密证照标识对应的电子证照已不存在")
+		if f != nil {
 			return reply{}, f
-		}
-		if out.Certificate == nil {
-			return reply{}, notFound("加密证照标识对应的电子证照已不存在")
 		}
 		return reply{json: struct {
 			Head head        `json:"head"`
 			Data fileSummary `json:"data"`
-		}{okHead, toFileSummary(*out.Certificate)}}, nil
+		}{okHead, toFileSummary(*c)}}, nil
 	},
 	fail: headFailure,
 }

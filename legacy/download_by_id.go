@@ -22,16 +22,11 @@ var downloadByIDEndpoint = &endpoint{
 		return decodeByID(r)
 	},
 	respond: func(data []byte) (reply, *Failure) {
-		var out struct {
-			Certificate *gqlCertificate `json:"certificate"`
-		}
-		if f := unmarshalData(data, &out); f != nil {
+		c, f := oneCertificate(data, "certificate", "未找到该证照标识对应的电子证照")
+		if f != nil {
 			return reply{}, f
 		}
-		if out.Certificate == nil {
-			return reply{}, notFound("未找到该证照标识对应的电子证照")
-		}
-		return reply{json: downloadByIDAnswer{Head: okHead, Data: downloadList{DataList: []fileSummary{toFileSummary(*out.Certificate)}}}}, nil
+		return reply{json: downloadByIDAnswer{Head: okHead, Data: downloadList{DataList: []fileSummary{toFileSummary(*c)}}}}, nil
 	},
 	fail: func(f *Failure) any {
 		return struct {

@@ -4,7 +4,7 @@ import "encoding/json"
 
 // 6.4.3 加密证照标识信息获取服务 (表9): encrypted identifiers of a holder's
 // certificates. Output is top-level ifResult/ifResultInfo, ifResultInfo
-// being the JSON text of [{"encryptedId": "…"}] (DESIGN.md §4).
+// being the JSON text of [{"encryptedId": "…"}] (docs/LEGACY.md).
 
 // encryptedIDOperation is what 6.4.3 runs; 表9 has no useFor, so the
 // graph's default (SHOW, 亮证) applies.

@@ -1,7 +1,7 @@
 // Package legacy is the adapter for legacy e-government systems: the POST
 // JSON endpoints of DB51/T 2942—2022 §6 (tables 2–14), with the paths,
-// envelope, status codes, dates, credentials and charsets fixed in
-// DESIGN.md §4. It holds no business rule: every endpoint decodes the spec
+// envelope, status codes, dates, credentials and charsets of
+// docs/LEGACY.md. It holds no business rule: every endpoint decodes the spec
 // request, runs one GraphQL operation in-process through the same
 // executable schema as /graphql, and maps the result to the spec response.
 package legacy
@@ -43,7 +43,7 @@ type Config struct {
 	Log *slog.Logger
 }
 
-// Handler serves every legacy endpoint under its DESIGN.md §4 path.
+// Handler serves every legacy endpoint under its path (docs/LEGACY.md).
 type Handler struct {
 	exec     graphql.GraphExecutor
 	requests Requests

@@ -16,19 +16,14 @@ var infoByIDEndpoint = &endpoint{
 	params:    map[string]string{"id": "data.certificateID", "useFor": "data.useFor"},
 	decode:    decodeByID,
 	respond: func(data []byte) (reply, *Failure) {
-		var out struct {
-			Certificate *gqlCertificate `json:"certificate"`
-		}
-		if f := unmarshalData(data, &out); f != nil {
+		c, f := oneCertificate(data, "certificate", "未找到该证照标识对应的电子证照")
+		if f != nil {
 			return reply{}, f
-		}
-		if out.Certificate == nil {
-			return reply{}, notFound("未找到该证照标识对应的电子证照")
 		}
 		return reply{json: struct {
 			Head head            `json:"head"`
 			Data certificateInfo `json:"data"`
-		}{okHead, toCertificateInfo(*out.Certificate)}}, nil
+		}{okHead, toCertificateInfo(*c)}}, nil
 	},
 	fail: headFailure,
 }

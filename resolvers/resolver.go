@@ -1,6 +1,8 @@
-// Package resolvers holds every business rule of certgraph: authentication
-// and roles, useFor, audit, caching and the decision where a certificate
-// lives. Resolvers are thin: one file per graph type, calling plain Go.
+// Package resolvers holds the rules of reading and changing certificate
+// data: authentication and roles, masking, useFor, audit, the read cache
+// and the decision where a certificate lives. Resolvers are thin: one file
+// per graph type, reading through internal/store and writing through
+// internal/issuing (which owns what may be stored).
 package resolvers
 
 import (
