@@ -18,8 +18,6 @@ import (
 	"certgraph/internal/store"
 	"certgraph/internal/store/storetest"
 	"certgraph/models"
-
-	"gorm.io/gorm"
 )
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -79,7 +77,8 @@ func with(m map[string]any, key string, v any) map[string]any {
 	return c
 }
 
-func counts(t *testing.T, db *gorm.DB) [4]int64 {
+func counts(t *testing.T, st *store.DB) [4]int64 {
+	db := st.Gorm()
 	t.Helper()
 	var c [4]int64
 	for i, m := range []any{&models.Holder{}, &models.Certificate{}, &models.Surface{}, &models.Department{}} {
@@ -109,7 +108,7 @@ func checkExample(t *testing.T, st *store.DB) {
 	if rep.Lines != 5 || rep.Imported != 5 || len(rep.Errors) != 0 || len(rep.Changed) != 5 {
 		t.Fatalf("report %+v", rep)
 	}
-	before := counts(t, db)
+	before := counts(t, st)
 	if before != [4]int64{4, 5, 12, 4} {
 		t.Errorf("rows (holders, certificates, surfaces, departments) = %v", before)
 	}
@@ -148,7 +147,7 @@ func checkExample(t *testing.T, st *store.DB) {
 	if rep.Unchanged != 5 || rep.Imported != 0 || rep.Updated != 0 || len(rep.Changed) != 0 {
 		t.Fatalf("re-import %+v", rep)
 	}
-	if after := counts(t, db); after != before {
+	if after := counts(t, st); after != before {
 		t.Fatalf("re-import changed row counts %v → %v", before, after)
 	}
 
@@ -167,7 +166,7 @@ func checkExample(t *testing.T, st *store.DB) {
 	if err := db.Where("certificate_id = ? AND position = 0", rep.Changed[0]).First(&s).Error; err != nil || s.Value != "成都锦程信息科技有限公司" {
 		t.Errorf("updated surface %+v: %v", s, err)
 	}
-	if after := counts(t, db); after != before {
+	if after := counts(t, st); after != before {
 		t.Fatalf("update changed row counts %v → %v", before, after)
 	}
 }

@@ -17,8 +17,6 @@ import (
 	"certgraph/internal/store"
 	"certgraph/internal/store/storetest"
 	"certgraph/models"
-
-	"gorm.io/gorm"
 )
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -32,7 +30,8 @@ func openMySQL(t testing.TB) *store.DB { return storetest.MySQL(t) }
 // dump renders every generated row (without autoincrement ids and
 // insertion timestamps, which are the database's, not the generator's) so
 // two databases can be compared.
-func dump(t *testing.T, db *gorm.DB) string {
+func dump(t *testing.T, st *store.DB) string {
+	db := st.Gorm()
 	t.Helper()
 	var b strings.Builder
 	var hs []models.Holder
@@ -45,7 +44,7 @@ func dump(t *testing.T, db *gorm.DB) string {
 		fmt.Fprintf(&b, "H %s %s %s %s %s\n", h.Code, h.TypeCode, h.Name, h.Province, h.CreatedAt.UTC().Format(time.RFC3339))
 	}
 	var cs []models.Certificate
-	if err := db.Preload("Surfaces", func(tx *gorm.DB) *gorm.DB { return tx.Order("position") }).Order("id").Find(&cs).Error; err != nil {
+	if err := db.Preload("Surfaces", storetest.OrderedBy("position")).Order("id").Find(&cs).Error; err != nil {
 		t.Fatal(err)
 	}
 	for _, c := range cs {
@@ -73,7 +72,7 @@ func TestDeterministic(t *testing.T) {
 		if _, err := Generate(context.Background(), st, opts, nil); err != nil {
 			t.Fatal(err)
 		}
-		dumps = append(dumps, dump(t, st.Gorm()))
+		dumps = append(dumps, dump(t, st))
 	}
 	if dumps[0] != dumps[1] {
 		t.Fatal("two runs with the same options produced different rows")
@@ -84,7 +83,7 @@ func TestDeterministic(t *testing.T) {
 	if _, err := Generate(context.Background(), st, opts, nil); err != nil {
 		t.Fatal(err)
 	}
-	if dump(t, st.Gorm()) == dumps[0] {
+	if dump(t, st) == dumps[0] {
 		t.Fatal("seeds 42 and 43 produced identical rows")
 	}
 }

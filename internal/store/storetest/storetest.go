@@ -12,9 +12,12 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"certgraph/internal/store"
+
+	"gorm.io/gorm"
 )
 
 // EnvURL is the environment variable naming the MySQL/MariaDB test server.
@@ -80,4 +83,23 @@ func open(t testing.TB, url string) *store.DB {
 		t.Fatal(err)
 	}
 	return db
+}
+
+// CountStatements adds one to n for every statement db runs from now on
+// (queries, inserts, updates, deletes, raw SQL): tests assert how many
+// queries a request costs.
+func CountStatements(db *store.DB, n *atomic.Int64) {
+	count := func(*gorm.DB) { n.Add(1) }
+	cb := db.Gorm().Callback()
+	cb.Query().After("gorm:query").Register("test:count", count)
+	cb.Create().After("gorm:create").Register("test:count", count)
+	cb.Update().After("gorm:update").Register("test:count", count)
+	cb.Delete().After("gorm:delete").Register("test:count", count)
+	cb.Row().After("gorm:row").Register("test:count", count)
+	cb.Raw().After("gorm:raw").Register("test:count", count)
+}
+
+// OrderedBy is a Preload condition ordering the preloaded rows by column.
+func OrderedBy(column string) func(*gorm.DB) *gorm.DB {
+	return func(tx *gorm.DB) *gorm.DB { return tx.Order(column) }
 }
