@@ -82,6 +82,7 @@ func (m *Metrics) Wrap(next http.Handler) http.Handler {
 	})
 }
 
+// ServeHTTP writes the counters in the Prometheus text format.
 func (m *Metrics) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	m.mu.Lock()
 	defer m.mu.Unlock()

@@ -8,25 +8,22 @@ import (
 
 // HolderTypes lists the holder code types, by code.
 func (s *DB) HolderTypes(ctx context.Context) ([]models.HolderType, error) {
-	var out []models.HolderType
-	return out, s.with(ctx).Order("code").Find(&out).Error
+	return byCode[models.HolderType](ctx, s)
 }
 
 // CertificateTypes lists the certificate types, by code.
 func (s *DB) CertificateTypes(ctx context.Context) ([]models.CertificateType, error) {
-	var out []models.CertificateType
-	return out, s.with(ctx).Order("code").Find(&out).Error
+	return byCode[models.CertificateType](ctx, s)
 }
 
 // Departments lists the issuing departments, by code.
 func (s *DB) Departments(ctx context.Context) ([]models.Department, error) {
-	var out []models.Department
-	return out, s.with(ctx).Order("code").Find(&out).Error
+	return byCode[models.Department](ctx, s)
 }
 
-// Regions lists the provinces (GB/T 2260), by code.
-func (s *DB) Regions(ctx context.Context) ([]models.Region, error) {
-	var out []models.Region
+// byCode lists a whole catalogue in code order.
+func byCode[T Catalogue](ctx context.Context, s *DB) ([]T, error) {
+	var out []T
 	return out, s.with(ctx).Order("code").Find(&out).Error
 }
 

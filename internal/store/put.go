@@ -25,6 +25,7 @@ type HolderTypeConflict struct {
 	Code, Stored, Given string
 }
 
+// Error says which holder and which types.
 func (e *HolderTypeConflict) Error() string {
 	return fmt.Sprintf("holder %s is already registered with holder type %s, not %s", e.Code, e.Stored, e.Given)
 }
