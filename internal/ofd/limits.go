@@ -86,7 +86,7 @@ func (e *LimitError) Error() string {
 	if e.Budget == "DTD" {
 		return fmt.Sprintf("ofd: package refused: %s has a document type declaration (OFD uses none; entity definitions are refused)", e.Where)
 	}
-	return fmt.Sprintf("ofd: package refused: %s exceeds the %s budget of %d", e.Where, e.Budget, e.Max)
+	return fmt.Sprintf("ofd: package refused: %s: over the %s budget of %d", e.Where, e.Budget, e.Max)
 }
 
 // Unwrap makes errors.Is(err, ErrLimit) true.

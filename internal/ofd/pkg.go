@@ -7,6 +7,28 @@
 // signature is cryptographically correct for the certificate it carries, and
 // whether that certificate is trusted and in its validity period. Result.Valid
 // answers only the first two; certificate status is reported alongside.
+//
+// # Budgets for untrusted packages
+//
+// Verify and Seal read packages from anyone. Before anything is inflated,
+// the archive's entry count and its declared sizes are checked (archive/zip
+// never inflates more than an entry declares); every read is then counted,
+// and each XML part is scanned iteratively before encoding/xml sees it. A
+// package over a budget is refused with a *LimitError (errors.Is(err,
+// ErrLimit)) naming it; VerifyOptions.Limits overrides them, zero fields
+// keeping the defaults (DefaultLimits):
+//
+//	MaxEntries     10,000     files in the zip archive
+//	MaxEntrySize   32 MiB     one decompressed file
+//	MaxTotalSize   64 MiB     decompressed bytes, declared and read (re-reads count)
+//	MaxXMLSize     4 MiB      one XML part
+//	MaxXMLDepth    256        element nesting of one XML part
+//	MaxXMLTokens   1,000,000  start and end tags of all XML parts together
+//	MaxXMLAttrs    256        attributes of one element
+//	MaxSignatures  64         signatures listed by the package
+//
+// XML document type declarations are always refused: OFD uses none, and
+// refusing them rules out entity expansion ("billion laughs").
 package ofd
 
 import (

@@ -76,7 +76,7 @@ type LimitError struct {
 
 // Error implements error.
 func (e *LimitError) Error() string {
-	return fmt.Sprintf("pdfdoc: PDF refused: %s exceeds the %s budget of %d", e.Where, e.Budget, e.Max)
+	return fmt.Sprintf("pdfdoc: PDF refused: %s: over the %s budget of %d", e.Where, e.Budget, e.Max)
 }
 
 // Unwrap makes errors.Is(err, ErrLimit) true.
