@@ -21,8 +21,6 @@ import (
 	"time"
 
 	"certgraph/internal/store"
-
-	"gorm.io/gorm"
 )
 
 // Cache is what a Tailer drives: the node's cache. Invalidate must make the
@@ -127,7 +125,7 @@ type Status struct {
 // Tailer tails the invalidation log of one database for one cache. It is
 // a Gate for that cache.
 type Tailer struct {
-	db    *gorm.DB
+	db    *store.DB
 	cache Cache
 	cfg   Config
 
@@ -146,7 +144,7 @@ type Tailer struct {
 }
 
 // New returns a Tailer of db's log that drives cache. Call Start, then Run.
-func New(db *gorm.DB, cache Cache, cfg Config) (*Tailer, error) {
+func New(db *store.DB, cache Cache, cfg Config) (*Tailer, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -164,7 +162,7 @@ func (t *Tailer) Start(ctx context.Context) error {
 	begin := time.Now()
 	qctx, cancel := context.WithTimeout(ctx, t.cfg.MaxStale)
 	defer cancel()
-	latest, err := store.LatestInvalidationID(qctx, t.db)
+	latest, err := t.db.LatestInvalidationID(qctx)
 	if err != nil {
 		return fmt.Errorf("invalidation log: %w", err)
 	}
@@ -172,7 +170,7 @@ func (t *Tailer) Start(ctx context.Context) error {
 	if latest > t.cfg.StartWindow {
 		from = latest - t.cfg.StartWindow
 	}
-	ids, err := store.InvalidationIDsAbove(qctx, t.db, from, latest)
+	ids, err := t.db.InvalidationIDsAbove(qctx, from, latest)
 	if err != nil {
 		return fmt.Errorf("invalidation log: %w", err)
 	}
@@ -207,7 +205,7 @@ func (t *Tailer) Run(ctx context.Context) {
 				return
 			case <-tick.C:
 			}
-			if _, err := store.PruneInvalidations(ctx, t.db, time.Now().Add(-t.cfg.Retention), 5000); err != nil && ctx.Err() == nil {
+			if _, err := t.db.PruneInvalidations(ctx, time.Now().Add(-t.cfg.Retention), 5000); err != nil && ctx.Err() == nil {
 				t.cfg.Log.Warn("pruning the invalidation log failed", "err", err)
 			}
 		}
@@ -242,7 +240,7 @@ func (t *Tailer) Poll(ctx context.Context) error {
 	defer cancel()
 	for {
 		gaps := t.awaited(begin)
-		rows, err := store.InvalidationsAfter(qctx, t.db, t.pos, gaps, t.cfg.Batch)
+		rows, err := t.db.InvalidationsAfter(qctx, t.pos, gaps, t.cfg.Batch)
 		if err != nil {
 			t.failed(err)
 			return err

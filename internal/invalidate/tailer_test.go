@@ -12,8 +12,6 @@ import (
 
 	"certgraph/internal/store"
 	"certgraph/internal/store/storetest"
-
-	"gorm.io/gorm"
 )
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -70,7 +68,7 @@ func (r *recorder) waitFor(t testing.TB, key string) time.Time {
 	return time.Time{}
 }
 
-func startTailer(t testing.TB, db *gorm.DB, c Cache, node string) *Tailer {
+func startTailer(t testing.TB, db *store.DB, c Cache, node string) *Tailer {
 	t.Helper()
 	tl, err := New(db, c, Config{Node: node, Log: quiet})
 	if err != nil {
@@ -86,12 +84,39 @@ func startTailer(t testing.TB, db *gorm.DB, c Cache, node string) *Tailer {
 	return tl
 }
 
-func appendKeys(t testing.TB, db *gorm.DB, node string, keys ...string) time.Time {
+func appendKeys(t testing.TB, db *store.DB, node string, keys ...string) time.Time {
 	t.Helper()
-	if err := db.Transaction(func(tx *gorm.DB) error { return store.AppendInvalidations(tx, node, keys...) }); err != nil {
+	ctx := context.Background()
+	if err := db.Transaction(ctx, func(tx *store.DB) error { return tx.AppendInvalidations(ctx, node, keys...) }); err != nil {
 		t.Fatal(err)
 	}
 	return time.Now()
+}
+
+// heldAppend appends key in a transaction that stays open until the
+// returned commit is called (a slow writer).
+func heldAppend(t testing.TB, db *store.DB, node, key string) (commit func()) {
+	t.Helper()
+	ctx := context.Background()
+	appended, release, done := make(chan error, 1), make(chan struct{}), make(chan error, 1)
+	go func() {
+		done <- db.Transaction(ctx, func(tx *store.DB) error {
+			err := tx.AppendInvalidations(ctx, node, key)
+			appended <- err
+			<-release
+			return err
+		})
+	}()
+	if err := <-appended; err != nil {
+		t.Fatal(err)
+	}
+	return func() {
+		t.Helper()
+		close(release)
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
 }
 
 // shared runs f with an Opener on SQLite and, when configured, MariaDB.
@@ -114,7 +139,7 @@ func TestTwoNodesSeeEachOther(t *testing.T) {
 		ta := startTailer(t, dbA, ca, "node-a")
 		tb := startTailer(t, dbB, cb, "node-b")
 		for i, w := range []struct {
-			db     *gorm.DB
+			db     *store.DB
 			node   string
 			reader *recorder
 			gate   *Tailer
@@ -153,32 +178,22 @@ func TestGaps(t *testing.T) {
 	cb := newRecorder()
 	startTailer(t, dbB, cb, "node-b")
 
-	tx := dbA.Begin()
-	if err := store.AppendInvalidations(tx, "node-a", "cert:slow"); err != nil {
-		t.Fatal(err)
-	}
+	commit := heldAppend(t, dbA, "node-a", "cert:slow")
 	appendKeys(t, dbA, "node-a", "cert:fast")
 	cb.waitFor(t, "cert:fast")
 	time.Sleep(120 * time.Millisecond) // a few polls past the hole
 	if _, ok := cb.seen("cert:slow"); ok {
 		t.Fatal("uncommitted entry applied")
 	}
-	if err := tx.Commit().Error; err != nil {
-		t.Fatal(err)
-	}
+	commit()
 	cb.waitFor(t, "cert:slow")
 
 	// A transaction in flight while a node starts is awaited as well.
-	tx = dbA.Begin()
-	if err := store.AppendInvalidations(tx, "node-a", "cert:inflight"); err != nil {
-		t.Fatal(err)
-	}
+	commit = heldAppend(t, dbA, "node-a", "cert:inflight")
 	appendKeys(t, dbA, "node-a", "cert:after")
 	cc := newRecorder()
 	startTailer(t, open(), cc, "node-c")
-	if err := tx.Commit().Error; err != nil {
-		t.Fatal(err)
-	}
+	commit()
 	cc.waitFor(t, "cert:inflight")
 	if _, ok := cc.seen("cert:after"); ok {
 		t.Error("an entry committed before the node started was applied (its cache was empty then)")
@@ -192,7 +207,7 @@ func TestStaleWhenDatabaseUnreachable(t *testing.T) {
 	t.Run("mysql", func(t *testing.T) {
 		open, u := storetest.MySQLShared(t)
 		p := newProxy(t, u)
-		db, _, err := store.Open(p.url, "", quiet)
+		db, err := store.Open(p.url, "", quiet)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -215,8 +230,7 @@ func TestStaleWhenDatabaseUnreachable(t *testing.T) {
 		open := storetest.SQLiteShared(t)
 		db := open()
 		tl := startTailer(t, db, newRecorder(), "node-a")
-		sqlDB, _ := db.DB()
-		sqlDB.Close()
+		db.Close()
 		assertStale(t, tl)
 	})
 }
@@ -334,7 +348,7 @@ func TestIDJump(t *testing.T) {
 	}
 	put := func(id uint64, key string) {
 		t.Helper()
-		if err := db.Create(&store.Invalidation{ID: id, Key: key, Node: "node-b", CreatedAt: time.Now()}).Error; err != nil {
+		if err := db.Gorm().Create(&store.Invalidation{ID: id, Key: key, Node: "node-b", CreatedAt: time.Now()}).Error; err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -17,8 +17,6 @@ import (
 	"time"
 
 	"certgraph/internal/store"
-
-	"gorm.io/gorm"
 )
 
 // Key is one key the nodes must share: a stable name ("sm2-signing",
@@ -108,7 +106,7 @@ func validate(keys []Key) error {
 // (a first start, a new key after rotation) and compares every key with the
 // record. It returns a *MismatchError when a key differs or when the node
 // lacks a key that is recorded and not retired.
-func Check(ctx context.Context, db *gorm.DB, node string, keys []Key) error {
+func Check(ctx context.Context, db *store.DB, node string, keys []Key) error {
 	if err := validate(keys); err != nil {
 		return err
 	}
@@ -116,10 +114,10 @@ func Check(ctx context.Context, db *gorm.DB, node string, keys []Key) error {
 	for i, k := range keys {
 		rows[i] = store.NodeKey{Name: k.Name, Fingerprint: k.Fingerprint}
 	}
-	if err := store.RecordNodeKeys(ctx, db, node, rows); err != nil {
+	if err := db.RecordNodeKeys(ctx, node, rows); err != nil {
 		return fmt.Errorf("record node keys: %w", err)
 	}
-	recorded, err := store.NodeKeys(ctx, db)
+	recorded, err := db.NodeKeys(ctx)
 	if err != nil {
 		return fmt.Errorf("read node keys: %w", err)
 	}
@@ -142,6 +140,6 @@ func Check(ctx context.Context, db *gorm.DB, node string, keys []Key) error {
 
 // Retire marks a key as no longer used by any node (an SM4 key pruned after
 // the identifiers it made expired), so nodes may start without it.
-func Retire(ctx context.Context, db *gorm.DB, name string) (bool, error) {
-	return store.RetireNodeKey(ctx, db, name)
+func Retire(ctx context.Context, db *store.DB, name string) (bool, error) {
+	return db.RetireNodeKey(ctx, name)
 }

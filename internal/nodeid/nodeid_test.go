@@ -7,12 +7,11 @@ import (
 	"sync"
 	"testing"
 
+	"certgraph/internal/store"
 	"certgraph/internal/store/storetest"
-
-	"gorm.io/gorm"
 )
 
-func each(t *testing.T, f func(t *testing.T, db *gorm.DB)) {
+func each(t *testing.T, f func(t *testing.T, db *store.DB)) {
 	t.Run("sqlite", func(t *testing.T) { f(t, storetest.SQLite(t)) })
 	t.Run("mysql", func(t *testing.T) { f(t, storetest.MySQL(t)) })
 }
@@ -26,7 +25,7 @@ var (
 )
 
 func TestCheck(t *testing.T) {
-	each(t, func(t *testing.T, db *gorm.DB) {
+	each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		if err := Check(ctx, db, "node-a", []Key{sm2, sm4k1, link}); err != nil {
 			t.Fatalf("first node: %v", err)
@@ -77,7 +76,7 @@ func TestCheck(t *testing.T) {
 // TestConcurrentStart: two nodes with different keys starting at the same
 // moment on an empty database: exactly one of them is refused.
 func TestConcurrentStart(t *testing.T) {
-	each(t, func(t *testing.T, db *gorm.DB) {
+	each(t, func(t *testing.T, db *store.DB) {
 		var wg sync.WaitGroup
 		errs := make([]error, 2)
 		for i, k := range []Key{sm2, sm2Bad} {

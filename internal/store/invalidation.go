@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"time"
-
-	"gorm.io/gorm"
 )
 
 // Invalidation is one entry of the cache invalidation log: a cache key that a
@@ -32,18 +30,18 @@ const InvalidateAll = "*"
 // maxInvalidationKey is the longest key the log stores (the column's size).
 const maxInvalidationKey = 255
 
-// AppendInvalidations records keys as made stale by node's write. Call it with
-// the writer's transaction, so the entries commit (or roll back) with the
+// AppendInvalidations records keys as made stale by node's write. Call it on
+// the writer's transaction (inside Transaction), so the entries commit (or roll back) with the
 // write they describe: an entry never announces a write that did not happen,
 // and a write never commits without its entry.
-func AppendInvalidations(tx *gorm.DB, node string, keys ...string) error {
+func (s *DB) AppendInvalidations(ctx context.Context, node string, keys ...string) error {
 	if len(keys) == 0 {
 		return nil
 	}
 	if node == "" || len(node) > 64 {
 		return fmt.Errorf("invalidation node %q: want 1 to 64 bytes", node)
 	}
-	now := tx.NowFunc()
+	now := s.g.NowFunc()
 	rows := make([]Invalidation, 0, len(keys))
 	for _, k := range keys {
 		if k == "" || len(k) > maxInvalidationKey {
@@ -51,13 +49,13 @@ func AppendInvalidations(tx *gorm.DB, node string, keys ...string) error {
 		}
 		rows = append(rows, Invalidation{Key: k, Node: node, CreatedAt: now})
 	}
-	return tx.CreateInBatches(rows, 500).Error
+	return s.with(ctx).CreateInBatches(rows, 500).Error
 }
 
 // LatestInvalidationID returns the largest ID in the log, 0 when it is empty.
-func LatestInvalidationID(ctx context.Context, db *gorm.DB) (uint64, error) {
+func (s *DB) LatestInvalidationID(ctx context.Context) (uint64, error) {
 	var id *uint64
-	if err := db.WithContext(ctx).Model(&Invalidation{}).Select("MAX(id)").Scan(&id).Error; err != nil {
+	if err := s.with(ctx).Model(&Invalidation{}).Select("MAX(id)").Scan(&id).Error; err != nil {
 		return 0, err
 	}
 	if id == nil {
@@ -68,9 +66,9 @@ func LatestInvalidationID(ctx context.Context, db *gorm.DB) (uint64, error) {
 
 // InvalidationIDsAbove returns the IDs in (after, upTo], ascending: a reader
 // starting at upTo uses it to learn which smaller IDs are not yet visible.
-func InvalidationIDsAbove(ctx context.Context, db *gorm.DB, after, upTo uint64) ([]uint64, error) {
+func (s *DB) InvalidationIDsAbove(ctx context.Context, after, upTo uint64) ([]uint64, error) {
 	var ids []uint64
-	err := db.WithContext(ctx).Model(&Invalidation{}).
+	err := s.with(ctx).Model(&Invalidation{}).
 		Where("id > ? AND id <= ?", after, upTo).Order("id").Pluck("id", &ids).Error
 	return ids, err
 }
@@ -78,12 +76,12 @@ func InvalidationIDsAbove(ctx context.Context, db *gorm.DB, after, upTo uint64) 
 // InvalidationsAfter returns up to limit entries with an ID above after, and
 // the entries whose IDs are in gaps (IDs below after that the reader has not
 // seen yet: their transactions may still commit), ordered by ID.
-func InvalidationsAfter(ctx context.Context, db *gorm.DB, after uint64, gaps []uint64, limit int) ([]Invalidation, error) {
+func (s *DB) InvalidationsAfter(ctx context.Context, after uint64, gaps []uint64, limit int) ([]Invalidation, error) {
 	if limit <= 0 {
 		return nil, errors.New("invalidations: limit must be positive")
 	}
 	var out []Invalidation
-	q := db.WithContext(ctx).Where("id > ?", after).Order("id").Limit(limit)
+	q := s.with(ctx).Where("id > ?", after).Order("id").Limit(limit)
 	if err := q.Find(&out).Error; err != nil {
 		return nil, err
 	}
@@ -93,7 +91,7 @@ func InvalidationsAfter(ctx context.Context, db *gorm.DB, after uint64, gaps []u
 	// The gaps in a second query: an OR across the two would defeat the
 	// primary-key range scan on MySQL.
 	var filled []Invalidation
-	if err := db.WithContext(ctx).Where("id IN ?", gaps).Order("id").Find(&filled).Error; err != nil {
+	if err := s.with(ctx).Where("id IN ?", gaps).Order("id").Find(&filled).Error; err != nil {
 		return nil, err
 	}
 	return append(filled, out...), nil
@@ -104,7 +102,7 @@ func InvalidationsAfter(ctx context.Context, db *gorm.DB, after uint64, gaps []u
 // log every few milliseconds; a node that could not read it for longer than
 // the retention empties its whole cache when it can again, so pruning never
 // makes a node serve a stale value.
-func PruneInvalidations(ctx context.Context, db *gorm.DB, before time.Time, batch int) (int64, error) {
+func (s *DB) PruneInvalidations(ctx context.Context, before time.Time, batch int) (int64, error) {
 	if batch <= 0 {
 		return 0, errors.New("prune invalidations: batch must be positive")
 	}
@@ -113,14 +111,14 @@ func PruneInvalidations(ctx context.Context, db *gorm.DB, before time.Time, batc
 		// Bounded batches by ID range: DELETE … LIMIT is not portable, and a
 		// single unbounded DELETE would hold locks for long on a big log.
 		var ids []uint64
-		if err := db.WithContext(ctx).Model(&Invalidation{}).Where("created_at < ?", before).
+		if err := s.with(ctx).Model(&Invalidation{}).Where("created_at < ?", before).
 			Order("id").Limit(batch).Pluck("id", &ids).Error; err != nil {
 			return total, err
 		}
 		if len(ids) == 0 {
 			return total, nil
 		}
-		res := db.WithContext(ctx).Where("id >= ? AND id <= ? AND created_at < ?", ids[0], ids[len(ids)-1], before).Delete(&Invalidation{})
+		res := s.with(ctx).Where("id >= ? AND id <= ? AND created_at < ?", ids[0], ids[len(ids)-1], before).Delete(&Invalidation{})
 		if res.Error != nil {
 			return total, res.Error
 		}

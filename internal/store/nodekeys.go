@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 )
 
@@ -30,11 +29,11 @@ func (NodeKey) TableName() string { return "node_keys" }
 // RecordNodeKeys stores the fingerprints of keys whose names are not
 // recorded yet, leaving recorded ones as they are (so two nodes starting at
 // once cannot overwrite each other: the second finds the first's record).
-func RecordNodeKeys(ctx context.Context, db *gorm.DB, node string, keys []NodeKey) error {
+func (s *DB) RecordNodeKeys(ctx context.Context, node string, keys []NodeKey) error {
 	if len(keys) == 0 {
 		return nil
 	}
-	now := db.NowFunc()
+	now := s.g.NowFunc()
 	rows := make([]NodeKey, len(keys))
 	for i, k := range keys {
 		if k.Name == "" || len(k.Name) > 100 || k.Fingerprint == "" || len(k.Fingerprint) > 128 {
@@ -42,20 +41,20 @@ func RecordNodeKeys(ctx context.Context, db *gorm.DB, node string, keys []NodeKe
 		}
 		rows[i] = NodeKey{Name: k.Name, Fingerprint: k.Fingerprint, Node: node, RecordedAt: now}
 	}
-	return db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&rows).Error
+	return s.with(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&rows).Error
 }
 
 // NodeKeys returns every recorded key that is not retired, by name.
-func NodeKeys(ctx context.Context, db *gorm.DB) ([]NodeKey, error) {
+func (s *DB) NodeKeys(ctx context.Context) ([]NodeKey, error) {
 	var out []NodeKey
-	err := db.WithContext(ctx).Where("retired_at IS NULL").Order("name").Find(&out).Error
+	err := s.with(ctx).Where("retired_at IS NULL").Order("name").Find(&out).Error
 	return out, err
 }
 
 // RetireNodeKey marks the named key as no longer in use; nodes may then
 // start without it. It reports whether such a key was recorded.
-func RetireNodeKey(ctx context.Context, db *gorm.DB, name string) (bool, error) {
-	res := db.WithContext(ctx).Model(&NodeKey{}).Where("name = ? AND retired_at IS NULL", name).
-		Update("retired_at", db.NowFunc())
+func (s *DB) RetireNodeKey(ctx context.Context, name string) (bool, error) {
+	res := s.with(ctx).Model(&NodeKey{}).Where("name = ? AND retired_at IS NULL", name).
+		Update("retired_at", s.g.NowFunc())
 	return res.RowsAffected > 0, res.Error
 }

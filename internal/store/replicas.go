@@ -121,10 +121,14 @@ type replica struct {
 	lastErr      error
 }
 
-// UseReplicas registers the replicas named in cfg with db (a MySQL primary)
-// and returns their router. Unreachable replicas do not fail it: they start
-// out of rotation and join when a probe reaches them. Call Run to probe.
-func UseReplicas(db *gorm.DB, cfg ReplicaConfig) (*Replicas, error) {
+// UseReplicas registers the replicas named in cfg with s (a MySQL primary)
+// and returns their router; from then on s's certificate and file reads
+// (ReadCurrent) and its statistics, searches and listings (ReadBounded) go
+// through it. Unreachable replicas do not fail it: they start out of
+// rotation and join when a probe reaches them. Call Run to probe, Close at
+// shutdown.
+func (s *DB) UseReplicas(cfg ReplicaConfig) (*Replicas, error) {
+	db := s.g
 	if cfg.MaxLag <= 0 {
 		cfg.MaxLag = 2 * time.Second
 	}
@@ -182,6 +186,7 @@ func UseReplicas(db *gorm.DB, cfg ReplicaConfig) (*Replicas, error) {
 		r.Close()
 		return nil, fmt.Errorf("register replicas: %w", err)
 	}
+	s.replicas.Store(r)
 	return r, nil
 }
 

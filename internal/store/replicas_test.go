@@ -28,7 +28,7 @@ func (nopCache) InvalidateAll()    {}
 
 // replicated opens the primary+replica topology with a running tailer and
 // router (probing every 20 ms, MaxLag 300 ms).
-func replicated(t *testing.T) (*gorm.DB, *store.Replicas, *invalidate.Tailer, *gorm.DB) {
+func replicated(t *testing.T) (*store.DB, *store.Replicas, *invalidate.Tailer, *gorm.DB) {
 	t.Helper()
 	r := storetest.Replication(t)
 	tl, err := invalidate.New(r.Primary, nopCache{}, invalidate.Config{Node: "node-a", Log: quiet})
@@ -41,7 +41,7 @@ func replicated(t *testing.T) (*gorm.DB, *store.Replicas, *invalidate.Tailer, *g
 	}
 	done := make(chan struct{})
 	go func() { tl.Run(ctx); close(done) }()
-	reps, err := store.UseReplicas(r.Primary, store.ReplicaConfig{
+	reps, err := r.Primary.UseReplicas(store.ReplicaConfig{
 		URLs: []string{r.ReplicaURL}, Writes: tl, MaxLag: 300 * time.Millisecond,
 		ProbeInterval: 20 * time.Millisecond, Log: quiet,
 	})
@@ -50,18 +50,16 @@ func replicated(t *testing.T) (*gorm.DB, *store.Replicas, *invalidate.Tailer, *g
 	}
 	reps.Run(ctx)
 	t.Cleanup(func() { cancel(); <-done; reps.Close() })
-	admin, _, err := store.Open(os.Getenv(storetest.EnvReplicaURL), "", quiet)
+	admin, err := store.Open(os.Getenv(storetest.EnvReplicaURL), "", quiet)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		admin.Exec("START SLAVE SQL_THREAD")
-		if s, err := admin.DB(); err == nil {
-			s.Close()
-		}
+		admin.Gorm().Exec("START SLAVE SQL_THREAD")
+		admin.Close()
 	})
 	waitState(t, reps, store.ReplicaUp)
-	return r.Primary, reps, tl, admin
+	return r.Primary, reps, tl, admin.Gorm()
 }
 
 func waitState(t *testing.T, reps *store.Replicas, want store.ReplicaState) store.ReplicaStatus {
@@ -90,14 +88,15 @@ const primaryID, replicaID = 1, 2 // server IDs set by .ci/mariadb-replica.sh
 // revoke changes a row and logs its invalidation in one transaction, as a
 // revocation does, and waits until this node's tailer has seen it.
 // With sync it polls the tailer itself, as the writing node does.
-func revoke(t *testing.T, db *gorm.DB, tl *invalidate.Tailer, name, value string, sync bool) {
+func revoke(t *testing.T, db *store.DB, tl *invalidate.Tailer, name, value string, sync bool) {
 	t.Helper()
 	before := tl.Watermark().Seq
-	err := db.Transaction(func(tx *gorm.DB) error {
-		if err := tx.Model(&store.NodeKey{}).Where("name = ?", name).Update("fingerprint", value).Error; err != nil {
+	ctx := context.Background()
+	err := db.Transaction(ctx, func(tx *store.DB) error {
+		if err := tx.Gorm().Model(&store.NodeKey{}).Where("name = ?", name).Update("fingerprint", value).Error; err != nil {
 			return err
 		}
-		return store.AppendInvalidations(tx, "node-a", "key:"+name)
+		return tx.AppendInvalidations(ctx, "node-a", "key:"+name)
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -123,13 +122,13 @@ func revoke(t *testing.T, db *gorm.DB, tl *invalidate.Tailer, name, value string
 func TestReplicaRouting(t *testing.T) {
 	db, reps, tl, admin := replicated(t)
 	ctx := context.Background()
-	if err := store.RecordNodeKeys(ctx, db, "node-a", []store.NodeKey{{Name: "k", Fingerprint: "v0"}}); err != nil {
+	if err := db.RecordNodeKeys(ctx, "node-a", []store.NodeKey{{Name: "k", Fingerprint: "v0"}}); err != nil {
 		t.Fatal(err)
 	}
 
 	// Unmarked statements stay on the primary; marked reads reach the replica.
 	var id int
-	if err := db.Raw("SELECT @@server_id").Scan(&id).Error; err != nil || id != primaryID {
+	if err := db.Gorm().Raw("SELECT @@server_id").Scan(&id).Error; err != nil || id != primaryID {
 		t.Fatalf("unmarked read on server %d (%v), want the primary", id, err)
 	}
 	waitState(t, reps, store.ReplicaUp)
@@ -141,7 +140,7 @@ func TestReplicaRouting(t *testing.T) {
 	}
 	// Writes through a replica-marked handle still go to the primary.
 	if err := reps.ReadCurrent(ctx, func(db *gorm.DB) error {
-		return store.AppendInvalidations(db, "node-a", "key:write-through-read")
+		return db.Create(&store.Invalidation{Key: "key:write-through-read", Node: "node-a", CreatedAt: time.Now()}).Error
 	}); err != nil {
 		t.Fatalf("write through a read handle: %v", err)
 	}
@@ -265,11 +264,11 @@ func TestReplicaStopsAndComesBack(t *testing.T) {
 
 func TestReplicasNeedMySQL(t *testing.T) {
 	db := storetest.SQLite(t)
-	if _, err := store.UseReplicas(db, store.ReplicaConfig{URLs: []string{"mysql://root@tcp(127.0.0.1:1)/x"}}); err == nil {
+	if _, err := db.UseReplicas(store.ReplicaConfig{URLs: []string{"mysql://root@tcp(127.0.0.1:1)/x"}}); err == nil {
 		t.Error("replicas accepted for an SQLite primary")
 	}
 	// No replicas: every read runs on the primary.
-	reps, err := store.UseReplicas(db, store.ReplicaConfig{})
+	reps, err := db.UseReplicas(store.ReplicaConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -285,7 +284,7 @@ func TestReplicasNeedMySQL(t *testing.T) {
 func TestReplicaURLRefused(t *testing.T) {
 	r := storetest.Replication(t)
 	for _, u := range []string{"postgres://x/y", "mysql://root@tcp(h:1)"} {
-		if _, err := store.UseReplicas(r.Primary, store.ReplicaConfig{URLs: []string{u}}); err == nil {
+		if _, err := r.Primary.UseReplicas(store.ReplicaConfig{URLs: []string{u}}); err == nil {
 			t.Errorf("replica URL %q accepted", u)
 		}
 	}
@@ -303,7 +302,7 @@ func (f *fakeWrites) Fresh() bool                { return f.fresh.Load() }
 func TestCurrentReadsNeedAFreshTailer(t *testing.T) {
 	r := storetest.Replication(t)
 	w := &fakeWrites{}
-	reps, err := store.UseReplicas(r.Primary, store.ReplicaConfig{URLs: []string{r.ReplicaURL}, Writes: w, Log: quiet})
+	reps, err := r.Primary.UseReplicas(store.ReplicaConfig{URLs: []string{r.ReplicaURL}, Writes: w, Log: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -330,39 +329,33 @@ func TestCurrentReadsNeedAFreshTailer(t *testing.T) {
 func TestPreloadFollowsTheRead(t *testing.T) {
 	r := storetest.Replication(t)
 	ctx := context.Background()
-	reps, err := store.UseReplicas(r.Primary, store.ReplicaConfig{URLs: []string{r.ReplicaURL}, Log: quiet})
+	reps, err := r.Primary.UseReplicas(store.ReplicaConfig{URLs: []string{r.ReplicaURL}, Log: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer reps.Close()
-	admin, _, err := store.Open(os.Getenv(storetest.EnvReplicaURL), "", quiet)
+	admin, err := store.Open(os.Getenv(storetest.EnvReplicaURL), "", quiet)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer func() {
-		admin.Exec("START SLAVE SQL_THREAD")
-		if s, err := admin.DB(); err == nil {
-			s.Close()
-		}
+		admin.Gorm().Exec("START SLAVE SQL_THREAD")
+		admin.Close()
 	}()
 	today := models.DateOf(time.Now())
 	c := models.Certificate{ID: "preload-1", TypeCode: "t", Name: "n", Number: "1", HolderID: 1, IssueDeptCode: "d",
 		IssueDate: today, ValidFrom: today, Surfaces: []models.Surface{{Position: 1, Name: "a", ColumnName: "a", ValueType: "text", Value: "1"}}}
-	if err := r.Primary.Create(&c).Error; err != nil {
+	if err := r.Primary.Gorm().Create(&c).Error; err != nil {
 		t.Fatal(err)
 	}
-	replica, _, err := store.Open(r.ReplicaURL, "", quiet)
+	replica, err := store.Open(r.ReplicaURL, "", quiet)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer func() {
-		if s, err := replica.DB(); err == nil {
-			s.Close()
-		}
-	}()
+	defer replica.Close()
 	for deadline := time.Now().Add(10 * time.Second); ; {
 		var n int64
-		replica.Model(&models.Surface{}).Where("certificate_id = ?", c.ID).Count(&n)
+		replica.Gorm().Model(&models.Surface{}).Where("certificate_id = ?", c.ID).Count(&n)
 		if n == 1 {
 			break
 		}
@@ -371,10 +364,10 @@ func TestPreloadFollowsTheRead(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	if err := admin.Exec("STOP SLAVE SQL_THREAD").Error; err != nil {
+	if err := admin.Gorm().Exec("STOP SLAVE SQL_THREAD").Error; err != nil {
 		t.Fatal(err)
 	}
-	if err := r.Primary.Create(&models.Surface{CertificateID: c.ID, Position: 2, Name: "b", ColumnName: "b", ValueType: "text", Value: "2"}).Error; err != nil {
+	if err := r.Primary.Gorm().Create(&models.Surface{CertificateID: c.ID, Position: 2, Name: "b", ColumnName: "b", ValueType: "text", Value: "2"}).Error; err != nil {
 		t.Fatal(err)
 	}
 	reps.Probe(ctx)

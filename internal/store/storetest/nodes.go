@@ -3,12 +3,12 @@ package storetest
 import (
 	"testing"
 
-	"gorm.io/gorm"
+	"certgraph/internal/store"
 )
 
 // Opener opens another handle (its own connection pool, as another node or
 // process would have) on one test database.
-type Opener func() *gorm.DB
+type Opener func() *store.DB
 
 // SQLiteShared creates a migrated SQLite database and returns an Opener of
 // handles on it; each handle is closed when t ends.
@@ -16,7 +16,7 @@ func SQLiteShared(t testing.TB) Opener {
 	t.Helper()
 	dir := t.TempDir()
 	openIn(t, "", dir)
-	return func() *gorm.DB { return openIn(t, "", dir) }
+	return func() *store.DB { return openIn(t, "", dir) }
 }
 
 // MySQLShared creates a fresh migrated MySQL/MariaDB database and returns
@@ -28,5 +28,5 @@ func MySQLShared(t testing.TB) (Opener, string) {
 		t.Skip(EnvURL + " not set: no MySQL/MariaDB test")
 	}
 	openIn(t, u, "")
-	return func() *gorm.DB { return openIn(t, u, "") }, u
+	return func() *store.DB { return openIn(t, u, "") }, u
 }

@@ -10,8 +10,6 @@ import (
 	"testing"
 
 	"certgraph/internal/store"
-
-	"gorm.io/gorm"
 )
 
 // Environment variables naming the primary and the replica that
@@ -25,7 +23,7 @@ const (
 // Replicated is a fresh database on the test primary and the URLs of it on
 // the primary and on the replica.
 type Replicated struct {
-	Primary    *gorm.DB // migrated
+	Primary    *store.DB // migrated
 	PrimaryURL string
 	ReplicaURL string
 }
@@ -39,21 +37,19 @@ func Replication(t testing.TB) Replicated {
 	if padmin == "" || radmin == "" {
 		t.Skip(EnvPrimaryURL + " and " + EnvReplicaURL + " not set: no replica test (.ci/mariadb-replica.sh start)")
 	}
-	adb, _, err := store.Open(padmin, "", quiet)
+	adb, err := store.Open(padmin, "", quiet)
 	if err != nil {
 		t.Fatalf("%s: %v", EnvPrimaryURL, err)
 	}
 	b := make([]byte, 6)
 	rand.Read(b)
 	name := "certgraph_r_" + hex.EncodeToString(b)
-	if err := adb.Exec("CREATE DATABASE " + name + " CHARACTER SET utf8mb4 COLLATE utf8mb4_bin").Error; err != nil {
+	if err := adb.Gorm().Exec("CREATE DATABASE " + name + " CHARACTER SET utf8mb4 COLLATE utf8mb4_bin").Error; err != nil {
 		t.Fatalf("create test database: %v", err)
 	}
 	t.Cleanup(func() {
-		adb.Exec("DROP DATABASE " + name)
-		if s, err := adb.DB(); err == nil {
-			s.Close()
-		}
+		adb.Gorm().Exec("DROP DATABASE " + name)
+		adb.Close()
 	})
 	r := Replicated{PrimaryURL: withDatabase(padmin, name), ReplicaURL: withDatabase(radmin, name)}
 	r.Primary = open(t, r.PrimaryURL)
