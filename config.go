@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"certgraph/internal/invalidate"
 )
 
 // config is every setting of the binary, read in one place: flags, each
@@ -32,6 +34,11 @@ type config struct {
 	KeyDir              string
 	EncryptedIDTTL      time.Duration
 	FileLinkTTL         time.Duration
+
+	// several nodes (see docs/DEPLOYMENT.md)
+	NodeName      string   // this process in the invalidation log and the key record
+	ReplicaURLs   []string // MySQL/MariaDB read replicas of DatabaseURL
+	ReplicaMaxLag time.Duration
 }
 
 // embedded reports whether the configuration uses the embedded SQLite store.
@@ -67,7 +74,11 @@ func parseConfig(fs *flag.FlagSet, args []string, getenv func(string) string) (*
 	encTTL := fs.String("encrypted-id-ttl", env("encrypted-id-ttl", "10m"), "lifetime of encrypted identifiers (CERTGRAPH_ENCRYPTED_ID_TTL)")
 	linkTTL := fs.String("file-link-ttl", env("file-link-ttl", "10m"), "lifetime of file download links (CERTGRAPH_FILE_LINK_TTL)")
 	logLevel := fs.String("log-level", env("log-level", "info"), "debug, info, warn or error (CERTGRAPH_LOG_LEVEL)")
+	checkNodes := c.nodeFlags(fs, env)
 	if err := fs.Parse(args); err != nil {
+		return nil, nil, err
+	}
+	if err := checkNodes(); err != nil {
 		return nil, nil, err
 	}
 	var err error
@@ -128,4 +139,35 @@ func parseConfig(fs *flag.FlagSet, args []string, getenv func(string) string) (*
 		c.KeyDir = filepath.Join(c.DataDir, "keys")
 	}
 	return c, fs.Args(), nil
+}
+
+// nodeFlags registers the settings of a node among several on one database
+// and returns their check, to run after parsing.
+func (c *config) nodeFlags(fs *flag.FlagSet, env func(flagName, def string) string) func() error {
+	fs.StringVar(&c.NodeName, "node-name", env("node-name", invalidate.DefaultNode()), "this process's name in the invalidation log and key record, 1–64 bytes; default host:pid (CERTGRAPH_NODE_NAME)")
+	// Repeatable; the environment variable takes several, separated by spaces.
+	c.ReplicaURLs = strings.Fields(env("database-replica-url", ""))
+	fs.Func("database-replica-url", "mysql://user:pass@tcp(host:3306)/db of a read replica of --database-url; repeat for several (CERTGRAPH_DATABASE_REPLICA_URL, space-separated)", func(v string) error {
+		c.ReplicaURLs = append(c.ReplicaURLs, v)
+		return nil
+	})
+	maxLag := fs.String("replica-max-lag", env("replica-max-lag", "2s"), "longest a replica may lag and still serve statistics, searches and listings (CERTGRAPH_REPLICA_MAX_LAG)")
+	return func() error {
+		if c.NodeName == "" || len(c.NodeName) > 64 {
+			return fmt.Errorf("--node-name: %q: want 1 to 64 bytes", c.NodeName)
+		}
+		var err error
+		if c.ReplicaMaxLag, err = time.ParseDuration(*maxLag); err != nil || c.ReplicaMaxLag <= 0 {
+			return fmt.Errorf("--replica-max-lag: %q is not a positive duration (e.g. 2s)", *maxLag)
+		}
+		if len(c.ReplicaURLs) > 0 && !strings.HasPrefix(c.DatabaseURL, "mysql://") {
+			return fmt.Errorf("--database-replica-url: read replicas need a MySQL/MariaDB primary (--database-url mysql://…)")
+		}
+		for i, u := range c.ReplicaURLs {
+			if !strings.HasPrefix(u, "mysql://") {
+				return fmt.Errorf("--database-replica-url %d: want mysql://user:pass@tcp(host:3306)/db", i+1)
+			}
+		}
+		return nil
+	}
 }

@@ -92,7 +92,7 @@ func cmdSeed(ctx context.Context, cfg *config, log *slog.Logger, o *seedOptions,
 	}
 	defer a.close()
 	bar := newProgressBar(stdout, "seeding")
-	sum, err := seed.Generate(ctx, a.store, seed.Options{Certificates: *n, Seed: *s, Region: cfg.Region}, bar.update)
+	sum, err := seed.Generate(ctx, a.store, seed.Options{Certificates: *n, Seed: *s, Region: cfg.Region, Node: cfg.NodeName}, bar.update)
 	if err != nil {
 		return err
 	}
@@ -139,7 +139,7 @@ func seedDemo(ctx context.Context, a *app, stdout io.Writer) error {
 	if n > 0 || a.cfg.DemoCertificates == 0 {
 		return nil
 	}
-	sum, err := seed.Generate(ctx, a.store, seed.Options{Certificates: a.cfg.DemoCertificates, Seed: 1, Region: a.cfg.Region}, nil)
+	sum, err := seed.Generate(ctx, a.store, seed.Options{Certificates: a.cfg.DemoCertificates, Seed: 1, Region: a.cfg.Region, Node: a.cfg.NodeName}, nil)
 	if err != nil {
 		return fmt.Errorf("demo data: %w", err)
 	}

@@ -22,9 +22,11 @@ import (
 	"certgraph/internal/cache"
 	"certgraph/internal/gqllimits"
 	"certgraph/internal/graphiql"
+	"certgraph/internal/invalidate"
 	"certgraph/internal/issuing"
 	"certgraph/internal/keys"
 	"certgraph/internal/metrics"
+	"certgraph/internal/nodeid"
 	"certgraph/internal/overhttp"
 	"certgraph/internal/store"
 	"certgraph/internal/web"
@@ -95,6 +97,11 @@ type app struct {
 	writer   *issuing.Writer
 	resolver *resolvers.Resolver
 	metrics  *metrics.Metrics
+	// Set by startNode (serve only): the invalidation tailer and the
+	// replica router; stopNode ends them.
+	tailer   *invalidate.Tailer
+	replicas *store.Replicas
+	stopNode func()
 }
 
 // open connects the store, migrates it and builds the resolvers.
@@ -122,6 +129,7 @@ func open(ctx context.Context, cfg *config, log *slog.Logger) (*app, error) {
 		return nil, err
 	}
 	a := &app{cfg: cfg, log: log, store: db, keys: trust, cache: c, writer: issuing.NewWriter(db, c, trust, store.RegionName(cfg.Region), nil), metrics: metrics.New()}
+	a.writer.Announce(cfg.NodeName, nil)
 	a.resolver, err = resolvers.New(resolvers.Deps{Store: db, Writer: a.writer, Cache: c, Keys: trust}, log, resolvers.Config{
 		Region: cfg.Region, RegionName: store.RegionName(cfg.Region), TokenTTL: cfg.TokenTTL, AutoApprove: cfg.AutoApprove, PublicURL: cfg.PublicURL,
 	})
@@ -139,8 +147,87 @@ func open(ctx context.Context, cfg *config, log *slog.Logger) (*app, error) {
 }
 
 func (a *app) close() {
+	if a.stopNode != nil {
+		a.stopNode()
+	}
 	a.cache.Close()
 	a.store.Close()
+}
+
+// startNode makes the app one node among several on its database: it
+// checks that this node's keys are the ones the others use, starts tailing
+// the invalidation log (the cache serves only while the tailer is fresh)
+// and routes reads to the replicas. It refuses to start when the keys
+// differ or the log cannot be read.
+func (a *app) startNode(ctx context.Context) error {
+	if err := nodeid.Check(ctx, a.store, a.cfg.NodeName, nodeid.KeysOf(a.keys)); err != nil {
+		return err
+	}
+	t, err := invalidate.New(a.store, a.cache, invalidate.Config{Node: a.cfg.NodeName, Log: a.log})
+	if err != nil {
+		return err
+	}
+	if err := t.Start(ctx); err != nil {
+		return fmt.Errorf("cannot start without reading the cache invalidation log: %w", err)
+	}
+	a.tailer = t
+	a.cache.SetGate(t)
+	a.writer.Announce(a.cfg.NodeName, t)
+	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	done := make(chan struct{})
+	go func() { t.Run(runCtx); close(done) }()
+	a.stopNode = func() { cancel(); <-done }
+	if len(a.cfg.ReplicaURLs) > 0 {
+		r, err := a.store.UseReplicas(store.ReplicaConfig{URLs: a.cfg.ReplicaURLs, Writes: t, MaxLag: a.cfg.ReplicaMaxLag, Log: a.log})
+		if err != nil {
+			return err
+		}
+		a.replicas = r
+		r.Run(runCtx)
+		a.stopNode = func() { cancel(); <-done; r.Close() }
+	}
+	return nil
+}
+
+// ready reports whether the node may serve: the database answers with the
+// current schema, and the cache is in step with the invalidation log.
+func (a *app) ready(ctx context.Context) error {
+	if err := a.store.Ready(ctx); err != nil {
+		return err
+	}
+	if a.tailer != nil && !a.tailer.Fresh() {
+		st := a.tailer.Status()
+		return fmt.Errorf("invalidation log not read since %s (%s): the cache serves nothing", st.LastRead.UTC().Format(time.RFC3339Nano), st.LastError)
+	}
+	return nil
+}
+
+// status is the tailer's and each replica's state, one line each, for /readyz.
+func (a *app) status() []string {
+	var out []string
+	if a.tailer != nil {
+		st := a.tailer.Status()
+		fresh := "fresh"
+		if !st.Fresh {
+			fresh = "stale"
+		}
+		l := fmt.Sprintf("invalidation: %s node=%s position=%d gaps=%d applied=%d purges=%d last_read=%s",
+			fresh, a.cfg.NodeName, st.Position, st.Gaps, st.Applied, st.Purges, st.LastRead.UTC().Format(time.RFC3339Nano))
+		if st.LastError != "" {
+			l += fmt.Sprintf(" error=%q", st.LastError)
+		}
+		out = append(out, l)
+	}
+	if a.replicas != nil {
+		for _, r := range a.replicas.Status() {
+			l := fmt.Sprintf("replica %s: %s lag=%s reads=%d failures=%d", r.Name, r.State, r.Lag.Round(time.Millisecond), r.Reads, r.Failures)
+			if r.LastError != "" {
+				l += fmt.Sprintf(" error=%q", r.LastError)
+			}
+			out = append(out, l)
+		}
+	}
+	return out
 }
 
 func serve(ctx context.Context, cfg *config, log *slog.Logger, stdout io.Writer) error {
@@ -149,6 +236,9 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, stdout io.Writer)
 		return err
 	}
 	defer a.close()
+	if err := a.startNode(ctx); err != nil {
+		return err
+	}
 	if cfg.Demo {
 		if err := seedDemo(ctx, a, stdout); err != nil {
 			return err
@@ -205,7 +295,7 @@ func newServer(a *app) http.Handler {
 	gi := graphiql.Handler("/graphql", a.log)
 	mux.Handle("/graphiql", gi)
 	mux.Handle("/graphiql/", gi)
-	(&web.Server{Files: a.resolver, Verifier: a.resolver, Keys: a.keys, Ready: a.store.Ready, Metrics: a.metrics, Log: a.log}).Register(mux)
+	(&web.Server{Files: a.resolver, Verifier: a.resolver, Keys: a.keys, Ready: a.ready, Status: a.status, Metrics: a.metrics, Log: a.log}).Register(mux)
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/graphiql", http.StatusFound)
 	})

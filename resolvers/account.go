@@ -49,11 +49,11 @@ func (r *mutationResolver) RegisterSystem(ctx context.Context, in models.Registe
 }
 
 // updateAccount loads an account, applies change and saves it in one
-// transaction, then makes its cached token lookup unservable.
+// transaction that also announces its cached token lookup as stale, so no
+// node serves the old account (status, roles, token) after it returns.
 func (r *Resolver) updateAccount(ctx context.Context, id string, change func(tx *store.DB, a *models.Account) error) (*models.Account, error) {
 	var a *models.Account
-	var oldHash string
-	err := r.store.Transaction(ctx, func(tx *store.DB) error {
+	err := r.writer.Tx(ctx, func(tx *store.DB, stale func(...string)) error {
 		var err error
 		if a, err = tx.AccountByID(ctx, id); err != nil {
 			return err
@@ -61,15 +61,12 @@ func (r *Resolver) updateAccount(ctx context.Context, id string, change func(tx 
 		if a == nil {
 			return models.Errorf(models.ENOTFOUND, "no account %q", id)
 		}
-		oldHash = a.TokenHash
+		stale(cache.TokenKey(a.TokenHash))
 		if err := change(tx, a); err != nil {
 			return err
 		}
 		return tx.SaveAccount(ctx, a)
 	})
-	if oldHash != "" {
-		r.cache.Invalidate(cache.TokenKey(oldHash))
-	}
 	if err != nil {
 		return nil, err
 	}
@@ -188,15 +185,23 @@ const BootstrapAdminID = "admin"
 // with token exist (and follow the token if it changed between starts).
 func (r *Resolver) EnsureBootstrapAdmin(ctx context.Context, token string) error {
 	now := r.cfg.Now().UTC()
-	a, err := r.store.AccountByID(ctx, BootstrapAdminID)
-	if err != nil {
-		return err
-	}
-	if a != nil {
-		r.cache.Invalidate(cache.TokenKey(a.TokenHash))
-	} else {
-		a = &models.Account{}
-	}
+	return r.writer.Tx(ctx, func(tx *store.DB, stale func(...string)) error {
+		a, err := tx.AccountByID(ctx, BootstrapAdminID)
+		if err != nil {
+			return err
+		}
+		if a != nil {
+			stale(cache.TokenKey(a.TokenHash))
+		} else {
+			a = &models.Account{}
+		}
+		r.bootstrapAdmin(a, token, now)
+		return tx.SaveAccount(ctx, a)
+	})
+}
+
+// bootstrapAdmin makes a the approved bootstrap admin that token authenticates.
+func (r *Resolver) bootstrapAdmin(a *models.Account, token string, now time.Time) {
 	a.ID, a.SystemName, a.SystemIP, a.DeptCode, a.DeptName = BootstrapAdminID, "bootstrap admin", "127.0.0.1", "-", "-"
 	a.Status, a.TokenHash, a.TokenExpiresAt, a.RegisteredFrom = models.AccountApproved, HashToken(token), now.Add(100*365*24*time.Hour), "configuration"
 	a.RevokedAt = nil
@@ -206,5 +211,4 @@ func (r *Resolver) EnsureBootstrapAdmin(ctx context.Context, token string) error
 	if !a.Has(models.RoleAdmin) {
 		a.SetRoles(append(a.Roles(), models.RoleAdmin))
 	}
-	return r.store.SaveAccount(ctx, a)
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"certgraph/internal/cache"
 	"certgraph/internal/ident"
 	"certgraph/internal/store"
 	"certgraph/models"
@@ -78,7 +79,8 @@ func (m *mutationResolver) RevokeCertificate(ctx context.Context, id string, rea
 		return nil, models.Invalid("id", "%s", err.Error())
 	}
 	var out *models.Certificate
-	err = m.store.Transaction(ctx, func(tx *store.DB) error {
+	err = m.writer.Tx(ctx, func(tx *store.DB, stale func(...string)) error {
+		stale(cache.CertificateKey(id))
 		var err error
 		if out, err = tx.CertificateByID(ctx, id); err != nil {
 			return err
@@ -96,7 +98,6 @@ func (m *mutationResolver) RevokeCertificate(ctx context.Context, id string, rea
 		out.RevokedAt, out.RevokeReason = &now, reason
 		return tx.RevokeCertificate(ctx, id, now, reason)
 	})
-	m.writer.InvalidateCertificate(id)
 	if err != nil {
 		return nil, err
 	}

@@ -1,5 +1,7 @@
 // Package cache is the node's read cache: hot certificates and token lookups,
-// invalidated synchronously on every write.
+// invalidated synchronously on every write made here, by the invalidation
+// tailer for writes made by other nodes and processes, and closed (every Get
+// misses) while the tailer cannot vouch that it has seen every write.
 package cache
 
 import (
@@ -21,7 +23,16 @@ type Cache struct {
 	ttl  time.Duration
 	seed maphash.Seed
 	gens [cacheStripes]atomic.Uint64
+	gate atomic.Pointer[gateBox]
 }
+
+// Gate tells the cache whether it may serve: Fresh is false while the node
+// has not read the invalidation log recently enough (invalidate.Tailer).
+type Gate interface {
+	Fresh() bool
+}
+
+type gateBox struct{ g Gate }
 
 const cacheStripes = 4096
 
@@ -50,8 +61,17 @@ func (c *Cache) stripe(key string) *atomic.Uint64 {
 // Generation returns the key's current generation; take it before loading.
 func (c *Cache) Generation(key string) uint64 { return c.stripe(key).Load() }
 
-// Get returns the value for key if present and not invalidated since it was loaded.
+// SetGate makes every Get miss while g is not Fresh. Without a gate (a
+// process that is the database's only writer and reader) the cache serves
+// whenever it holds a value.
+func (c *Cache) SetGate(g Gate) { c.gate.Store(&gateBox{g}) }
+
+// Get returns the value for key if present, not invalidated since it was
+// loaded, and the gate is open.
 func (c *Cache) Get(key string) (any, bool) {
+	if b := c.gate.Load(); b != nil && !b.g.Fresh() {
+		return nil, false
+	}
 	e, ok := c.c.Get(key)
 	if !ok || e.gen != c.stripe(key).Load() {
 		return nil, false
@@ -71,6 +91,16 @@ func (c *Cache) Set(key string, gen uint64, v any, cost int64) {
 func (c *Cache) Invalidate(key string) {
 	c.stripe(key).Add(1)
 	c.c.Del(key)
+}
+
+// InvalidateAll makes every cached value unservable from now on, including
+// loads in flight (a catalogue change, a bulk write, a tailer that lost
+// track of the log).
+func (c *Cache) InvalidateAll() {
+	for i := range c.gens {
+		c.gens[i].Add(1)
+	}
+	c.c.Clear()
 }
 
 // Close stops the cache's goroutines.

@@ -477,3 +477,16 @@ func (s *Sealer) save() error {
 	}
 	return nil
 }
+
+// Fingerprints returns fp of every key in the ring, by key id: nodes
+// compare them to find out whether they hold the same ring without
+// exchanging the keys.
+func (s *Sealer) Fingerprints(fp func(secret []byte) string) map[string]string {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := make(map[string]string, len(s.keys))
+	for id, k := range s.keys {
+		out[id] = fp(k.Key)
+	}
+	return out
+}

@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -393,4 +394,18 @@ func (t *Tailer) Status() Status {
 		s.LastError = t.lastErr.Error()
 	}
 	return s
+}
+
+// DefaultNode is a process's name in the log when none is configured:
+// host:pid, unique among the processes on one database at a time.
+func DefaultNode() string {
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		host = "localhost"
+	}
+	n := fmt.Sprintf("%s:%d", host, os.Getpid())
+	if len(n) > 64 {
+		n = n[len(n)-64:]
+	}
+	return n
 }

@@ -8,6 +8,7 @@ import (
 
 	"certgraph/internal/cache"
 	"certgraph/internal/gmcrypto"
+	"certgraph/internal/invalidate"
 	"certgraph/internal/keys"
 	"certgraph/internal/ofd"
 	"certgraph/internal/pdfdoc"
@@ -15,8 +16,11 @@ import (
 	"certgraph/models"
 )
 
-// Writer stores certificates and layout files. Every write makes the
-// cached copies it affects unservable before it returns.
+// Writer stores certificates and layout files, and is the way every other
+// write (account changes in the resolvers) announces what it made stale:
+// the cache keys a write affects are appended to the invalidation log in
+// the write's own transaction, so every node drops them, and this node's
+// cache drops them before the write returns.
 type Writer struct {
 	store *store.DB
 	cache *cache.Cache
@@ -24,6 +28,16 @@ type Writer struct {
 	now   func() time.Time
 	// location is where PDF signatures say they were made: the node's province.
 	location string
+	// node names this process in the invalidation log.
+	node string
+	// tailer, when set, is polled after each commit so that this node's
+	// next reads (and its replicas' eligibility) reflect the write at once.
+	tailer Poller
+}
+
+// Poller reads the invalidation log once (invalidate.Tailer).
+type Poller interface {
+	Poll(ctx context.Context) error
 }
 
 // NewWriter returns a writer over db that invalidates c and signs with k
@@ -33,7 +47,45 @@ func NewWriter(db *store.DB, c *cache.Cache, k *keys.Trust, location string, now
 	if now == nil {
 		now = time.Now
 	}
-	return &Writer{store: db, cache: c, keys: k, location: location, now: now}
+	return &Writer{store: db, cache: c, keys: k, location: location, now: now, node: invalidate.DefaultNode()}
+}
+
+// Announce names this process in the invalidation log (node) and gives the
+// tailer to poll after each commit (nil for a command that serves nothing).
+func (w *Writer) Announce(node string, tailer Poller) {
+	if node != "" {
+		w.node = node
+	}
+	w.tailer = tailer
+}
+
+// Tx runs fn in one transaction. The cache keys fn passes to stale are
+// appended to the invalidation log in that transaction (they commit or roll
+// back with the write); when it ends this node's cache drops them, and
+// after a commit the tailer reads the log, so the write is seen here at
+// once and on every other node within the tailer's bound.
+func (w *Writer) Tx(ctx context.Context, fn func(tx *store.DB, stale func(keys ...string)) error) error {
+	var keys []string
+	err := w.store.Transaction(ctx, func(tx *store.DB) error {
+		keys = keys[:0] // a retried transaction starts over
+		if err := fn(tx, func(k ...string) { keys = append(keys, k...) }); err != nil {
+			return err
+		}
+		return tx.AppendInvalidations(ctx, w.node, keys...)
+	})
+	// Also after a failure: the commit may have happened (a lost reply).
+	for _, k := range keys {
+		if k == store.InvalidateAll {
+			w.cache.InvalidateAll()
+		} else {
+			w.cache.Invalidate(k)
+		}
+	}
+	if err == nil && len(keys) > 0 && w.tailer != nil {
+		// A failed poll is the tailer's to report (/readyz); the write stands.
+		_ = w.tailer.Poll(context.WithoutCancel(ctx))
+	}
+	return err
 }
 
 // PutCertificate validates in and stores it in one transaction: department
@@ -47,7 +99,8 @@ func (w *Writer) PutCertificate(ctx context.Context, in *Certificate) (store.Out
 	}
 	var out store.Outcome
 	c := in.Certificate
-	err := w.store.Transaction(ctx, func(tx *store.DB) error {
+	err := w.Tx(ctx, func(tx *store.DB, stale func(...string)) error {
+		stale(cache.CertificateKey(c.ID))
 		var err error
 		out, err = tx.PutCertificate(ctx, in.Dept, in.Holder, &c)
 		var conflict *store.HolderTypeConflict
@@ -64,13 +117,25 @@ func (w *Writer) PutCertificate(ctx context.Context, in *Certificate) (store.Out
 		}
 		return nil
 	})
-	w.InvalidateCertificate(c.ID)
 	return out, err
 }
 
 // AttachFile stores or replaces a certificate's layout file.
 func (w *Writer) AttachFile(ctx context.Context, certID string, f *File) (*models.CertificateFile, error) {
-	return w.putFile(ctx, w.store, certID, f)
+	return w.storeFile(ctx, certID, f)
+}
+
+// storeFile stores a certificate's file in its own transaction, announcing
+// the certificate as changed (its file is read through ReadCurrent).
+func (w *Writer) storeFile(ctx context.Context, certID string, f *File) (*models.CertificateFile, error) {
+	var row *models.CertificateFile
+	err := w.Tx(ctx, func(tx *store.DB, stale func(...string)) error {
+		stale(cache.CertificateKey(certID))
+		var err error
+		row, err = w.putFile(ctx, tx, certID, f)
+		return err
+	})
+	return row, err
 }
 
 func (w *Writer) putFile(ctx context.Context, tx *store.DB, certID string, f *File) (*models.CertificateFile, error) {
@@ -78,10 +143,6 @@ func (w *Writer) putFile(ctx context.Context, tx *store.DB, certID string, f *Fi
 		SHA256: gmcrypto.SHA256Hex(f.data), Content: f.data, UploadedAt: w.now().UTC()}
 	return row, tx.PutFile(ctx, row)
 }
-
-// InvalidateCertificate makes the cached copy of a certificate unservable;
-// every write to a certificate calls it before returning.
-func (w *Writer) InvalidateCertificate(id string) { w.cache.Invalidate(cache.CertificateKey(id)) }
 
 // IssueFile renders a certificate's layout file from its stored data and
 // signs it with the platform's keys — OFD sealed with the SM2 key (SES v4),
@@ -124,7 +185,7 @@ func (w *Writer) IssueFile(ctx context.Context, certID string, format models.Fil
 	default:
 		return nil, models.Invalid("format", "%q is not pdf or ofd", string(format))
 	}
-	return w.putFile(ctx, w.store, certID, &File{format: format, data: data})
+	return w.storeFile(ctx, certID, &File{format: format, data: data})
 }
 
 // canonicalInput loads a certificate with its holder, department and surfaces.

@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"time"
 
@@ -191,4 +192,38 @@ func (t *Trust) OpenLink(token string, now time.Time) (FileLink, error) {
 		return l, fmt.Errorf("%w at %s", ErrLinkExpired, time.Unix(l.Expires, 0).UTC().Format(time.RFC3339))
 	}
 	return l, nil
+}
+
+// Names of the keys every node of one database must hold alike (see
+// Shared); an SM4 key is named KeySM4Prefix followed by its key id.
+const (
+	KeySM2       = "sm2-signing"
+	KeyPDF       = "pdf-signing"
+	KeyFileLink  = "file-link"
+	KeySM4Prefix = "sm4:"
+)
+
+// SharedKey is one key the nodes of a database must share, with the
+// fingerprint fp gave it: of the certificate (DER) for a key pair, of the
+// secret for the others.
+type SharedKey struct {
+	Name        string
+	Fingerprint string
+}
+
+// Shared lists the node's keys that other nodes must hold alike (a token,
+// encrypted identifier, signature or link made here must work there),
+// fingerprinted by public (for the public half of a key pair, in DER) and
+// secret (for secret keys): nodeid keeps the functions, this package the names.
+func (t *Trust) Shared(public, secret func([]byte) string) []SharedKey {
+	out := []SharedKey{
+		{KeySM2, public(t.Keys.Certificate().Raw)},
+		{KeyPDF, public(t.PDFSigner.Cert.Raw)},
+		{KeyFileLink, secret(t.LinkKey)},
+	}
+	for id, fp := range t.Sealer.Fingerprints(secret) {
+		out = append(out, SharedKey{KeySM4Prefix + id, fp})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
 }

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"certgraph/internal/keys"
 	"certgraph/internal/store"
 )
 
@@ -142,4 +143,14 @@ func Check(ctx context.Context, db *store.DB, node string, keys []Key) error {
 // the identifiers it made expired), so nodes may start without it.
 func Retire(ctx context.Context, db *store.DB, name string) (bool, error) {
 	return db.RetireNodeKey(ctx, name)
+}
+
+// KeysOf returns the keys of t that the nodes must share, fingerprinted.
+func KeysOf(t *keys.Trust) []Key {
+	shared := t.Shared(FingerprintPublic, FingerprintSecret)
+	out := make([]Key, len(shared))
+	for i, k := range shared {
+		out[i] = Key{Name: k.Name, Fingerprint: k.Fingerprint}
+	}
+	return out
 }

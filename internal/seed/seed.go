@@ -35,6 +35,10 @@ type Options struct {
 	// expired/valid/not-yet-valid mix holds on that day). Zero means the
 	// current date in China Standard Time.
 	Today models.Date
+	// Node, when set, names the seeding process in the invalidation log:
+	// each batch announces itself there (see store.InsertBulk), so running
+	// nodes and replicas serving current reads see the new rows.
+	Node string
 }
 
 // DefaultBatchSize is the number of certificates per transaction when
@@ -143,7 +147,7 @@ func Generate(ctx context.Context, db *store.DB, opts Options, progress func(don
 			}
 			batch[i] = store.HolderCertificates{Holder: d.holder, Certificates: d.certs}
 		}
-		res, err := db.InsertBulk(ctx, batch, func(c *models.Certificate) { sum.ByStatus[c.Status(opts.Today)]++ })
+		res, err := db.InsertBulk(ctx, batch, func(c *models.Certificate) { sum.ByStatus[c.Status(opts.Today)]++ }, opts.Node)
 		if err != nil {
 			return sum, fmt.Errorf("seed: batch ending at certificate %d: %w", done, err)
 		}

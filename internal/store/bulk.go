@@ -48,11 +48,22 @@ type BulkResult struct {
 // InsertBulk stores a batch in one transaction: holders by code (existing
 // ones kept), then the certificates not yet stored, then their surfaces.
 // A holder whose code is stored under another name is skipped with its
-// certificates. stored, when set, sees every certificate inserted.
-func (s *DB) InsertBulk(ctx context.Context, b []HolderCertificates, stored func(*models.Certificate)) (BulkResult, error) {
+// certificates. stored, when set, sees every certificate inserted. When
+// node is not "", the batch appends InvalidateAll to the invalidation log as
+// node in its transaction: too many keys to list, and replicas serving
+// current reads must hold the batch.
+func (s *DB) InsertBulk(ctx context.Context, b []HolderCertificates, stored func(*models.Certificate), node string) (BulkResult, error) {
 	var res BulkResult
 	lim := limitsFor(s.dialect)
-	err := s.bulk(ctx).Transaction(func(tx *gorm.DB) error { return insertBatch(tx, lim, b, stored, &res) })
+	err := s.bulk(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := insertBatch(tx, lim, b, stored, &res); err != nil {
+			return err
+		}
+		if node == "" {
+			return nil
+		}
+		return (&DB{g: tx, dialect: s.dialect}).AppendInvalidations(ctx, node, InvalidateAll)
+	})
 	return res, err
 }
 

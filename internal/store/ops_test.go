@@ -188,9 +188,13 @@ func checkOperations(t *testing.T, db *store.DB) {
 		Holder: models.Holder{Code: "H2", TypeCode: "414", Name: "乙", Province: "51"},
 		Certificates: []models.Certificate{{ID: "C9", TypeCode: "11100000000013338W001", Name: "证", Number: "9", IssueDeptCode: dept.Code,
 			IssueDate: day("2021-01-01"), ValidFrom: day("2021-01-01"), Surfaces: []models.Surface{{CertificateID: "C9", Name: "n", ColumnName: "c", ValueType: models.ValueString, Value: "v"}}}},
-	}}, func(*models.Certificate) { stored++ })
+	}}, func(*models.Certificate) { stored++ }, "node-s")
 	if err != nil || res.Holders != 1 || res.Certificates != 1 || res.Surfaces != 1 || stored != 1 {
 		t.Fatalf("InsertBulk: %+v %v (%d seen)", res, err, stored)
+	}
+	// The batch announced itself in the invalidation log, in its transaction.
+	if log, err := db.InvalidationsAfter(ctx, 0, nil, 10); err != nil || len(log) != 1 || log[0].Key != store.InvalidateAll || log[0].Node != "node-s" {
+		t.Errorf("invalidation log after InsertBulk: %+v, %v; want one %q by node-s", log, err, store.InvalidateAll)
 	}
 	if n, _ := db.CountCertificates(ctx); n != 3 {
 		t.Fatalf("CountCertificates: %d", n)

@@ -43,7 +43,10 @@ type Server struct {
 	Verifier Verifier
 	Keys     *keys.Trust
 	// Ready reports whether the node can serve (database up, schema current).
-	Ready   func(ctx context.Context) error
+	Ready func(ctx context.Context) error
+	// Status, when set, gives lines /readyz appends after its first line
+	// (the invalidation tailer's and each replica's state).
+	Status  func() []string
 	Metrics *metrics.Metrics
 	Log     *slog.Logger
 }
@@ -61,11 +64,21 @@ func (s *Server) Register(mux *http.ServeMux) {
 func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
+	// Plain text: the first line is "ready" or "not ready: why"; each
+	// further line is one component's state (docs/DEPLOYMENT.md).
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	first := "ready"
 	if err := s.Ready(ctx); err != nil {
-		http.Error(w, "not ready: "+err.Error(), http.StatusServiceUnavailable)
-		return
+		first = "not ready: " + err.Error()
+		w.WriteHeader(http.StatusServiceUnavailable)
 	}
-	io.WriteString(w, "ready\n")
+	io.WriteString(w, first+"\n")
+	if s.Status != nil {
+		for _, l := range s.Status() {
+			io.WriteString(w, l+"\n")
+		}
+	}
 }
 
 // downloadStatus maps the domain's refusals of a download to HTTP.

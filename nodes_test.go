@@ -1,0 +1,392 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// staleBound is the promise: a write made through any node or process is
+// no longer served by any other node this long after it commits.
+const staleBound = 250 * time.Millisecond
+
+// buildBinary builds certgraph into a temp dir (the build cache makes it
+// quick after the first time) and returns its path.
+func buildBinary(t testing.TB) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "certgraph")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// sharedDatabase is the environment that puts several processes on one
+// database: a fresh MariaDB database when the suite runs on MariaDB, else
+// one SQLite file in a shared data dir (WAL lets processes on one host
+// share it). The key dir is shared either way, as the docs require.
+func sharedDatabase(t testing.TB) map[string]string {
+	dir := t.TempDir()
+	return map[string]string{
+		"CERTGRAPH_DATA_DIR":     filepath.Join(dir, "data"),
+		"CERTGRAPH_KEY_DIR":      filepath.Join(dir, "keys"),
+		"CERTGRAPH_DATABASE_URL": testDatabaseURL(t),
+	}
+}
+
+// process is a certgraph process started from the built binary.
+type process struct {
+	*testEnv
+	name   string
+	cmd    *exec.Cmd
+	stderr *lockedBuffer
+	exited chan error
+}
+
+// startProcess starts `certgraph serve` as node name with env on a free
+// loopback port and waits until it answers /readyz.
+func startProcess(t testing.TB, bin, name string, env map[string]string) *process {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	cmd := exec.Command(bin, "serve")
+	cmd.Env = append(os.Environ(), "CERTGRAPH_ADDR="+addr, "CERTGRAPH_NODE_NAME="+name,
+		"CERTGRAPH_BOOTSTRAP_ADMIN_TOKEN="+testAdminToken, "CERTGRAPH_DEMO=false", "CERTGRAPH_AUTO_APPROVE= ", "CERTGRAPH_LOG_LEVEL=warn")
+	for k, v := range env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	p := &process{testEnv: &testEnv{t: t, url: "http://" + addr}, name: name, cmd: cmd, stderr: &lockedBuffer{}, exited: make(chan error, 1)}
+	cmd.Stdout, cmd.Stderr = io.Discard, p.stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { p.exited <- cmd.Wait() }()
+	t.Cleanup(p.stop)
+	for i := 0; ; i++ {
+		select {
+		case err := <-p.exited:
+			p.exited <- err
+			t.Fatalf("%s exited at start (%v): %s", name, err, p.stderr.String())
+		default:
+		}
+		if resp, err := http.Get(p.url + "/readyz"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return p
+			}
+		}
+		if i == 400 {
+			t.Fatalf("%s not ready after 20 s: %s", name, p.stderr.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// stop ends the process with SIGTERM (graceful shutdown) and waits.
+func (p *process) stop() {
+	if p.cmd.ProcessState != nil {
+		return
+	}
+	p.cmd.Process.Signal(os.Interrupt)
+	select {
+	case err := <-p.exited:
+		p.exited <- err
+	case <-time.After(10 * time.Second):
+		p.cmd.Process.Kill()
+		p.exited <- <-p.exited
+	}
+}
+
+// runCommand runs a certgraph subcommand as a separate process.
+func runCommand(t testing.TB, bin string, env map[string]string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), "CERTGRAPH_LOG_LEVEL=warn")
+	for k, v := range env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("certgraph %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
+// post sends one GraphQL operation and returns the answer, or an error
+// (safe to call from any goroutine, unlike testEnv.gql).
+func post(url, token, query string, vars map[string]any) (*gqlResponse, error) {
+	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
+	req, _ := http.NewRequest(http.MethodPost, url+"/graphql", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	out := &gqlResponse{Status: resp.StatusCode, Raw: raw}
+	if err := json.Unmarshal(raw, out); err != nil {
+		return nil, fmt.Errorf("response is not JSON (%d): %s", resp.StatusCode, raw)
+	}
+	return out, nil
+}
+
+// staleWindow makes a write (on one node) and then asks another node,
+// over and over for 2×staleBound, whether it still serves the old value.
+// It fails t when a request that began more than staleBound after the
+// write returned (the commit is before that) was served the old value, or
+// when the last request was, and returns how long after the write the last
+// old answer began.
+func staleWindow(t *testing.T, what string, write func(), old func() (bool, error)) time.Duration {
+	t.Helper()
+	if stale, err := old(); err != nil || !stale {
+		t.Fatalf("%s: before the write the other node does not serve the old value (%v)", what, err)
+	}
+	write()
+	wrote := time.Now()
+	var last time.Duration = -1
+	for time.Since(wrote) < 2*staleBound {
+		began := time.Since(wrote)
+		stale, err := old()
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		if stale {
+			if began > staleBound && last <= staleBound {
+				t.Errorf("%s: a request begun %v after the write was served the old value", what, began)
+			}
+			last = began
+		}
+	}
+	if last < 0 {
+		t.Logf("%s: the old value was never served after the write", what)
+	} else {
+		t.Logf("%s: old value last served to a request begun %v after the write", what, last)
+	}
+	return last
+}
+
+// TestTwoNodes: two certgraph processes on one database, and imports from a
+// third: whatever one node or process writes, the other node stops serving
+// the old value within staleBound.
+func TestTwoNodes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts processes")
+	}
+	bin := buildBinary(t)
+	env := sharedDatabase(t)
+	a := startProcess(t, bin, "node-a", env)
+	b := startProcess(t, bin, "node-b", env)
+
+	// An import in a third process: both nodes serve its certificates at once.
+	imported := filepath.Join("internal", "importer", "testdata", "example.jsonl")
+	runCommand(t, bin, env, "import", imported)
+	certs := map[string]string{} // holder code → certificate id
+	for _, n := range []*process{a, b} {
+		for _, holder := range []string{"510107198803124514", "510703199205060022", "11010519491231002X"} {
+			r := n.gql(testAdminToken, `query($h: String!) { certificates(holderCode: $h, useFor: SHOW) { id status } }`, map[string]any{"h": holder}).must(t)
+			if len(r.list("certificates")) != 1 || r.str("certificates.0.status") != "VALID" {
+				t.Fatalf("%s right after the import: holder %s has %s", n.name, holder, r.Raw)
+			}
+			certs[holder] = r.str("certificates.0.id")
+		}
+	}
+
+	certStatus := `query($id: ID!) { certificate(id: $id, useFor: SHOW) { status } }`
+	consumerOnB := func(token string) func() (bool, error) {
+		return func() (bool, error) {
+			r, err := post(b.url, token, certStatus, map[string]any{"id": certs["510107198803124514"]})
+			if err != nil {
+				return false, err
+			}
+			switch r.code() {
+			case "":
+				return true, nil
+			case "UNAUTHENTICATED":
+				return false, nil
+			}
+			return false, fmt.Errorf("unexpected answer %s", r.Raw)
+		}
+	}
+
+	t.Run("token rotation", func(t *testing.T) {
+		id, tok := a.withRoles("CONSUMER")
+		staleWindow(t, "rotated token", func() {
+			a.gql(testAdminToken, `mutation($id: ID!) { rotateToken(id: $id) { accessToken } }`, map[string]any{"id": id}).must(t)
+		}, consumerOnB(tok))
+	})
+	t.Run("account revocation", func(t *testing.T) {
+		id, tok := a.withRoles("CONSUMER")
+		staleWindow(t, "revoked account", func() {
+			a.gql(testAdminToken, `mutation($id: ID!) { revokeAccount(id: $id) { status } }`, map[string]any{"id": id}).must(t)
+		}, consumerOnB(tok))
+	})
+	t.Run("role change", func(t *testing.T) {
+		id, tok := a.withRoles("ANALYST")
+		staleWindow(t, "analyst role removed", func() {
+			a.gql(testAdminToken, `mutation($id: ID!) { setRoles(id: $id, roles: [CONSUMER]) { roles } }`, map[string]any{"id": id}).must(t)
+		}, func() (bool, error) {
+			r, err := post(b.url, tok, `{ statistics { total } }`, nil)
+			if err != nil {
+				return false, err
+			}
+			switch r.code() {
+			case "":
+				return true, nil
+			case "FORBIDDEN":
+				return false, nil
+			}
+			return false, fmt.Errorf("unexpected answer %s", r.Raw)
+		})
+	})
+	t.Run("certificate revocation", func(t *testing.T) {
+		_, tok := a.withRoles("CONSUMER")
+		id := certs["510703199205060022"]
+		staleWindow(t, "revoked certificate", func() {
+			a.gql(testAdminToken, `mutation($id: ID!) { revokeCertificate(id: $id, reason: "吊销") { status } }`, map[string]any{"id": id}).must(t)
+		}, func() (bool, error) {
+			r, err := post(b.url, tok, certStatus, map[string]any{"id": id})
+			if err != nil {
+				return false, err
+			}
+			switch s, _ := r.get("certificate.status").(string); s {
+			case "VALID":
+				return true, nil
+			case "REVOKED":
+				return false, nil
+			}
+			return false, fmt.Errorf("unexpected answer %s", r.Raw)
+		})
+	})
+
+	// Readers hammer node B while node A revokes certificates one by one:
+	// no read begun staleBound after a revocation returned sees it valid.
+	t.Run("race", func(t *testing.T) {
+		_, tok := a.withRoles("CONSUMER")
+		var ids []string
+		for _, holder := range []string{"510107198803124514", "11010519491231002X"} {
+			ids = append(ids, certs[holder])
+		}
+		revokedAt := make([]atomic.Int64, len(ids)) // unix nanos when the revocation returned; 0 before
+		stop := make(chan struct{})
+		var reads, late atomic.Int64
+		var failure atomic.Value
+		var wg sync.WaitGroup
+		for g := range 4 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := 0; ; i++ {
+					select {
+					case <-stop:
+						return
+					default:
+					}
+					k := (g + i) % len(ids)
+					began := time.Now().UnixNano()
+					r, err := post(b.url, tok, certStatus, map[string]any{"id": ids[k]})
+					if err != nil {
+						failure.Store(err.Error())
+						return
+					}
+					reads.Add(1)
+					st, _ := r.get("certificate.status").(string)
+					if st != "VALID" && st != "REVOKED" {
+						failure.Store(string(r.Raw))
+						return
+					}
+					if at := revokedAt[k].Load(); st == "VALID" && at != 0 && began-at > int64(staleBound) {
+						late.Add(1)
+					}
+				}
+			}()
+		}
+		for k, id := range ids {
+			time.Sleep(150 * time.Millisecond)
+			a.gql(testAdminToken, `mutation($id: ID!) { revokeCertificate(id: $id, reason: "吊销") { status } }`, map[string]any{"id": id}).must(t)
+			revokedAt[k].Store(time.Now().UnixNano())
+		}
+		time.Sleep(3 * staleBound)
+		close(stop)
+		wg.Wait()
+		if f := failure.Load(); f != nil {
+			t.Fatal(f)
+		}
+		t.Logf("%d reads on node B during %d revocations on node A", reads.Load(), len(ids))
+		if late.Load() > 0 {
+			t.Errorf("%d reads begun more than %v after a revocation saw the certificate valid", late.Load(), staleBound)
+		}
+		if reads.Load() < 50 {
+			t.Errorf("only %d reads: the race did not run", reads.Load())
+		}
+	})
+
+	// Both nodes said how they stand.
+	for _, n := range []*process{a, b} {
+		resp, err := http.Get(n.url + "/readyz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "invalidation: fresh node="+n.name) {
+			t.Errorf("%s /readyz: %d %s", n.name, resp.StatusCode, body)
+		}
+	}
+}
+
+// TestNodeKeysMustMatch: a node whose keys differ from those the other
+// nodes of its database use refuses to start and names the key.
+func TestNodeKeysMustMatch(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts processes")
+	}
+	bin := buildBinary(t)
+	env := sharedDatabase(t)
+	startProcess(t, bin, "node-a", env)
+	other := map[string]string{}
+	for k, v := range env {
+		other[k] = v
+	}
+	other["CERTGRAPH_KEY_DIR"] = filepath.Join(t.TempDir(), "other-keys") // same database, other keys
+	cmd := exec.Command(bin, "serve")
+	cmd.Env = append(os.Environ(), "CERTGRAPH_ADDR=127.0.0.1:0", "CERTGRAPH_NODE_NAME=node-b", "CERTGRAPH_DEMO=false", "CERTGRAPH_LOG_LEVEL=warn")
+	for k, v := range other {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	done := make(chan struct{})
+	var out []byte
+	var err error
+	go func() { out, err = cmd.CombinedOutput(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		cmd.Process.Kill()
+		<-done
+		t.Fatalf("a node with other keys started: %s", out)
+	}
+	if err == nil {
+		t.Fatalf("a node with other keys exited without an error: %s", out)
+	}
+	for _, want := range []string{`key "file-link" differs`, `key "sm2-signing" differs`, "node node-a recorded", "--key-dir"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("refusal does not say %q: %s", want, out)
+		}
+	}
+}
