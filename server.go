@@ -191,7 +191,7 @@ func newServer(a *app) http.Handler {
 	gql := newGraphQLHandler(a)
 	mux.Handle("/graphql", gqllimits.BodyLimit(a.cfg.MaxBodyBytes, overHTTP(a.resolver.Middleware(gql))))
 	mux.Handle("/api/", legacy.New(legacy.Config{Executor: newGraphQLExecutor(a), Requests: a.resolver, Log: a.log}))
-	gi := graphiql.Handler("/graphql", a.log)
+	gi := graphiql.Handler(graphiql.Config{Endpoint: "/graphql", DefaultQuery: graphiql.ExampleQuery})
 	mux.Handle("/graphiql", gi)
 	mux.Handle("/graphiql/", gi)
 	mux.Handle("GET /files/", a.resolver.FileHandler())
