@@ -28,11 +28,11 @@ func TestGraphiQLFromAPlainBuild(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}
+	b := browsertest.New(t) // skips before the build when Chromium is missing
 	bin := buildBinary(t)
 	base := startBinary(t, bin)
 	tok := analystToken(t, base)
 
-	b := browsertest.New(t)
 	b.Navigate(base + "/graphiql")
 	b.WaitText(".graphiql-query-editor", "query DrivingLicenceStatistics")
 	b.Click(`.graphiql-sidebar button[aria-label="Show Documentation Explorer"]`)
