@@ -21,17 +21,6 @@ import (
 // no longer served by any other node this long after it commits.
 const staleBound = 250 * time.Millisecond
 
-// buildBinary builds certgraph into a temp dir (the build cache makes it
-// quick after the first time) and returns its path.
-func buildBinary(t testing.TB) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "certgraph")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
-
 // sharedDatabase is the environment that puts several processes on one
 // database: a fresh MariaDB database when the suite runs on MariaDB, else
 // one SQLite file in a shared data dir (WAL lets processes on one host
