@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -180,4 +181,48 @@ func rssKiB(pid int) int64 {
 		}
 	}
 	return 0
+}
+
+// cpuTime is the user+system CPU time the process has used (-1 when it
+// cannot be read), from /proc/PID/stat in clock ticks of 1/100 s.
+func cpuTime(pid int) time.Duration {
+	if pid <= 0 {
+		return -1
+	}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return -1
+	}
+	// Fields after the command name (which may hold spaces) start at ')'.
+	i := strings.LastIndexByte(string(b), ')')
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 13 {
+		return -1
+	}
+	var user, sys int64
+	fmt.Sscan(f[11], &user)
+	fmt.Sscan(f[12], &sys)
+	return time.Duration(user+sys) * 10 * time.Millisecond
+}
+
+// mariadbPID is the process of the database server db talks to, from its
+// pid file when that server runs on this machine (0 otherwise).
+func mariadbPID(ctx context.Context, db *sql.DB) int {
+	var file string
+	if err := db.QueryRowContext(ctx, "SELECT @@pid_file").Scan(&file); err != nil {
+		return 0
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return 0
+	}
+	var pid int
+	if _, err := fmt.Sscan(string(b), &pid); err != nil {
+		return 0
+	}
+	comm, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
+	if err != nil || !strings.Contains(string(comm), "mariadbd") && !strings.Contains(string(comm), "mysqld") {
+		return 0
+	}
+	return pid
 }

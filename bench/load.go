@@ -33,6 +33,17 @@ type result struct {
 	p50, p99   time.Duration
 	maxRSSKiB  int64 // server RSS during the measured window (0: not sampled)
 	rate       float64
+	// cpu is the CPU time each of drive's cpuPIDs used in the measured
+	// window (-1: unknown).
+	cpu []time.Duration
+}
+
+// cpuPerRequest is process i's CPU time per successful request.
+func (r result) cpuPerRequest(i int) time.Duration {
+	if i >= len(r.cpu) || r.cpu[i] < 0 || r.ok == 0 {
+		return -1
+	}
+	return r.cpu[i] / time.Duration(r.ok)
 }
 
 func (r result) rps() float64 { return float64(r.ok) / r.elapsed.Seconds() }
@@ -53,8 +64,9 @@ func newClient(clients int) *http.Client {
 // from the scheduled instant, so a server that falls behind shows it in
 // p99 instead of silently slowing the clients (no coordinated omission).
 //
-// rssPID, when non-zero, is sampled every 100 ms during the measured window.
-func drive(ctx context.Context, client *http.Client, name string, t target, clients int, warmup, duration time.Duration, rate float64, rssPID int) result {
+// rssPID, when non-zero, is sampled every 100 ms during the measured window;
+// the CPU time of cpuPIDs is taken at its start and end.
+func drive(ctx context.Context, client *http.Client, name string, t target, clients int, warmup, duration time.Duration, rate float64, rssPID int, cpuPIDs ...int) result {
 	start := time.Now()
 	measureFrom := start.Add(warmup)
 	end := measureFrom.Add(duration)
@@ -83,6 +95,23 @@ func drive(ctx context.Context, client *http.Client, name string, t target, clie
 			}
 		}()
 	}
+	cpu := make([]time.Duration, len(cpuPIDs))
+	cpuDone := make(chan struct{})
+	go func() {
+		defer close(cpuDone)
+		time.Sleep(time.Until(measureFrom))
+		for i, pid := range cpuPIDs {
+			cpu[i] = cpuTime(pid)
+		}
+		time.Sleep(time.Until(end))
+		for i, pid := range cpuPIDs {
+			if before, after := cpu[i], cpuTime(pid); before >= 0 && after >= 0 {
+				cpu[i] = after - before
+			} else {
+				cpu[i] = -1
+			}
+		}
+	}()
 	var maxRSS atomic.Int64
 	stopRSS := make(chan struct{})
 	if rssPID != 0 {
@@ -144,7 +173,8 @@ func drive(ctx context.Context, client *http.Client, name string, t target, clie
 	}
 	wg.Wait()
 	close(stopRSS)
-	r := result{name: name, elapsed: duration, dropped: int(dropped.Load()), maxRSSKiB: maxRSS.Load(), rate: rate}
+	<-cpuDone
+	r := result{name: name, elapsed: duration, dropped: int(dropped.Load()), maxRSSKiB: maxRSS.Load(), rate: rate, cpu: cpu}
 	var all []time.Duration
 	for _, ta := range tallies {
 		all = append(all, ta.lat...)

@@ -3,7 +3,9 @@ package main
 import (
 	"fmt"
 	"io"
+	"os"
 	"runtime"
+	"strings"
 	"time"
 )
 
@@ -14,11 +16,15 @@ func (b *bench) report(out io.Writer, version, pool, flush string, seedTook time
 		time.Now().UTC().Format("2006-01-02 15:04 MST"), o.certificates, o.clients, o.duration, o.warmup)
 	fmt.Fprintf(out, "Machine: %d CPUs (%s/%s), MariaDB %s, innodb_buffer_pool_size %s, innodb_flush_log_at_trx_commit %s.\n",
 		runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, version, humanBytes(pool), flush)
+	if la, err := os.ReadFile("/proc/loadavg"); err == nil {
+		f := strings.Fields(string(la))
+		fmt.Fprintf(out, "Load average at the end (1, 5, 15 min): %s %s %s — other work on the machine shows here.\n", f[0], f[1], f[2])
+	}
 	if seedTook > 0 {
 		fmt.Fprintf(out, "Seeding (`certgraph seed --files 0`): %s.\n", seedTook.Round(time.Second))
 	}
-	fmt.Fprintln(out, "\n| read | rps | p50 | p99 | errors | server RSS |")
-	fmt.Fprintln(out, "|---|---:|---:|---:|---:|---:|")
+	fmt.Fprintln(out, "\n| read | rps | p50 | p99 | errors | certgraph CPU / read | MariaDB CPU / read | certgraph RSS |")
+	fmt.Fprintln(out, "|---|---:|---:|---:|---:|---:|---:|---:|")
 	for _, k := range b.order {
 		r := b.results[k]
 		label := r.name
@@ -33,7 +39,8 @@ func (b *bench) report(out io.Writer, version, pool, flush string, seedTook time
 		if r.maxRSSKiB > 0 {
 			rss = fmt.Sprintf("%.0f MiB", float64(r.maxRSSKiB)/1024)
 		}
-		fmt.Fprintf(out, "| %s | %.0f | %s | %s | %s | %s |\n", label, r.rps(), ms(r.p50), ms(r.p99), errs, rss)
+		fmt.Fprintf(out, "| %s | %.0f | %s | %s | %s | %s | %s | %s |\n", label, r.rps(), ms(r.p50), ms(r.p99), errs,
+			ms(r.cpuPerRequest(0)), ms(r.cpuPerRequest(1)), rss)
 	}
 
 	fmt.Fprintln(out, "\n| issue 8 target | measured | target | met |")

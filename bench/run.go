@@ -32,6 +32,7 @@ type bench struct {
 	counts   []stmtCount
 	analysts []analystResult
 	failed   []string
+	dbPID    int // the local MariaDB server, for CPU per request (0: not local)
 }
 
 func run(ctx context.Context, args []string) error {
@@ -73,7 +74,7 @@ func run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	b := &bench{o: o, w: w, client: newClient(o.clients), results: map[string]result{}}
+	b := &bench{o: o, w: w, client: newClient(o.clients), results: map[string]result{}, dbPID: mariadbPID(ctx, db)}
 	if b.srv, err = startServer(ctx, binary, o.databaseURL, dataDir); err != nil {
 		return err
 	}
@@ -231,11 +232,12 @@ func (b *bench) reads(ctx context.Context) {
 			pid = b.srv.pid
 		}
 		prof := b.startProfile(s)
-		r := drive(ctx, b.client, s.label, ts[key], b.o.clients, b.o.warmup, b.o.duration, rate, pid)
+		r := drive(ctx, b.client, s.label, ts[key], b.o.clients, b.o.warmup, b.o.duration, rate, pid, pid, b.dbPID)
 		prof()
 		b.results[s.key] = r
 		b.order = append(b.order, s.key)
-		fmt.Printf("%-16s %8.0f rps  p50 %7s  p99 %7s  errors %d%s\n", s.key, r.rps(), ms(r.p50), ms(r.p99), r.errors,
+		fmt.Printf("%-16s %8.0f rps  p50 %7s  p99 %7s  CPU/request server %s MariaDB %s  errors %d%s\n", s.key, r.rps(), ms(r.p50), ms(r.p99),
+			ms(r.cpuPerRequest(0)), ms(r.cpuPerRequest(1)), r.errors,
 			map[bool]string{true: "  first: " + r.firstError}[r.errors > 0])
 		if r.errors > 0 || r.dropped > 0 {
 			b.failed = append(b.failed, s.key)
@@ -457,7 +459,7 @@ func (b *bench) runAnalysts(ctx context.Context, db *sql.DB) error {
 
 func ms(d time.Duration) string {
 	switch {
-	case d == 0:
+	case d <= 0:
 		return "—"
 	case d < 10*time.Millisecond:
 		return fmt.Sprintf("%.2f ms", float64(d)/1e6)
