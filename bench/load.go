@@ -33,6 +33,10 @@ type result struct {
 	p50, p99   time.Duration
 	maxRSSKiB  int64 // server RSS during the measured window (0: not sampled)
 	rate       float64
+	// rounds is how many rounds this median was taken from; minRPS and
+	// maxRPS their range (p99 in nanoseconds for paced scenarios).
+	rounds         int
+	minRPS, maxRPS float64
 	// cpu is the CPU time each of drive's cpuPIDs used in the measured
 	// window (-1: unknown).
 	cpu []time.Duration

@@ -42,6 +42,7 @@ type options struct {
 	reseed       bool
 	hot          int
 	analystRuns  int
+	rounds       int
 	profileDir   string
 	only         *regexp.Regexp
 	markdown     bool
@@ -59,6 +60,7 @@ func parseOptions(args []string) (*options, error) {
 	fs.Int64Var(&o.seed, "seed", 1, "seed of `certgraph seed`")
 	fs.BoolVar(&o.reseed, "reseed", false, "drop and seed the database again when it holds a different number of certificates")
 	fs.IntVar(&o.hot, "hot", 256, "certificates in the hot set the cache-hot and in-memory scenarios read")
+	fs.IntVar(&o.rounds, "rounds", 1, "rounds of the read scenarios; each is reported by its median round")
 	fs.IntVar(&o.analystRuns, "analyst-runs", 3, "runs of each analyst query (the median and max are reported)")
 	fs.StringVar(&o.profileDir, "profile", "", "directory for `perf record` CPU profiles of the server under the certificate and holder loads (needs perf)")
 	only := fs.String("only", "", "regexp: run only the scenarios whose name matches")
@@ -80,6 +82,9 @@ func parseOptions(args []string) (*options, error) {
 	}
 	if o.hot <= 0 {
 		return nil, fmt.Errorf("--hot: must be positive, got %d", o.hot)
+	}
+	if o.rounds <= 0 {
+		return nil, fmt.Errorf("--rounds: must be positive, got %d", o.rounds)
 	}
 	if o.analystRuns <= 0 {
 		return nil, fmt.Errorf("--analyst-runs: must be positive, got %d", o.analystRuns)

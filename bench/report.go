@@ -23,6 +23,9 @@ func (b *bench) report(out io.Writer, version, pool, flush string, seedTook time
 	if seedTook > 0 {
 		fmt.Fprintf(out, "Seeding (`certgraph seed --files 0`): %s.\n", seedTook.Round(time.Second))
 	}
+	if o.rounds > 1 {
+		fmt.Fprintf(out, "Each read is its median of %d rounds (rps range in brackets; p99 range for the paced reads).\n", o.rounds)
+	}
 	fmt.Fprintln(out, "\n| read | rps | p50 | p99 | errors | certgraph CPU / read | MariaDB CPU / read | certgraph RSS |")
 	fmt.Fprintln(out, "|---|---:|---:|---:|---:|---:|---:|---:|")
 	for _, k := range b.order {
@@ -39,7 +42,13 @@ func (b *bench) report(out io.Writer, version, pool, flush string, seedTook time
 		if r.maxRSSKiB > 0 {
 			rss = fmt.Sprintf("%.0f MiB", float64(r.maxRSSKiB)/1024)
 		}
-		fmt.Fprintf(out, "| %s | %.0f | %s | %s | %s | %s | %s | %s |\n", label, r.rps(), ms(r.p50), ms(r.p99), errs,
+		rps := fmt.Sprintf("%.0f", r.rps())
+		if r.rounds > 1 && r.rate > 0 {
+			rps += fmt.Sprintf(" (p99 %s–%s)", ms(time.Duration(r.minRPS)), ms(time.Duration(r.maxRPS)))
+		} else if r.rounds > 1 {
+			rps += fmt.Sprintf(" (%.0f–%.0f)", r.minRPS, r.maxRPS)
+		}
+		fmt.Fprintf(out, "| %s | %s | %s | %s | %s | %s | %s | %s |\n", label, rps, ms(r.p50), ms(r.p99), errs,
 			ms(r.cpuPerRequest(0)), ms(r.cpuPerRequest(1)), rss)
 	}
 
