@@ -5,8 +5,10 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"net/http"
+	"os"
 	"strings"
 	"time"
 )
@@ -217,6 +219,7 @@ func (b *bare) preload(ctx context.Context, ids []string) error {
 //	/db/holder              holder and certificates, surfaces, audit: 3 statements
 func (b *bare) handler() http.Handler {
 	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
 	mux.HandleFunc("POST /mem/certificate", func(w http.ResponseWriter, r *http.Request) { b.serveMem(w, r, false) })
 	mux.HandleFunc("POST /mem-audit/certificate", func(w http.ResponseWriter, r *http.Request) { b.serveMem(w, r, true) })
 	mux.HandleFunc("POST /db/certificate", func(w http.ResponseWriter, r *http.Request) {
@@ -294,4 +297,42 @@ func decode(w http.ResponseWriter, r *http.Request, v any) bool {
 func answer(w http.ResponseWriter, data any) {
 	w.Header().Set("Content-Type", "application/json")
 	json.NewEncoder(w).Encode(map[string]any{"data": data})
+}
+
+// serveBare is the bare handlers' process: bare-serve --addr A
+// --database-url U --hot FILE (the hot set, one identifier a line).
+func serveBare(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("bare-serve", flag.ContinueOnError)
+	addr := fs.String("addr", "127.0.0.1:0", "listen address")
+	url := fs.String("database-url", "", "mysql://…")
+	hot := fs.String("hot", "", "file of the hot set's certificate identifiers")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg, err := mysqlConfig(*url)
+	if err != nil {
+		return err
+	}
+	db, err := sql.Open("mysql", cfg.FormatDSN())
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	// The same pool size as certgraph's, every connection kept idle.
+	db.SetMaxOpenConns(50)
+	db.SetMaxIdleConns(50)
+	ids, err := os.ReadFile(*hot)
+	if err != nil {
+		return err
+	}
+	b := &bare{db: db}
+	if err := b.preload(ctx, strings.Fields(string(ids))); err != nil {
+		return err
+	}
+	srv := &http.Server{Addr: *addr, Handler: b.handler(), ReadHeaderTimeout: 10 * time.Second}
+	go func() { <-ctx.Done(); srv.Close() }()
+	if err := srv.ListenAndServe(); !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
 }

@@ -37,7 +37,8 @@ func buildBinary(ctx context.Context, dir string) (string, error) {
 	return bin, nil
 }
 
-// server is a certgraph process started from the built binary.
+// server is a process under test: certgraph started from the built binary,
+// or this command's bare handlers.
 type server struct {
 	cmd     *exec.Cmd
 	url     string
@@ -48,17 +49,16 @@ type server struct {
 	waitErr error
 }
 
-// startServer runs `certgraph serve` on a free loopback port and waits
-// until it answers.
-func startServer(ctx context.Context, binary, databaseURL, dataDir string) (*server, error) {
+// startProcess runs binary with args(addr) for a free loopback address and
+// waits until it answers GET /healthz there.
+func startProcess(ctx context.Context, what, binary string, args func(addr string) []string) (*server, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
 	}
 	addr := l.Addr().String()
 	l.Close()
-	cmd := exec.Command(binary, "serve", "--addr", addr, "--database-url", databaseURL, "--data-dir", dataDir,
-		"--bootstrap-admin-token", adminToken, "--demo=false", "--log-level", "warn")
+	cmd := exec.Command(binary, args(addr)...)
 	s := &server{cmd: cmd, url: "http://" + addr, log: &bytes.Buffer{}, exited: make(chan struct{}),
 		client: &http.Client{Timeout: 2 * time.Minute}}
 	cmd.Stdout, cmd.Stderr = s.log, s.log
@@ -79,7 +79,7 @@ func startServer(ctx context.Context, binary, databaseURL, dataDir string) (*ser
 		}
 		select {
 		case <-s.exited:
-			return nil, fmt.Errorf("certgraph exited at start (%v): %s", s.waitErr, s.log)
+			return nil, fmt.Errorf("%s exited at start (%v): %s", what, s.waitErr, s.log)
 		case <-ctx.Done():
 			s.stop()
 			return nil, ctx.Err()
@@ -87,7 +87,7 @@ func startServer(ctx context.Context, binary, databaseURL, dataDir string) (*ser
 		}
 		if time.Now().After(deadline) {
 			s.stop()
-			return nil, fmt.Errorf("certgraph did not answer /healthz within 60s: %s", s.log)
+			return nil, fmt.Errorf("%s did not answer /healthz within 60s: %s", what, s.log)
 		}
 	}
 }

@@ -6,8 +6,9 @@
 //
 // It seeds the database with the built binary's `certgraph seed` (or reuses
 // it when it already holds that many certificates), starts a real certgraph
-// server process from the built binary, and runs every scenario in turn:
-// the bare handlers serve from inside this process on a loopback port.
+// server process from the built binary and the bare handlers in a second
+// process (this command, as `bench bare-serve`), and runs every scenario in
+// turn against one or the other.
 package main
 
 import (
@@ -24,6 +25,10 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	run := run
+	if len(os.Args) > 1 && os.Args[1] == "bare-serve" {
+		run = func(ctx context.Context, args []string) error { return serveBare(ctx, args[1:]) }
+	}
 	if err := run(ctx, os.Args[1:]); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
