@@ -130,7 +130,10 @@ type Tailer struct {
 	cache Cache
 	cfg   Config
 
-	freshUntil atomic.Int64 // unix nanoseconds; 0 before the first poll
+	// freshUntil is in nanoseconds since epoch on the monotonic clock (a
+	// step of the wall clock must not stretch it), 0 before the first poll.
+	epoch      time.Time
+	freshUntil atomic.Int64
 
 	mu        sync.Mutex // guards the fields below and serialises polls
 	pos       uint64
@@ -150,7 +153,7 @@ func New(db *store.DB, cache Cache, cfg Config) (*Tailer, error) {
 		return nil, err
 	}
 	cfg.defaults()
-	return &Tailer{db: db, cache: cache, cfg: cfg, gaps: map[uint64]time.Time{}}, nil
+	return &Tailer{db: db, cache: cache, cfg: cfg, gaps: map[uint64]time.Time{}, epoch: time.Now()}, nil
 }
 
 // Start reads the log's current position (and which recent IDs are not
@@ -350,7 +353,7 @@ func (t *Tailer) succeeded(begin time.Time) {
 	}
 	t.lastRead = begin
 	t.lastErr = nil
-	t.freshUntil.Store(begin.Add(t.cfg.MaxStale).UnixNano())
+	t.freshUntil.Store(int64(begin.Sub(t.epoch) + t.cfg.MaxStale))
 }
 
 func (t *Tailer) failed(err error) {
@@ -364,11 +367,13 @@ func (t *Tailer) failed(err error) {
 // Fresh reports whether the cache may serve: the last successful poll
 // started less than MaxStale ago.
 func (t *Tailer) Fresh() bool {
-	return time.Now().UnixNano() < t.freshUntil.Load()
+	return int64(time.Since(t.epoch)) < t.freshUntil.Load()
 }
 
 // FreshUntil is when Fresh turns false unless a poll succeeds first.
-func (t *Tailer) FreshUntil() time.Time { return time.Unix(0, t.freshUntil.Load()) }
+func (t *Tailer) FreshUntil() time.Time {
+	return t.epoch.Add(time.Duration(t.freshUntil.Load())).Round(0)
+}
 
 // Watermark returns the entries of the latest poll that found any: a
 // replica that has them has applied every write this node has seen
