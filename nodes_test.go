@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -448,4 +449,72 @@ func BenchmarkCrossNodeWindow(b *testing.B) {
 	b.ReportMetric(ms(windows[(len(windows)*99)/100]), "p99-ms")
 	b.ReportMetric(ms(windows[len(windows)-1]), "max-ms")
 	b.ReportMetric(float64(over), "over-250ms")
+}
+
+// TestNodeFlags: the several-nodes settings are checked where they are read.
+func TestNodeFlags(t *testing.T) {
+	parse := func(env map[string]string, args ...string) (*config, error) {
+		cfg, _, err := parseConfig(flag.NewFlagSet("serve", flag.ContinueOnError), args, func(k string) string { return env[k] })
+		return cfg, err
+	}
+	cfg, err := parse(nil)
+	if err != nil || !strings.Contains(cfg.NodeName, ":") || cfg.ReplicaMaxLag != 2*time.Second || len(cfg.ReplicaURLs) != 0 {
+		t.Fatalf("defaults: %v %+v", err, cfg)
+	}
+	mysql := map[string]string{"CERTGRAPH_DATABASE_URL": "mysql://u@tcp(db:3306)/cg", "CERTGRAPH_DATABASE_REPLICA_URL": "mysql://u@tcp(r1:3306)/cg mysql://u@tcp(r2:3306)/cg"}
+	if cfg, err = parse(mysql, "--database-replica-url", "mysql://u@tcp(r3:3306)/cg", "--node-name", "a1"); err != nil || len(cfg.ReplicaURLs) != 3 || cfg.NodeName != "a1" {
+		t.Errorf("replicas from the environment and a flag: %v %q", err, cfg.ReplicaURLs)
+	}
+	for _, c := range []struct {
+		env  map[string]string
+		args []string
+		want string
+	}{
+		{nil, []string{"--node-name", strings.Repeat("n", 65)}, "--node-name"},
+		{nil, []string{"--node-name="}, "--node-name"},
+		{nil, []string{"--replica-max-lag", "0s"}, "--replica-max-lag"},
+		{nil, []string{"--database-replica-url", "mysql://u@tcp(r:3306)/cg"}, "need a MySQL/MariaDB primary"},
+		{map[string]string{"CERTGRAPH_DATABASE_URL": "mysql://u@tcp(db:3306)/cg"}, []string{"--database-replica-url", "postgres://r/cg"}, "--database-replica-url 1"},
+	} {
+		if _, err := parse(c.env, c.args...); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v: %v, want an error naming %q", c.args, err, c.want)
+		}
+	}
+}
+
+// TestReadyzFollowsTheTailer: /readyz fails while the node cannot read the
+// invalidation log (here: the table is gone) and recovers when it can.
+func TestReadyzFollowsTheTailer(t *testing.T) {
+	e := newTestEnv(t, nil)
+	if err := e.app.startNode(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	readyz := func() (int, string) {
+		resp, err := http.Get(e.url + "/readyz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(body)
+	}
+	if code, body := readyz(); code != http.StatusOK || !strings.HasPrefix(body, "ready\ninvalidation: fresh node=") {
+		t.Fatalf("a started node: %d %q", code, body)
+	}
+	g := e.app.store.Gorm()
+	if err := g.Exec("ALTER TABLE cache_invalidations RENAME TO cache_invalidations_away").Error; err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(staleBound + 100*time.Millisecond)
+	code, body := readyz()
+	if code != http.StatusServiceUnavailable || !strings.Contains(body, "not ready: invalidation log not read since") || !strings.Contains(body, "invalidation: stale") {
+		t.Errorf("log unreadable: %d %q", code, body)
+	}
+	if err := g.Exec("ALTER TABLE cache_invalidations_away RENAME TO cache_invalidations").Error; err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(200 * time.Millisecond)
+	if code, body := readyz(); code != http.StatusOK {
+		t.Errorf("log readable again: %d %q", code, body)
+	}
 }
