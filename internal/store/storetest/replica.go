@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"certgraph/internal/store"
@@ -37,6 +38,7 @@ func Replication(t testing.TB) Replicated {
 	if padmin == "" || radmin == "" {
 		t.Skip(EnvPrimaryURL + " and " + EnvReplicaURL + " not set: no replica test (.ci/mariadb-replica.sh start)")
 	}
+	lockReplication(t)
 	adb, err := store.Open(padmin, "", quiet)
 	if err != nil {
 		t.Fatalf("%s: %v", EnvPrimaryURL, err)
@@ -88,4 +90,20 @@ func ReplicaCtl(t testing.TB, verb string) {
 	if err != nil {
 		t.Fatalf("mariadb-replica.sh %s: %v\n%s", verb, err, out)
 	}
+}
+
+// lockReplication holds an exclusive lock on the test topology until t
+// ends: tests stop and start the one replica, and go test runs packages in
+// parallel processes (internal/store's and the binary's replica tests).
+func lockReplication(t testing.TB) {
+	t.Helper()
+	f, err := os.OpenFile(filepath.Join(os.TempDir(), "certgraph-replication-tests.lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		f.Close()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() }) // closing releases the lock
 }
