@@ -6,7 +6,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -14,7 +13,6 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 	"time"
 
@@ -45,44 +43,10 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+		// The one place an error is printed.
 		fmt.Fprintln(os.Stderr, "certgraph:", err)
 		os.Exit(1)
 	}
-}
-
-// run is the whole program: subcommand, configuration, dependencies, work.
-func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	cmd := "serve"
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		cmd, args = args[0], args[1:]
-	}
-	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	seedOpts := seedFlags(fs, cmd)
-	cfg, rest, err := parseConfig(fs, args, getenv)
-	if err != nil {
-		return err
-	}
-	log := newLogger(cfg.LogLevel, stderr)
-	switch cmd {
-	case "serve":
-		return serve(ctx, cfg, log, stdout)
-	case "migrate":
-		return cmdMigrate(ctx, cfg, log, stdout)
-	case "seed":
-		return cmdSeed(ctx, cfg, log, seedOpts, stdout)
-	case "import":
-		return cmdImport(ctx, cfg, log, rest, stdout)
-	case "accounts":
-		return cmdAccounts(ctx, cfg, log, rest, stdout)
-	case "keys":
-		return cmdKeys(cfg, rest, stdout)
-	}
-	return fmt.Errorf("unknown command %q (serve, migrate, seed, import, accounts, keys)", cmd)
-}
-
-func newLogger(level slog.Level, w io.Writer) *slog.Logger {
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
 }
 
 // app is the running node's dependencies.
@@ -154,27 +118,49 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, stdout io.Writer)
 			return err
 		}
 	}
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return err
+	servers := []*http.Server{{Addr: cfg.Addr, Handler: newServer(a)}}
+	if cfg.AdminAddr != "" {
+		servers = append(servers, &http.Server{Addr: cfg.AdminAddr, Handler: newAdminServer(a)})
 	}
-	srv := &http.Server{Handler: newServer(a), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
-	printWelcome(stdout, cfg, ln.Addr().String())
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	listeners := make([]net.Listener, len(servers))
+	for i, srv := range servers {
+		if listeners[i], err = net.Listen("tcp", srv.Addr); err != nil {
+			for _, ln := range listeners[:i] {
+				ln.Close()
+			}
+			return err
+		}
+		srv.ReadHeaderTimeout, srv.IdleTimeout = 10*time.Second, 2*time.Minute
+		srv.ErrorLog = slog.NewLogLogger(log.Handler(), slog.LevelWarn)
+	}
+	printWelcome(stdout, cfg, listeners[0].Addr().String())
+	if len(listeners) > 1 {
+		fmt.Fprintf(stdout, "  metrics:   http://%s/metrics (admin listener)\n", listeners[1].Addr())
+	}
+	errc := make(chan error, len(servers))
+	for i, srv := range servers {
+		go func() { errc <- srv.Serve(listeners[i]) }()
+	}
 	select {
 	case err := <-errc:
+		for _, srv := range servers {
+			srv.Close()
+		}
 		return err
 	case <-ctx.Done():
 	}
 	log.Info("shutting down")
 	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
 	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
-		return err
+	for _, srv := range servers {
+		if err := srv.Shutdown(shutdownCtx); err != nil {
+			return err
+		}
 	}
-	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
-		return err
+	for range servers {
+		if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
 	}
 	return nil
 }
@@ -205,11 +191,23 @@ func newServer(a *app) http.Handler {
 	gi := graphiql.Handler("/graphql", a.log)
 	mux.Handle("/graphiql", gi)
 	mux.Handle("/graphiql/", gi)
-	(&web.Server{Files: a.resolver, Verifier: a.resolver, Keys: a.keys, Ready: a.store.Ready, Metrics: a.metrics, Log: a.log}).Register(mux)
+	ws := a.webServer()
+	if a.cfg.AdminAddr == "" {
+		ws.Metrics = a.metrics
+	}
+	ws.Register(mux)
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/graphiql", http.StatusFound)
 	})
 	return a.metrics.Wrap(mux)
+}
+
+// newAdminServer is the separate admin listener's surface (--admin-addr):
+// /metrics, /healthz, /readyz.
+func newAdminServer(a *app) http.Handler { return a.webServer().Admin(a.metrics) }
+
+func (a *app) webServer() *web.Server {
+	return &web.Server{Files: a.resolver, Verifier: a.resolver, Keys: a.keys, Ready: a.store.Ready, Log: a.log}
 }
 
 // newGraphQLHandler builds the executable schema's HTTP handler with
