@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/netip"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -47,8 +48,14 @@ type config struct {
 	MaxDepth         int
 	MaxComplexity    int
 
+	MetricsOperationNames []string
+
 	// seed
 	Seed seedOptions
+
+	// env is the environment configuration was read from; the
+	// OpenTelemetry exporter reads its standard OTEL_* variables there.
+	env func(string) string
 }
 
 // seedOptions are the seed command's own settings.
@@ -162,7 +169,25 @@ func (c *config) serveFlags(s *settings) {
 	s.Int64(&c.MaxBodyBytes, "max-body-bytes", 8<<20, 1024, "largest GraphQL request body in bytes; layout files of up to 5 MiB travel base64 inside it")
 	s.Int(&c.MaxDepth, "max-depth", 12, 2, "deepest GraphQL operation")
 	s.Int(&c.MaxComplexity, "max-complexity", 5000, 10, "most complex GraphQL operation")
+	s.Func("metrics-operation-names", "NAMES", "", "comma-separated GraphQL operation names /metrics reports as themselves (besides the legacy endpoints' and IntrospectionQuery); others are \"other\"", func(v string) error {
+		c.MetricsOperationNames = nil
+		for _, n := range strings.Split(v, ",") {
+			if n = strings.TrimSpace(n); n == "" {
+				continue
+			}
+			if !graphQLName.MatchString(n) {
+				return fmt.Errorf("%q is not a GraphQL operation name", n)
+			}
+			c.MetricsOperationNames = append(c.MetricsOperationNames, n)
+		}
+		if len(c.MetricsOperationNames) > 200 {
+			return fmt.Errorf("%d names: at most 200 (each is a set of metric series)", len(c.MetricsOperationNames))
+		}
+		return nil
+	})
 }
+
+var graphQLName = regexp.MustCompile(`^[_A-Za-z][_0-9A-Za-z]{0,63}$`)
 
 // seedFlags: the seed command's own settings.
 func (c *config) seedFlags(s *settings) {
@@ -187,7 +212,7 @@ func parseConfig(fs *flag.FlagSet, args []string, getenv func(string) string) (*
 	if !ok {
 		return nil, nil, fmt.Errorf("unknown command %q", fs.Name())
 	}
-	c := &config{}
+	c := &config{env: getenv}
 	s := newSettings(fs)
 	for _, group := range cmd.flags {
 		group(c, s)

@@ -25,6 +25,7 @@ import (
 	"certgraph/internal/metrics"
 	"certgraph/internal/overhttp"
 	"certgraph/internal/store"
+	"certgraph/internal/telemetry"
 	"certgraph/internal/web"
 	"certgraph/legacy"
 	"certgraph/resolvers"
@@ -59,6 +60,7 @@ type app struct {
 	writer   *issuing.Writer
 	resolver *resolvers.Resolver
 	metrics  *metrics.Metrics
+	tracing  *telemetry.Tracing
 }
 
 // open connects the store, migrates it and builds the resolvers.
@@ -85,8 +87,11 @@ func open(ctx context.Context, cfg *config, log *slog.Logger) (*app, error) {
 		db.Close()
 		return nil, err
 	}
-	a := &app{cfg: cfg, log: log, store: db, keys: trust, cache: c, writer: issuing.NewWriter(db, c, trust, store.RegionName(cfg.Region), nil), metrics: metrics.New()}
-	a.resolver, err = resolvers.New(resolvers.Deps{Store: db, Writer: a.writer, Cache: c, Keys: trust}, log, resolvers.Config{
+	m := metrics.New(append(append([]string{"IntrospectionQuery"}, legacy.OperationNames()...), cfg.MetricsOperationNames...))
+	m.Register(db.PoolCollector())
+	m.RegisterCacheLookups(cache.Kinds, c.Lookups)
+	a := &app{cfg: cfg, log: log, store: db, keys: trust, cache: c, writer: issuing.NewWriter(db, c, trust, store.RegionName(cfg.Region), nil), metrics: m, tracing: telemetry.Off()}
+	a.resolver, err = resolvers.New(resolvers.Deps{Store: db, Writer: a.writer, Cache: c, Keys: trust, Metrics: m}, log, resolvers.Config{
 		Region: cfg.Region, RegionName: store.RegionName(cfg.Region), TokenTTL: cfg.TokenTTL, AutoApprove: cfg.AutoApprove, PublicURL: cfg.PublicURL,
 	})
 	if err != nil {
@@ -102,6 +107,15 @@ func open(ctx context.Context, cfg *config, log *slog.Logger) (*app, error) {
 	return a, nil
 }
 
+// trace sends the node's spans (HTTP, GraphQL, SQL) to t.
+func (a *app) trace(t *telemetry.Tracing) error {
+	if err := a.store.Trace(t.Provider); err != nil {
+		return err
+	}
+	a.tracing = t
+	return nil
+}
+
 func (a *app) close() {
 	a.cache.Close()
 	a.store.Close()
@@ -113,6 +127,23 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, stdout io.Writer)
 		return err
 	}
 	defer a.close()
+	tracing, err := telemetry.FromEnv(ctx, cfg.env)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		flushCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if err := tracing.Shutdown(flushCtx); err != nil {
+			log.Warn("flushing traces", "err", err)
+		}
+	}()
+	if err := a.trace(tracing); err != nil {
+		return err
+	}
+	if tracing.Exporting {
+		log.Info("exporting traces over OTLP/HTTP (OTEL_* variables)")
+	}
 	if cfg.Demo {
 		if err := seedDemo(ctx, a, stdout); err != nil {
 			return err
@@ -193,18 +224,19 @@ func newServer(a *app) http.Handler {
 	mux.Handle("/graphiql/", gi)
 	ws := a.webServer()
 	if a.cfg.AdminAddr == "" {
-		ws.Metrics = a.metrics
+		ws.Metrics = a.metrics.Handler()
 	}
 	ws.Register(mux)
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/graphiql", http.StatusFound)
 	})
-	return a.metrics.Wrap(mux)
+	return telemetry.Middleware(mux, telemetry.HTTPOptions{Metrics: a.metrics, Tracing: a.tracing, Log: a.log,
+		Subtrees: map[string][]string{"/api/": legacy.Paths()}})
 }
 
 // newAdminServer is the separate admin listener's surface (--admin-addr):
 // /metrics, /healthz, /readyz.
-func newAdminServer(a *app) http.Handler { return a.webServer().Admin(a.metrics) }
+func newAdminServer(a *app) http.Handler { return a.webServer().Admin(a.metrics.Handler()) }
 
 func (a *app) webServer() *web.Server {
 	return &web.Server{Files: a.resolver, Verifier: a.resolver, Keys: a.keys, Ready: a.store.Ready, Log: a.log}
@@ -245,7 +277,8 @@ func configureGraphQL(a *app, srv graphQLConfig) {
 	srv.Use(extension.AutomaticPersistedQuery{Cache: newAPQCache()})
 	srv.Use(gqllimits.Depth{Max: a.cfg.MaxDepth})
 	srv.Use(extension.FixedComplexityLimit(a.cfg.MaxComplexity))
-	srv.SetErrorPresenter(resolvers.ErrorPresenter(a.log))
+	srv.Use(telemetry.GraphQL{Metrics: a.metrics, Tracing: a.tracing})
+	srv.SetErrorPresenter(telemetry.CountErrors(a.metrics, resolvers.ErrorPresenter(a.log)))
 	srv.SetRecoverFunc(func(ctx context.Context, v any) error {
 		a.log.ErrorContext(ctx, "panic in resolver", "panic", v)
 		return errors.New("internal error")
