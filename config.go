@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"certgraph/internal/gqllimits"
 )
 
 // config is every setting of the binary, read in one place: flags, each
@@ -47,6 +49,8 @@ type config struct {
 	MaxBodyBytes     int64
 	MaxDepth         int
 	MaxComplexity    int
+	MaxTokens        int
+	MaxFields        int
 
 	MetricsOperationNames []string
 
@@ -169,6 +173,8 @@ func (c *config) serveFlags(s *settings) {
 	s.Int64(&c.MaxBodyBytes, "max-body-bytes", 8<<20, 1024, "largest GraphQL request body in bytes; layout files of up to 5 MiB travel base64 inside it")
 	s.Int(&c.MaxDepth, "max-depth", 12, 2, "deepest GraphQL operation")
 	s.Int(&c.MaxComplexity, "max-complexity", 5000, 10, "most complex GraphQL operation")
+	s.Int(&c.MaxTokens, "max-tokens", gqllimits.DefaultMaxTokens, 100, "most lexical tokens in a GraphQL document, checked before validation")
+	s.Int(&c.MaxFields, "max-fields", gqllimits.DefaultMaxFields, 10, "most field selections in a GraphQL document, fragments counted where spread")
 	s.Func("metrics-operation-names", "NAMES", "", "comma-separated GraphQL operation names /metrics reports as themselves (besides the legacy endpoints' and IntrospectionQuery); others are \"other\"", func(v string) error {
 		c.MetricsOperationNames = nil
 		for _, n := range strings.Split(v, ",") {

@@ -317,9 +317,9 @@ func freeAddr(t *testing.T) string {
 	return ln.Addr().String()
 }
 
-// startBinary runs `certgraph serve` from the built binary and waits until
+// serveBinary runs `certgraph serve` from the built binary and waits until
 // it answers /healthz on addr.
-func startBinary(t *testing.T, env []string, addr string, args ...string) *exec.Cmd {
+func serveBinary(t *testing.T, env []string, addr string, args ...string) *exec.Cmd {
 	t.Helper()
 	cmd := exec.Command(builtBinary(t), append([]string{"serve", "--addr", addr}, args...)...)
 	cmd.Env = env
@@ -348,7 +348,7 @@ func startBinary(t *testing.T, env []string, addr string, args ...string) *exec.
 func TestAdminAddr(t *testing.T) {
 	pub, admin := freeAddr(t), freeAddr(t)
 	env := []string{"CERTGRAPH_DATA_DIR=" + t.TempDir(), "CERTGRAPH_DEMO=false", "CERTGRAPH_DATABASE_URL=" + testDatabaseURL(t)}
-	startBinary(t, env, pub, "--admin-addr", admin, "--log-format", "json")
+	serveBinary(t, env, pub, "--admin-addr", admin, "--log-format", "json")
 	get := func(url string) int {
 		resp, err := http.Get(url)
 		if err != nil {
