@@ -109,8 +109,10 @@ func open(ctx context.Context, cfg *config, log *slog.Logger) (*app, error) {
 
 // trace sends the node's spans (HTTP, GraphQL, SQL) to t.
 func (a *app) trace(t *telemetry.Tracing) error {
-	if err := a.store.Trace(t.Provider); err != nil {
-		return err
+	if t.Recording() {
+		if err := a.store.Trace(t.Provider); err != nil {
+			return err
+		}
 	}
 	a.tracing = t
 	return nil

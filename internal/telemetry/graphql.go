@@ -72,13 +72,18 @@ func (g GraphQL) InterceptResponse(ctx context.Context, next graphql.ResponseHan
 
 // InterceptField traces fields resolved by a resolver method.
 func (g GraphQL) InterceptField(ctx context.Context, next graphql.Resolver) (any, error) {
+	if g.Tracing == nil || !g.Tracing.recording {
+		return next(ctx) // nothing to record: no span per field
+	}
 	fc := graphql.GetFieldContext(ctx)
 	if fc == nil || !fc.IsResolver {
 		return next(ctx)
 	}
-	ctx, span := g.tracer().Start(ctx, "resolve "+fc.Object+"."+fc.Field.Name, trace.WithAttributes(
-		attribute.String("graphql.field.path", fc.Path().String())))
+	ctx, span := g.tracer().Start(ctx, "resolve "+fc.Object+"."+fc.Field.Name)
 	defer span.End()
+	if span.IsRecording() {
+		span.SetAttributes(attribute.String("graphql.field.path", fc.Path().String()))
+	}
 	res, err := next(ctx)
 	if err != nil {
 		span.SetStatus(codes.Error, clip(err.Error(), 200))

@@ -34,6 +34,9 @@ type Tracing struct {
 	Provider trace.TracerProvider
 	// Exporting says whether spans leave the process.
 	Exporting bool
+	// recording is false when the provider records nothing (Off), so the
+	// per-field spans can be skipped altogether.
+	recording bool
 	shutdown  func(context.Context) error
 }
 
@@ -46,8 +49,11 @@ func Off() *Tracing {
 // With is tracing through a given provider (tests pass an SDK provider
 // with an in-memory recorder).
 func With(tp trace.TracerProvider) *Tracing {
-	return &Tracing{Provider: tp, shutdown: func(context.Context) error { return nil }}
+	return &Tracing{Provider: tp, recording: true, shutdown: func(context.Context) error { return nil }}
 }
+
+// Recording reports whether spans are recorded (and so worth starting).
+func (t *Tracing) Recording() bool { return t.recording }
 
 // Shutdown flushes and stops the exporter.
 func (t *Tracing) Shutdown(ctx context.Context) error { return t.shutdown(ctx) }
@@ -86,7 +92,7 @@ func FromEnv(ctx context.Context, getenv func(string) string) (*Tracing, error) 
 		return nil, fmt.Errorf("OTEL_RESOURCE_ATTRIBUTES: %w", err)
 	}
 	tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(exp), sdktrace.WithResource(res))
-	return &Tracing{Provider: tp, Exporting: true, shutdown: tp.Shutdown}, nil
+	return &Tracing{Provider: tp, Exporting: true, recording: true, shutdown: tp.Shutdown}, nil
 }
 
 // Transport wraps base (http.DefaultTransport when nil) so that each
