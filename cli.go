@@ -104,6 +104,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		case a == "-h" || a == "-help" || a == "--help":
 			fmt.Fprint(stdout, mainHelp())
 			return nil
+		case a == "-version" || a == "--version":
+			name, args = "version", args[1:]
 		case a == "help":
 			if len(args) == 1 {
 				fmt.Fprint(stdout, mainHelp())

@@ -147,9 +147,11 @@ func TestCLIHelp(t *testing.T) {
 	if r.code != 1 || !strings.Contains(r.stderr, `CERTGRAPH_MAX_DEPTH: "deep" is not a whole number`) {
 		t.Errorf("bad environment value: exit %d, %s", r.code, r.stderr)
 	}
-	r = runBinary(t, nil, "version")
-	if r.code != 0 || !strings.HasPrefix(r.stdout, "certgraph ") || !strings.Contains(r.stdout, "  go        go1.") {
-		t.Errorf("version: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	for _, v := range []string{"version", "--version"} {
+		r = runBinary(t, nil, v)
+		if r.code != 0 || !strings.HasPrefix(r.stdout, "certgraph ") || !strings.Contains(r.stdout, "  go        go1.") {
+			t.Errorf("%s: exit %d\n%s%s", v, r.code, r.stdout, r.stderr)
+		}
 	}
 }
 
