@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os/exec"
 	"sort"
 	"strings"
@@ -25,6 +26,8 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
+	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
+	"google.golang.org/protobuf/proto"
 )
 
 // scrape fetches url and parses it with the Prometheus text parser.
@@ -369,5 +372,50 @@ func TestAdminAddr(t *testing.T) {
 	}
 	if s := get("http://" + admin + "/graphql"); s != http.StatusNotFound {
 		t.Errorf("admin listener serves /graphql: %d", s)
+	}
+}
+
+// TestOTLPExportFromEnv: the real binary, given only the standard OTEL_*
+// variables, sends its spans over OTLP/HTTP to a collector.
+func TestOTLPExportFromEnv(t *testing.T) {
+	names := make(chan string, 100)
+	collector := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		var req coltracepb.ExportTraceServiceRequest
+		if r.URL.Path != "/v1/traces" || proto.Unmarshal(body, &req) != nil {
+			http.Error(w, "not an OTLP trace export", http.StatusBadRequest)
+			return
+		}
+		for _, rs := range req.ResourceSpans {
+			for _, ss := range rs.ScopeSpans {
+				for _, s := range ss.Spans {
+					select {
+					case names <- s.Name:
+					default:
+					}
+				}
+			}
+		}
+		w.Header().Set("Content-Type", "application/x-protobuf")
+	}))
+	defer collector.Close()
+	addr := freeAddr(t)
+	env := []string{"CERTGRAPH_DATA_DIR=" + t.TempDir(), "CERTGRAPH_DEMO=false", "CERTGRAPH_DATABASE_URL=" + testDatabaseURL(t),
+		"OTEL_EXPORTER_OTLP_ENDPOINT=" + collector.URL, "OTEL_BSP_SCHEDULE_DELAY=100", "OTEL_SERVICE_NAME=certgraph-test"}
+	serveBinary(t, env, addr)
+	resp, err := http.Post("http://"+addr+"/graphql", "application/json", strings.NewReader(`{"query":"{ certificateTypes { code } }"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	deadline := time.After(20 * time.Second)
+	seen := map[string]bool{}
+	for !seen["POST /graphql"] {
+		select {
+		case n := <-names:
+			seen[n] = true
+		case <-deadline:
+			t.Fatalf("no POST /graphql span reached the collector; got %v", seen)
+		}
 	}
 }
