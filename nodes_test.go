@@ -474,10 +474,11 @@ func TestNodeFlags(t *testing.T) {
 		{nil, []string{"--node-name="}, "--node-name"},
 		{nil, []string{"--replica-max-lag", "0s"}, "--replica-max-lag"},
 		{nil, []string{"--database-replica-url", "mysql://u@tcp(r:3306)/cg"}, "need a MySQL/MariaDB primary"},
-		{map[string]string{"CERTGRAPH_DATABASE_URL": "mysql://u@tcp(db:3306)/cg"}, []string{"--database-replica-url", "postgres://r/cg"}, "--database-replica-url 1"},
+		{map[string]string{"CERTGRAPH_DATABASE_URL": "mysql://u@tcp(db:3306)/cg"}, []string{"--database-replica-url", "postgres://u:secret@r/cg"}, "--database-replica-url: invalid value"},
 	} {
-		if _, err := parse(c.env, c.args...); err == nil || !strings.Contains(err.Error(), c.want) {
-			t.Errorf("%v: %v, want an error naming %q", c.args, err, c.want)
+		_, err := parse(c.env, c.args...)
+		if err == nil || !strings.Contains(err.Error(), c.want) || strings.Contains(err.Error(), "secret") {
+			t.Errorf("%v: %v, want an error naming %q and no password", c.args, err, c.want)
 		}
 	}
 }
@@ -501,6 +502,9 @@ func TestReadyzFollowsTheTailer(t *testing.T) {
 	if code, body := readyz(); code != http.StatusOK || !strings.HasPrefix(body, "ready\ninvalidation: fresh node=") {
 		t.Fatalf("a started node: %d %q", code, body)
 	}
+	if m := metricsText(t, e.url); !strings.Contains(m, "\ncertgraph_invalidation_fresh 1\n") || !strings.Contains(m, "# TYPE certgraph_invalidation_applied_total counter") {
+		t.Errorf("/metrics of a fresh node lacks the tailer's gauges:\n%s", grepLines(m, "certgraph_invalidation"))
+	}
 	g := e.app.store.Gorm()
 	if err := g.Exec("ALTER TABLE cache_invalidations RENAME TO cache_invalidations_away").Error; err != nil {
 		t.Fatal(err)
@@ -510,6 +514,9 @@ func TestReadyzFollowsTheTailer(t *testing.T) {
 	if code != http.StatusServiceUnavailable || !strings.Contains(body, "not ready: invalidation log not read since") || !strings.Contains(body, "invalidation: stale") {
 		t.Errorf("log unreadable: %d %q", code, body)
 	}
+	if m := metricsText(t, e.url); !strings.Contains(m, "\ncertgraph_invalidation_fresh 0\n") {
+		t.Errorf("/metrics while the log is unreadable:\n%s", grepLines(m, "certgraph_invalidation"))
+	}
 	if err := g.Exec("ALTER TABLE cache_invalidations_away RENAME TO cache_invalidations").Error; err != nil {
 		t.Fatal(err)
 	}
@@ -517,4 +524,22 @@ func TestReadyzFollowsTheTailer(t *testing.T) {
 	if code, body := readyz(); code != http.StatusOK {
 		t.Errorf("log readable again: %d %q", code, body)
 	}
+}
+
+// metricsText returns the node's /metrics, checked to parse.
+func metricsText(t *testing.T, base string) string {
+	t.Helper()
+	_, raw := scrape(t, base+"/metrics")
+	return string(raw)
+}
+
+// grepLines keeps the lines of s that contain sub.
+func grepLines(s, sub string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
 }

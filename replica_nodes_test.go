@@ -152,8 +152,15 @@ func TestReplicaThroughTheBinary(t *testing.T) {
 		}()
 	}
 	time.Sleep(200 * time.Millisecond)
+	if m := metricsText(t, n.url); !regexp.MustCompile(`(?m)^certgraph_replica_state\{replica="replica1:[^"]+",state="up"\} 1$`).MatchString(m) ||
+		!regexp.MustCompile(`(?m)^certgraph_replica_reads_total\{replica="replica1:[^"]+"\} [1-9]`).MatchString(m) {
+		t.Errorf("/metrics does not show the replica up and serving:\n%s", grepLines(m, "certgraph_replica"))
+	}
 	storetest.ReplicaCtl(t, "stop-replica")
 	waitReplica(t, n, "down")
+	if m := metricsText(t, n.url); !regexp.MustCompile(`(?m)^certgraph_replica_state\{replica="replica1:[^"]+",state="down"\} 1$`).MatchString(m) {
+		t.Errorf("/metrics does not show the replica down:\n%s", grepLines(m, "certgraph_replica"))
+	}
 	_, downReads := replicaLine(t, n)
 	time.Sleep(500 * time.Millisecond)
 	if _, r := replicaLine(t, n); r != downReads {

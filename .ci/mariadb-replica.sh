@@ -108,9 +108,11 @@ stop_one() {
   rm -f "$d/mariadbd.pid"
 }
 
+# The URLs name the system database "mysql" (always there; the tests make
+# their own databases and replace the name).
 urls() {
-  echo "export CERTGRAPH_TEST_PRIMARY_URL='mysql://root@tcp(127.0.0.1:$pport)/'"
-  echo "export CERTGRAPH_TEST_REPLICA_URL='mysql://root@tcp(127.0.0.1:$rport)/'"
+  echo "export CERTGRAPH_TEST_PRIMARY_URL='mysql://root@tcp(127.0.0.1:$pport)/mysql'"
+  echo "export CERTGRAPH_TEST_REPLICA_URL='mysql://root@tcp(127.0.0.1:$rport)/mysql'"
 }
 
 mkdir -p "$dir"

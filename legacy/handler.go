@@ -180,3 +180,26 @@ func (h *Handler) serve(req *http.Request, e *endpoint, cs charset, raw []byte) 
 	}
 	return e.respond(data)
 }
+
+// Paths are the URL paths of every legacy endpoint (a fixed set: metrics
+// label requests by them).
+func Paths() []string {
+	var ps []string
+	for _, e := range endpoints() {
+		ps = append(ps, e.Path)
+	}
+	return ps
+}
+
+// OperationNames are the names of the GraphQL operations the endpoints run.
+func OperationNames() []string {
+	var ns []string
+	for _, e := range endpoints() {
+		// "query LegacyInfoByID($…" → LegacyInfoByID
+		f := strings.FieldsFunc(e.Operation, func(r rune) bool { return r == ' ' || r == '(' || r == '{' || r == '\n' || r == '\t' })
+		if len(f) > 1 {
+			ns = append(ns, f[1])
+		}
+	}
+	return ns
+}

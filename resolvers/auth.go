@@ -39,7 +39,12 @@ func (r *Resolver) caller(ctx context.Context) (*models.Account, error) {
 	if st == nil {
 		return nil, models.Errorf(models.EINTERNAL, "request has no credentials state")
 	}
-	st.authOnce.Do(func() { st.account, st.authErr = r.authenticate(ctx, st.Credentials) })
+	st.authOnce.Do(func() {
+		st.account, st.authErr = r.authenticate(ctx, st.Credentials)
+		if st.authErr == nil {
+			reqinfo.AccessOf(ctx).SetAccount(st.account.ID)
+		}
+	})
 	return st.account, st.authErr
 }
 

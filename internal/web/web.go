@@ -19,7 +19,6 @@ import (
 	"time"
 
 	"certgraph/internal/keys"
-	"certgraph/internal/metrics"
 	"certgraph/models"
 	"certgraph/resolvers"
 )
@@ -46,8 +45,10 @@ type Server struct {
 	Ready func(ctx context.Context) error
 	// Status, when set, gives lines /readyz appends after its first line
 	// (the invalidation tailer's and each replica's state).
-	Status  func() []string
-	Metrics *metrics.Metrics
+	Status func() []string
+	// Metrics serves /metrics; nil when it is served on a separate admin
+	// listener instead (see Admin).
+	Metrics http.Handler
 	Log     *slog.Logger
 }
 
@@ -56,9 +57,26 @@ func (s *Server) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /files/", s.download)
 	mux.HandleFunc("GET /v/", s.publicVerify)
 	mux.HandleFunc("GET "+WellKnownKeyPath, s.publicKey)
+	s.registerHealth(mux)
+	if s.Metrics != nil {
+		mux.Handle("GET /metrics", s.Metrics)
+	}
+}
+
+// Admin is the handler of the separate admin listener: /metrics, /healthz
+// and /readyz, nothing public.
+func (s *Server) Admin(metrics http.Handler) http.Handler {
+	mux := http.NewServeMux()
+	s.registerHealth(mux)
+	mux.Handle("GET /metrics", metrics)
+	return mux
+}
+
+// registerHealth mounts /healthz (the process answers) and /readyz (the
+// database answers and its schema is current).
+func (s *Server) registerHealth(mux *http.ServeMux) {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
 	mux.HandleFunc("GET /readyz", s.ready)
-	mux.Handle("GET /metrics", s.Metrics)
 }
 
 func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
