@@ -543,3 +543,16 @@ func grepLines(s, sub string) string {
 	}
 	return strings.Join(out, "\n")
 }
+
+// TestNodeRefusesWithoutTheLog: a node that cannot read the invalidation
+// log does not start serving.
+func TestNodeRefusesWithoutTheLog(t *testing.T) {
+	e := newTestEnv(t, nil)
+	if err := e.app.store.Gorm().Exec("ALTER TABLE cache_invalidations RENAME TO cache_invalidations_away").Error; err != nil {
+		t.Fatal(err)
+	}
+	err := e.app.startNode(t.Context())
+	if err == nil || !strings.Contains(err.Error(), "cannot start without reading the cache invalidation log") {
+		t.Fatalf("start without the log: %v", err)
+	}
+}
