@@ -107,16 +107,37 @@ func TestCatalogueComplete(t *testing.T) {
 			t.Errorf("catalogue entry %q is used nowhere", f)
 		}
 		zh, _ := Translation(f)
-		var args []any
-		for _, m := range verb.FindAllString(f, -1) {
-			switch m[len(m)-1] {
-			case '%':
-			case 'd':
-				args = append(args, 7)
-			case 'c':
-				args = append(args, 'X')
-			default:
+		// Dummy arguments typed as the Chinese verbs want them, enough for
+		// the English format's verbs and either format's explicit indexes.
+		args := make([]any, 0)
+		put := func(i int, v any) {
+			for len(args) <= i {
 				args = append(args, "x")
+			}
+			args[i] = v
+		}
+		for _, text := range []string{f, zh} {
+			next := 0
+			for _, m := range verb.FindAllStringSubmatch(text, -1) {
+				if m[0] == "%%" {
+					continue
+				}
+				i := next
+				if m[1] != "" {
+					i, _ = strconv.Atoi(strings.Trim(m[1], "[]"))
+					i--
+				}
+				next = i + 1
+				var v any = "x"
+				switch m[0][len(m[0])-1] {
+				case 'd':
+					v = 7
+				case 'c':
+					v = 'X'
+				}
+				if text == zh || i >= len(args) {
+					put(i, v)
+				}
 			}
 		}
 		if got := fmt.Sprintf(zh, args...); strings.Contains(got, "%!") && strings.Contains(zh, "%") {

@@ -94,13 +94,15 @@ var catalogueZH = map[string]string{
 	"is a picture but not base64: %v":                          "是图片，但不是有效的 base64 编码",
 
 	// Layout files (internal/issuing/file.go, resolvers/verify.go).
-	"is %d bytes, larger than the limit of %d": "大小为 %d 字节，超过上限 %d 字节",
-	"is larger than the limit of %d bytes":     "超过 %d 字节的上限",
-	"is not a PDF file (no %%PDF- header)":     "不是 PDF 文件（缺少 %%PDF- 文件头）",
-	"is not an OFD file: %v":                   "不是 OFD 文件（文件包结构无法读取）",
-	"is not valid base64: %v":                  "不是有效的 base64 编码",
-	"is not a readable PDF: %v":                "不是可读取的 PDF 文件（文件结构无法解析）",
-	"is not a readable OFD package: %v":        "不是可读取的 OFD 文件包（文件结构无法解析）",
+	"is %d bytes, larger than the limit of %d":          "大小为 %d 字节，超过上限 %d 字节",
+	"is larger than the limit of %d bytes":              "超过 %d 字节的上限",
+	"is not a PDF file (no %%PDF- header)":              "不是 PDF 文件（缺少 %%PDF- 文件头）",
+	"is not an OFD file: %v":                            "不是 OFD 文件（文件包结构无法读取）",
+	"is not valid base64: %v":                           "不是有效的 base64 编码",
+	"was refused: %[1]v":                                "已被拒绝：超出解析预算 %[2]s（上限 %[3]d）",
+	"was refused for its document type declaration: %v": "已被拒绝：文件包含有文档类型声明（DTD），OFD 不使用，也不接受实体定义",
+	"is not a readable PDF: %v":                         "不是可读取的 PDF 文件（文件结构无法解析）",
+	"is not a readable OFD package: %v":                 "不是可读取的 OFD 文件包（文件结构无法解析）",
 
 	// Identifiers (internal/ident): reasons after "不是有效的…：" or a field.
 	"wrong length (got %d, want %d)":                                                                     "长度错误（实为 %d 位，应为 %d 位）",

@@ -3,6 +3,7 @@ package resolvers
 import (
 	"context"
 	"crypto/x509"
+	"errors"
 	"strings"
 
 	"certgraph/graph/model"
@@ -173,6 +174,10 @@ func (q *queryResolver) VerifyByFile(ctx context.Context, format models.FileForm
 	case models.FormatPDF:
 		res, err := pdfdoc.VerifyWithOptions(data, pdfdoc.VerifyOptions{Roots: q.pdfRoots()})
 		if err != nil {
+			var le *pdfdoc.LimitError
+			if errors.As(err, &le) {
+				return nil, models.Invalid("fileEntity", "was refused: %[1]v", err, le.Budget, le.Max)
+			}
 			return nil, models.Invalid("fileEntity", "is not a readable PDF: %v", err)
 		}
 		signOK = res.Valid
@@ -188,6 +193,13 @@ func (q *queryResolver) VerifyByFile(ctx context.Context, format models.FileForm
 		roots.AddCert(q.trust.Keys.Certificate())
 		res, err := ofd.VerifyWithOptions(data, ofd.VerifyOptions{Roots: roots, Now: q.cfg.Now()})
 		if err != nil {
+			var le *ofd.LimitError
+			switch {
+			case errors.As(err, &le) && le.Budget == "DTD":
+				return nil, models.Invalid("fileEntity", "was refused for its document type declaration: %v", err)
+			case errors.As(err, &le):
+				return nil, models.Invalid("fileEntity", "was refused: %[1]v", err, le.Budget, le.Max)
+			}
 			return nil, models.Invalid("fileEntity", "is not a readable OFD package: %v", err)
 		}
 		signOK = res.Valid
