@@ -3,7 +3,6 @@ package models
 import (
 	"errors"
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -166,18 +165,6 @@ func renderArg(lang Lang, name Namer, a any) any {
 	return a
 }
 
-// List is a message argument listing several values, joined by ", " in
-// English and "、" in Chinese.
-type List []string
-
-// In implements Localized.
-func (l List) In(lang Lang) string {
-	if lang == Chinese {
-		return strings.Join(l, "、")
-	}
-	return strings.Join(l, ", ")
-}
-
 // Moment is a message argument for a point in time, shown in China
 // Standard Time: "2006-01-02 15:04:05 +08:00" in English,
 // "2006年01月02日 15时04分05秒" in Chinese.
@@ -218,21 +205,4 @@ func CodeTitle(code string, lang Lang) string {
 		return t[1]
 	}
 	return t[0]
-}
-
-// CatalogueFormats lists the English formats the catalogue translates, in
-// order (for the catalogue's own tests and docs).
-func CatalogueFormats() []string {
-	out := make([]string, 0, len(catalogueZH))
-	for k := range catalogueZH {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
-
-// Translation returns the Chinese format of an English catalogue format.
-func Translation(format string) (string, bool) {
-	z, ok := catalogueZH[format]
-	return z, ok
 }
