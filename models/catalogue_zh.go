@@ -180,6 +180,7 @@ var catalogueZH = map[string]string{
 	"the package's signature lists could not all be read":                          "文件包的签章列表未能全部读取",
 	"%d seal(s) or signature(s) valid: every protected file is intact":             "签章有效（共 %d 个），受保护的文件均未被改动",
 	"seal intact: every reference and the signature verify":                        "签章完好：所有受保护文件的摘要与签名值均验证通过",
+	"the protected file %s was changed or is missing":                              "受保护的文件 %s 被改动或缺失",
 	"a protected file was changed or is missing":                                   "受保护的文件被改动或缺失",
 	"the signature description (Signature.xml) was changed":                        "签章描述文件（Signature.xml）被改动",
 	"the SM2 signature value does not verify":                                      "SM2 签名值验证失败",

@@ -353,7 +353,13 @@ func ofdSignatureText(s ofd.SignatureResult) models.Text {
 	if s.Valid {
 		parts = append(parts, models.Say("seal intact: every reference and the signature verify"))
 	}
-	if !s.ReferencesOK {
+	named := false
+	for _, ref := range s.References {
+		if !ref.OK {
+			parts, named = append(parts, models.Say("the protected file %s was changed or is missing", ref.File)), true
+		}
+	}
+	if !s.ReferencesOK && !named {
 		parts = append(parts, models.Say("a protected file was changed or is missing"))
 	}
 	if !s.SignatureXMLOK {
