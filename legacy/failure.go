@@ -130,7 +130,7 @@ func fromGraphQL(e *gqlerror.Error, params map[string]string) *Failure {
 	}
 	switch {
 	case code == "INTERNAL":
-		f.Reason = models.CodeTitle(models.EINTERNAL, models.Chinese) + "：" + e.Message
+		f.Reason = e.Message // the presenter's generic text: 内部错误，详情已记入日志
 	case f.Kind == KindInvalid && f.Param != "":
 		f.Reason = models.CodeTitle(models.EINVALID, models.Chinese) + "：参数 " + f.Param + " 的值不符合接口要求"
 	case f.Kind == KindInvalid:
