@@ -135,7 +135,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 			writeJSON(w, http.StatusRequestEntityTooLarge, cs, e.fail(malformed("", "请求体超过 %d 字节的上限", h.maxBody)))
 			return
 		}
-		writeJSON(w, http.StatusOK, cs, e.fail(malformed("", "读取请求体失败：%v", err)))
+		writeJSON(w, http.StatusOK, cs, e.fail(malformed("", "读取请求体失败（连接中断或超时）")))
 		return
 	}
 	rep, f := h.serve(req, e, cs, raw)
@@ -168,7 +168,7 @@ func (h *Handler) serve(req *http.Request, e *endpoint, cs charset, raw []byte) 
 	}
 	ctx := req.Context()
 	if h.requests != nil {
-		info := reqinfo.RequestInfo{Channel: models.ChannelLegacy, Remote: reqinfo.RemoteAddr(req), BaseURL: reqinfo.BaseURL(req)}
+		info := reqinfo.RequestInfo{Channel: models.ChannelLegacy, Remote: reqinfo.RemoteAddr(req), BaseURL: reqinfo.BaseURL(req), Lang: models.Chinese, Names: namer(e.params)}
 		if c.creds != nil {
 			info.Credentials = *c.creds
 		}

@@ -33,6 +33,12 @@ type RequestInfo struct {
 	// UseFor is the X-Use-For header: the reason for reads that have no
 	// argument to carry one (federation entity fetches).
 	UseFor string
+	// Lang is the language of messages and reasons: from Accept-Language
+	// on /graphql, Chinese on the legacy endpoints.
+	Lang models.Lang
+	// Names renders the graph's field names in messages as the caller's
+	// surface spells them (a legacy table's parameter names); nil keeps them.
+	Names models.Namer
 }
 
 // Attacher attaches a request's information to a context before the
