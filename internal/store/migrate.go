@@ -45,6 +45,7 @@ var migrations = []migration{
 	{3, "layout files with SM3 and SHA-256 digests", func(tx *gorm.DB) error {
 		return tx.AutoMigrate(&models.CertificateFile{})
 	}},
+	{4, "national: node registry, node keys, directory, directory versions, outbox, hub credential", migrateNational},
 }
 
 // Migrate applies every migration not yet recorded, each in its own
