@@ -525,7 +525,9 @@ func LocalDirectoryVersions(ctx context.Context, db *gorm.DB, from string, limit
 }
 
 // Digester turns a holder code into its keyed digest (national.HolderDigester).
-type Digester interface{ Digest(holderCode string) string }
+type Digester interface {
+	Digest(holderCode string) string
+}
 
 // LocalDirectoryEntries builds the current directory entries of ids from
 // this node's certificates: a tombstone for an id whose version says

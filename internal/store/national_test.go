@@ -454,7 +454,9 @@ func TestEnsureHubCredential(t *testing.T) {
 		}
 		// A failed mint stores nothing and keeps the old credential.
 		_, err = store.EnsureHubCredential(ctx, db, box, func(*store.HubCredentialSecret) bool { return true },
-			func(*gorm.DB) (store.HubCredentialSecret, error) { return store.HubCredentialSecret{}, errors.New("no") })
+			func(*gorm.DB) (store.HubCredentialSecret, error) {
+				return store.HubCredentialSecret{}, errors.New("no")
+			})
 		if err == nil {
 			t.Fatal("a failed mint succeeded")
 		}
