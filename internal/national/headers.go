@@ -192,8 +192,8 @@ func (h Hop) Remaining(now time.Time) time.Duration { return h.Deadline.Sub(now)
 //   - at the hub, Via must be empty or exactly the account's bound region,
 //     and the hub rewrites Via and the region of On-Behalf-Of from that
 //     bound region whatever the caller sent;
-//   - at a node, Via must end with the calling account's bound region (the
-//     hub) and must not contain self.
+//   - at a node, the NODE caller must be the hub's account (bound to
+//     HubRegion), Via must end with HubRegion and must not contain self.
 func Inbound(h http.Header, caller Caller, self string, now time.Time, timeout time.Duration) (Hop, error) {
 	origin := Hop{OnBehalfOf: Principal{AccountID: caller.AccountID, Region: self}, RequestID: NewRequestID(), Deadline: now.Add(timeout)}
 	if !caller.Node {
@@ -239,6 +239,10 @@ func Inbound(h http.Header, caller Caller, self string, now time.Time, timeout t
 		hop.Via = Via{caller.Region}
 		hop.OnBehalfOf.Region = caller.Region
 		return hop, nil
+	}
+	if caller.Region != HubRegion {
+		// Nodes talk to each other only through the hub.
+		return Hop{}, fmt.Errorf("%w: a node takes inter-node reads only from the hub's account, not from region %s", ErrForgedVia, caller.Region)
 	}
 	if len(via) == 0 || via[len(via)-1] != caller.Region {
 		return Hop{}, fmt.Errorf("%w: %s %q does not end with the calling account's region %s", ErrForgedVia, HeaderVia, via, caller.Region)

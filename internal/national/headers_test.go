@@ -129,6 +129,9 @@ func TestInboundAtNodeAndForward(t *testing.T) {
 	if _, err := Inbound(http.Header{}, hub, "50", now, time.Second); !errors.Is(err, ErrForgedVia) {
 		t.Errorf("no Via from a NODE account at a node: %v", err)
 	}
+	if _, err := Inbound(hdr(HeaderVia, "51"), Caller{AccountID: "node51", Node: true, Region: "51"}, "50", now, time.Second); !errors.Is(err, ErrForgedVia) {
+		t.Errorf("a node calling another node directly: %v", err)
+	}
 	if _, err := Inbound(hdr(HeaderVia, "50,00"), hub, "50", now, time.Second); !errors.Is(err, ErrLoop) {
 		t.Errorf("Via that passed us: %v", err)
 	}

@@ -137,7 +137,7 @@ func (r NodeRegistration) Validate() error {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
 		return models.Invalid("url", "%q is not an http(s) base URL", r.URL)
 	}
-	if u.Scheme == "http" && !loopbackHost(u.Hostname()) {
+	if u.Scheme == "http" && !national.IsLoopbackHost(u.Hostname()) {
 		return models.Invalid("url", "%q: a node not on loopback must be reached over https", r.URL)
 	}
 	if r.KeyID == "" || len(r.KeyID) > 64 {
@@ -153,10 +153,6 @@ func (r NodeRegistration) Validate() error {
 		return models.Invalid("accessToken", "the token the hub is to call this node with is missing or longer than 256 characters")
 	}
 	return nil
-}
-
-func loopbackHost(h string) bool {
-	return h == "localhost" || strings.HasPrefix(h, "127.") || h == "::1"
 }
 
 // AdmitNode binds accountID to region at the hub (admitNode): it creates the
