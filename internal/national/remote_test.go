@@ -68,8 +68,10 @@ func TestRemoteDirectory(t *testing.T) {
 	srv := fakeHub(t, hub, nil)
 	defer srv.Close()
 	rd := &RemoteDirectory{
-		Client:    &Client{Self: "51", TransportOnly: true, Breakers: &Breakers{}},
-		Target:    func(context.Context) (Target, error) { return Target{Region: HubRegion, URL: srv.URL, Token: "node-token"}, nil },
+		Client: &Client{Self: "51", TransportOnly: true, Breakers: &Breakers{}},
+		Target: func(context.Context) (Target, error) {
+			return Target{Region: HubRegion, URL: srv.URL, Token: "node-token"}, nil
+		},
 		AccountID: "node51", Timeout: 2 * time.Second,
 	}
 	node := newMemNode()
