@@ -108,8 +108,8 @@ type Validator interface{ Validate() error }
 // here, one retry. The zero value is not usable: set Self.
 type Client struct {
 	Self string // this process's region (HubRegion at the hub)
-	// HTTP sends the requests; http.DefaultClient if nil. Its own timeout,
-	// if any, applies on top of the read's deadline.
+	// HTTP sends the requests (NewHTTPClient); http.DefaultClient if nil.
+	// Its own timeout, if any, applies on top of the read's deadline.
 	HTTP *http.Client
 	// Breakers guards each region; nil means no breakers.
 	Breakers *Breakers
@@ -277,4 +277,15 @@ func (c *Client) exchange(ctx context.Context, target Target, hop Hop, body []by
 		}
 	}
 	return &gr, false, nil
+}
+
+// NewHTTPClient returns the HTTP client inter-node calls should share: the
+// default transport with enough idle connections per region that a busy
+// hub does not reconnect for every read (the default keeps only 2). The
+// read's deadline, not a client timeout, bounds each call.
+func NewHTTPClient() *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = 64
+	t.IdleConnTimeout = 90 * time.Second
+	return &http.Client{Transport: t}
 }

@@ -162,7 +162,7 @@ var digester = func() *national.HolderDigester {
 	return d
 }()
 
-func entry(t *testing.T, region string, serial int, version int64) national.Entry {
+func entry(t testing.TB, region string, serial int, version int64) national.Entry {
 	return national.Entry{ID: certID(t, region, serial), TypeCode: typeCode, HolderType: "111", HolderDigest: digester.Digest("11010519491231002X"),
 		IssueDate: "2024-01-02", ValidFrom: "2024-01-02", Version: version}
 }
