@@ -94,7 +94,9 @@ func TestDispatchThroughTheHub(t *testing.T) {
 	defer hub.Close()
 	// Origin 51.
 	d := NewDispatcher(Settings{Mode: ModeNode, Region: "51", NationalURL: hub.URL, AccountID: "node51", Token: "node51", PublicURL: "http://127.0.0.1:1", Timeout: time.Second})
-	d.Hub = func(context.Context) (Target, error) { return Target{Region: HubRegion, URL: hub.URL, Token: "node51"}, nil }
+	d.Hub = func(context.Context) (Target, error) {
+		return Target{Region: HubRegion, URL: hub.URL, Token: "node51"}, nil
+	}
 
 	origin, _ := Inbound(http.Header{}, Caller{AccountID: "portal"}, "51", time.Now(), 2*time.Second)
 	region, err := d.Where(id50)
