@@ -75,6 +75,8 @@ func (e GQLError) Field() string { s, _ := e.Extensions["field"].(string); retur
 type Response struct {
 	Data   json.RawMessage `json:"data"`
 	Errors []GQLError      `json:"errors"`
+	// From is the region that answered (set by Client.Do).
+	From string `json:"-"`
 }
 
 // Err returns the domain error for the answer's first error, or nil: an
@@ -93,6 +95,10 @@ func (r *Response) Err() error {
 	switch {
 	case code == models.EUNAVAILABLE && ValidRegion(e.Region()):
 		return &RegionError{Region: e.Region(), Reason: e.Message}
+	case (code == "" || code == models.EUNAVAILABLE) && ValidRegion(r.From):
+		// The answering region failed inside (INTERNAL, or an unnamed
+		// UNAVAILABLE): to this caller that region cannot answer now.
+		return &RegionError{Region: r.From, Reason: "it failed: " + e.Message}
 	case code == "":
 		code = models.EINTERNAL
 	}
@@ -240,7 +246,7 @@ func (c *Client) exchange(ctx context.Context, target Target, hop Hop, body []by
 	if mt, _, _ := mime.ParseMediaType(res.Header.Get("Content-Type")); mt != "application/json" && mt != "application/graphql-response+json" {
 		return nil, false, regionErr(r, nil, "answered %q instead of a GraphQL answer", res.Header.Get("Content-Type"))
 	}
-	var gr Response
+	gr := Response{From: r}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	if err := dec.Decode(&gr); err != nil || dec.More() {
 		return nil, false, regionErr(r, err, "answered something that is not a GraphQL answer")

@@ -130,6 +130,8 @@ func TestClientAnswersAreNotFailures(t *testing.T) {
 			io.WriteString(w, `{"data":{"certificate":null},"errors":[{"message":"no such certificate","path":["certificate"],"extensions":{"code":"NOT_FOUND"}}]}`)
 		case "ownerDown":
 			io.WriteString(w, `{"data":null,"errors":[{"message":"the platform of region 50 cannot answer now","path":["certificate"],"extensions":{"code":"UNAVAILABLE","region":"50"}}]}`)
+		case "internal":
+			io.WriteString(w, `{"data":{"certificate":null},"errors":[{"message":"internal error","path":["certificate"],"extensions":{"code":"INTERNAL"}}]}`)
 		case "badInput":
 			w.WriteHeader(422)
 			io.WriteString(w, `{"errors":[{"message":"id: wrong check character","extensions":{"code":"BAD_USER_INPUT","field":"id"}}]}`)
@@ -153,6 +155,11 @@ func TestClientAnswersAreNotFailures(t *testing.T) {
 	}
 	if r, err := do("badInput"); err != nil || models.ErrorCode(r.Err()) != models.EINVALID || models.ErrorField(r.Err()) != "id" {
 		t.Errorf("badInput: %v", err)
+	}
+	if r, err := do("internal"); err != nil {
+		t.Errorf("internal: %v", err)
+	} else if reg, _ := FailedRegion(r.Err()); reg != HubRegion || models.ErrorCode(r.Err()) != models.EUNAVAILABLE {
+		t.Errorf("a remote INTERNAL error: %v, want UNAVAILABLE naming 00", r.Err())
 	}
 	if b.State(HubRegion) != Closed {
 		t.Fatal("answers counted against the breaker")
