@@ -108,6 +108,11 @@ func Run[T Item](ctx context.Context, f FanOut, hop Hop, regions []string, ask f
 				return
 			}
 			defer func() { <-sem }()
+			if ctx.Err() != nil {
+				// Both were ready and the semaphore won: still too late to ask.
+				parts <- part{region: r, err: regionErr(r, ctx.Err(), "not asked before the deadline")}
+				return
+			}
 			items, err := ask(ctx, r)
 			parts <- part{region: r, items: items, err: err}
 		}()

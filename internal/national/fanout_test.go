@@ -60,7 +60,10 @@ func TestFanOut(t *testing.T) {
 			time.Sleep(20 * time.Millisecond)
 			return []item{{"dup", "2020-01-01"}, {"x" + region, "2024-0" + region[1:] + "-01"}}, nil
 		})
-	if asked["51"] {
+	mu.Lock()
+	askedAsking := asked["51"]
+	mu.Unlock()
+	if askedAsking {
 		t.Fatal("the asking region was asked")
 	}
 	if p := peak.Load(); p > 2 {
