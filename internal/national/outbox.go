@@ -61,6 +61,7 @@ type PublishStatus struct {
 	Connected       bool      // the last call to the hub worked
 	LastPublishedAt time.Time // when a batch was last accepted; zero if never
 	LastError       string    // the last failure, "" after a success
+	Rejected        int64     // entries never sent because the hub would refuse them (e.g. not issued in this region)
 }
 
 // Publisher drains a node's outbox to the hub: batches of entries built
@@ -68,6 +69,7 @@ type PublishStatus struct {
 // Local writes only append to the outbox and call Notify, which never
 // blocks, so the hub's state never slows or fails a local write.
 type Publisher struct {
+	Region     string // this node's region: entries issued elsewhere are never sent
 	Outbox     Outbox
 	Source     Source
 	Hub        DirectoryHub
@@ -152,9 +154,22 @@ func (p *Publisher) Flush(ctx context.Context) (int, error) {
 				ids = append(ids, it.CertificateID)
 			}
 		}
-		entries, err := p.Source.Entries(ctx, ids)
+		built, err := p.Source.Entries(ctx, ids)
 		if err != nil {
 			return total, fmt.Errorf("build directory entries: %w", err)
+		}
+		// An entry the hub must refuse would hold up the whole queue behind
+		// it, batch after batch: it is dropped here, loudly, instead.
+		entries := built[:0]
+		for _, e := range built {
+			if err := e.Validate(p.Region); err != nil {
+				p.log().Error("national directory: entry not publishable, dropped from the outbox", "id", e.ID, "err", err)
+				p.mu.Lock()
+				p.status.Rejected++
+				p.mu.Unlock()
+				continue
+			}
+			entries = append(entries, e)
 		}
 		if len(entries) > 0 {
 			if _, err := p.Hub.Publish(ctx, Collapse(entries)); err != nil {

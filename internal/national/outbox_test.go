@@ -141,7 +141,7 @@ func TestFlush(t *testing.T) {
 		node.change(entry(t, "51", i, 1))
 	}
 	node.change(entry(t, "51", 0, 1)) // a second change of the same certificate
-	p := &Publisher{Outbox: node, Source: node, Hub: hub, Batch: 3, Log: quiet}
+	p := &Publisher{Region: "51", Outbox: node, Source: node, Hub: hub, Batch: 3, Log: quiet}
 	hub.down = true
 	if n, err := p.Flush(context.Background()); err == nil || n != 0 {
 		t.Fatalf("Flush with the hub down = %d, %v", n, err)
@@ -163,20 +163,31 @@ func TestFlush(t *testing.T) {
 	if st := p.Status(); !st.Connected || st.LastPublishedAt.IsZero() {
 		t.Fatalf("status %+v", st)
 	}
-	// A refused batch stays queued (nothing is lost) and is reported.
+	// An entry the hub would refuse (issued elsewhere) is dropped and
+	// counted, so it cannot hold up the entries queued behind it.
 	node.change(entry(t, "50", 1, 1))
+	node.change(entry(t, "51", 100, 1))
+	if n, err := p.Flush(context.Background()); err != nil || n != 2 {
+		t.Fatalf("flush past a foreign entry = %d, %v", n, err)
+	}
+	if b, _ := node.Backlog(context.Background()); b != 0 || p.Status().Rejected != 1 || len(hub.entries) != 8 {
+		t.Fatalf("backlog %d, rejected %d, hub %d", b, p.Status().Rejected, len(hub.entries))
+	}
+	// A batch the hub refuses for its own reasons stays queued: nothing is lost.
+	hub.region = "52"
+	node.change(entry(t, "51", 101, 1))
 	if _, err := p.Flush(context.Background()); err == nil {
-		t.Fatal("a foreign entry was published")
+		t.Fatal("a refused batch was taken as published")
 	}
 	if b, _ := node.Backlog(context.Background()); b != 1 {
-		t.Fatalf("backlog %d", b)
+		t.Fatalf("backlog %d after a refusal", b)
 	}
 }
 
 func TestRunBacksOffAndRecovers(t *testing.T) {
 	node := newMemNode()
 	hub := &memHub{region: "51", entries: map[string]Entry{}, down: true}
-	p := &Publisher{Outbox: node, Source: node, Hub: hub, Poll: time.Hour, MinBackoff: 10 * time.Millisecond, MaxBackoff: 40 * time.Millisecond, Log: quiet}
+	p := &Publisher{Region: "51", Outbox: node, Source: node, Hub: hub, Poll: time.Hour, MinBackoff: 10 * time.Millisecond, MaxBackoff: 40 * time.Millisecond, Log: quiet}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)
 	go func() { done <- p.Run(ctx) }()

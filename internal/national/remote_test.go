@@ -78,7 +78,7 @@ func TestRemoteDirectory(t *testing.T) {
 	for i := range 40 {
 		node.change(entry(t, "51", i, 1))
 	}
-	p := &Publisher{Outbox: node, Source: node, Hub: rd, Batch: 9, Log: quiet}
+	p := &Publisher{Region: "51", Outbox: node, Source: node, Hub: rd, Batch: 9, Log: quiet}
 	if n, err := p.Flush(context.Background()); err != nil || n != 40 || len(hub.entries) != 40 {
 		t.Fatalf("flush %d, %v; hub %d", n, err, len(hub.entries))
 	}
@@ -88,7 +88,8 @@ func TestRemoteDirectory(t *testing.T) {
 		t.Fatalf("reconcile %+v, %v", rep, err)
 	}
 	// The hub refusing a batch is the hub's answer, with its field.
-	node.change(entry(t, "50", 1, 1))
+	hub.region = "52"
+	node.change(entry(t, "51", 77, 1))
 	_, err = p.Flush(context.Background())
 	if err == nil || !strings.Contains(err.Error(), "entries") {
 		t.Fatalf("refused batch: %v", err)

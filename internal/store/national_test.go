@@ -384,7 +384,7 @@ func TestPublishAndReconcileThroughTheStore(t *testing.T) {
 			ids = append(ids, addCertificate(t, nodeDB, i, fmt.Sprintf("1101051949123%04d", i), i%2 == 0))
 		}
 		node, hub := nodeSide{nodeDB}, hubSide{hubDB, "51"}
-		p := &national.Publisher{Outbox: node, Source: node, Hub: hub, Batch: 7}
+		p := &national.Publisher{Region: "51", Outbox: node, Source: node, Hub: hub, Batch: 7}
 		if n, err := p.Flush(ctx); err != nil || n != 30 {
 			t.Fatalf("flush %d, %v", n, err)
 		}
