@@ -8,25 +8,26 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"certgraph/internal/keys"
 	"certgraph/internal/store"
 	"certgraph/models"
-	"certgraph/resolvers"
 )
 
 func cmdMigrate(ctx context.Context, cfg *config, log *slog.Logger, stdout io.Writer) error {
-	db, dialect, err := store.Open(cfg.DatabaseURL, cfg.DataDir, log)
+	db, err := store.Open(cfg.DatabaseURL, cfg.DataDir, log)
 	if err != nil {
 		return err
 	}
-	applied, err := store.Migrate(ctx, db)
+	defer db.Close()
+	applied, err := db.Migrate(ctx)
 	if err != nil {
 		return err
 	}
 	if len(applied) == 0 {
-		fmt.Fprintf(stdout, "%s schema is current (version %d)\n", dialect, store.LatestVersion())
+		fmt.Fprintf(stdout, "%s schema is current (version %d)\n", db.Dialect(), store.LatestVersion())
 		return nil
 	}
-	fmt.Fprintf(stdout, "%s schema migrated: applied %v, now at version %d\n", dialect, applied, store.LatestVersion())
+	fmt.Fprintf(stdout, "%s schema migrated: applied %v, now at version %d\n", db.Dialect(), applied, store.LatestVersion())
 	return nil
 }
 
@@ -43,12 +44,13 @@ func cmdAccounts(ctx context.Context, cfg *config, log *slog.Logger, args []stri
 	}
 	switch args[0] {
 	case "list":
-		tx := a.db.WithContext(ctx).Order("created_at, id")
+		var status *models.AccountStatus
 		if len(args) > 1 {
-			tx = tx.Where("status = ?", strings.ToUpper(args[1]))
+			s := models.AccountStatus(strings.ToUpper(args[1]))
+			status = &s
 		}
-		var accs []models.Account
-		if err := tx.Find(&accs).Error; err != nil {
+		accs, err := a.store.Accounts(ctx, status)
+		if err != nil {
 			return err
 		}
 		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
@@ -98,7 +100,7 @@ func cmdAccounts(ctx context.Context, cfg *config, log *slog.Logger, args []stri
 // Rotation adds a new active SM4 key; identifiers made with older keys still
 // open until they expire. Running nodes pick the new key up on restart.
 func cmdKeys(cfg *config, args []string, stdout io.Writer) error {
-	t, err := resolvers.LoadTrust(cfg.KeyDir, cfg.EncryptedIDTTL, cfg.FileLinkTTL)
+	t, err := keys.Load(cfg.KeyDir, cfg.EncryptedIDTTL, cfg.FileLinkTTL)
 	if err != nil {
 		return err
 	}

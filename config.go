@@ -3,6 +3,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"log/slog"
 	"net/netip"
 	"path/filepath"
 	"strconv"
@@ -26,7 +27,7 @@ type config struct {
 	MaxBodyBytes        int64
 	MaxDepth            int
 	MaxComplexity       int
-	LogLevel            string
+	LogLevel            slog.Level
 	PublicURL           string
 	KeyDir              string
 	EncryptedIDTTL      time.Duration
@@ -53,7 +54,7 @@ func parseConfig(fs *flag.FlagSet, args []string, getenv func(string) string) (*
 	fs.StringVar(&c.DatabaseURL, "database-url", env("database-url", ""), "mysql://user:pass@tcp(host:3306)/db; empty = SQLite in the data dir (CERTGRAPH_DATABASE_URL)")
 	fs.StringVar(&c.Region, "region", env("region", "51"), "this node's province code, GB/T 2260 (CERTGRAPH_REGION)")
 	fs.StringVar(&c.BootstrapAdminToken, "bootstrap-admin-token", env("bootstrap-admin-token", ""), "token of an approved admin account (CERTGRAPH_BOOTSTRAP_ADMIN_TOKEN)")
-	autoApprove := fs.String("auto-approve", env("auto-approve", "\x00"), "CIDRs whose registrations are approved at once; default loopback for the embedded store, none with MySQL (CERTGRAPH_AUTO_APPROVE)")
+	autoApprove := fs.String("auto-approve", env("auto-approve", ""), "CIDRs whose registrations are approved at once; default loopback for the embedded store, none with MySQL (CERTGRAPH_AUTO_APPROVE)")
 	demo := fs.String("demo", env("demo", ""), "seed demo data into an empty database; default on for the embedded store (CERTGRAPH_DEMO)")
 	demoCount := fs.String("demo-certificates", env("demo-certificates", "300"), "how many certificates the demo seeds (CERTGRAPH_DEMO_CERTIFICATES)")
 	tokenTTL := fs.String("token-ttl", env("token-ttl", "720h"), "access token lifetime (CERTGRAPH_TOKEN_TTL)")
@@ -65,16 +66,20 @@ func parseConfig(fs *flag.FlagSet, args []string, getenv func(string) string) (*
 	fs.StringVar(&c.PublicURL, "public-url", env("public-url", ""), "base URL of links and code payloads, e.g. https://zz.example.gov.cn; empty = the request's host (CERTGRAPH_PUBLIC_URL)")
 	encTTL := fs.String("encrypted-id-ttl", env("encrypted-id-ttl", "10m"), "lifetime of encrypted identifiers (CERTGRAPH_ENCRYPTED_ID_TTL)")
 	linkTTL := fs.String("file-link-ttl", env("file-link-ttl", "10m"), "lifetime of file download links (CERTGRAPH_FILE_LINK_TTL)")
-	fs.StringVar(&c.LogLevel, "log-level", env("log-level", "info"), "debug, info, warn or error (CERTGRAPH_LOG_LEVEL)")
+	logLevel := fs.String("log-level", env("log-level", "info"), "debug, info, warn or error (CERTGRAPH_LOG_LEVEL)")
 	if err := fs.Parse(args); err != nil {
 		return nil, nil, err
 	}
 	var err error
-	if *autoApprove == "\x00" {
-		*autoApprove = ""
-		if c.embedded() {
-			*autoApprove = "127.0.0.0/8,::1/128"
-		}
+	// Unset (neither flag nor environment) means the store's default; an
+	// explicit empty value means no network.
+	autoApproveSet := getenv("CERTGRAPH_AUTO_APPROVE") != ""
+	fs.Visit(func(f *flag.Flag) { autoApproveSet = autoApproveSet || f.Name == "auto-approve" })
+	if !autoApproveSet && c.embedded() {
+		*autoApprove = "127.0.0.0/8,::1/128"
+	}
+	if err := c.LogLevel.UnmarshalText([]byte(*logLevel)); err != nil {
+		return nil, nil, fmt.Errorf("--log-level: %q is not debug, info, warn or error", *logLevel)
 	}
 	for _, s := range strings.Split(*autoApprove, ",") {
 		if s = strings.TrimSpace(s); s == "" {

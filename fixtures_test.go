@@ -42,7 +42,7 @@ func creditCode(first17 string) string {
 func (e *testEnv) addDept(code, name string) models.Department {
 	e.t.Helper()
 	d := models.Department{Code: code, Name: name, Province: ident.Province(code)}
-	if err := e.app.db.Save(&d).Error; err != nil {
+	if err := e.app.store.Gorm().Save(&d).Error; err != nil {
 		e.t.Fatal(err)
 	}
 	return d
@@ -51,7 +51,7 @@ func (e *testEnv) addDept(code, name string) models.Department {
 func (e *testEnv) addHolder(code, typ, name string) models.Holder {
 	e.t.Helper()
 	h := models.Holder{Code: code, TypeCode: typ, Name: name, Province: ident.Province(code)}
-	if err := e.app.db.Create(&h).Error; err != nil {
+	if err := e.app.store.Gorm().Create(&h).Error; err != nil {
 		e.t.Fatal(err)
 	}
 	return h
@@ -100,7 +100,7 @@ func (e *testEnv) addCert(h models.Holder, s certSpec) models.Certificate {
 		}
 		c.Surfaces = append(c.Surfaces, models.Surface{Position: i, Name: fmt.Sprintf("项目%d", i), ColumnName: fmt.Sprintf("xm%d", i), ValueType: vt, Value: fmt.Sprintf("值%d", i)})
 	}
-	if err := e.app.db.Create(&c).Error; err != nil {
+	if err := e.app.store.Gorm().Create(&c).Error; err != nil {
 		e.t.Fatal(err)
 	}
 	return c

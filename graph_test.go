@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -165,7 +166,7 @@ func TestBadInputIsSpecific(t *testing.T) {
 	}
 	// Registration input: the field and the reason, and no account is made.
 	var accounts int64
-	e.app.db.Model(&models.Account{}).Count(&accounts)
+	e.app.store.Gorm().Model(&models.Account{}).Count(&accounts)
 	r := e.gql("", `mutation { registerSystem(input: {systemName: "x", systemIp: "not-an-ip", deptCode: "d", deptName: "n"}) { accountId } }`, nil)
 	if r.code() != "BAD_USER_INPUT" || r.Errors[0].Extensions["field"] != "systemIp" {
 		t.Fatalf("bad systemIp: %s", r.Raw)
@@ -175,7 +176,7 @@ func TestBadInputIsSpecific(t *testing.T) {
 		t.Fatalf("blank systemName: %s", r.Raw)
 	}
 	var after int64
-	e.app.db.Model(&models.Account{}).Count(&after)
+	e.app.store.Gorm().Model(&models.Account{}).Count(&after)
 	if after != accounts {
 		t.Fatalf("rejected registrations created accounts (%d → %d)", accounts, after)
 	}
@@ -187,7 +188,7 @@ func TestBadInputIsSpecific(t *testing.T) {
 
 func (e *testEnv) auditCount() int64 {
 	var n int64
-	e.app.db.Model(&models.AccessRecord{}).Count(&n)
+	e.app.store.Gorm().Model(&models.AccessRecord{}).Count(&n)
 	return n
 }
 
@@ -360,7 +361,7 @@ func TestFederationSubgraph(t *testing.T) {
 
 func jsonObj(s string) map[string]any {
 	m := map[string]any{}
-	if err := jsonUnmarshal([]byte(s), &m); err != nil {
+	if err := json.Unmarshal([]byte(s), &m); err != nil {
 		panic(err)
 	}
 	return m

@@ -15,8 +15,6 @@ import (
 	"testing"
 
 	"certgraph/internal/store/storetest"
-
-	"gorm.io/gorm"
 )
 
 // testAdminToken authenticates the bootstrap admin in every test server.
@@ -62,14 +60,7 @@ func newTestEnv(t testing.TB, env map[string]string) *testEnv {
 		t.Fatal(err)
 	}
 	e := &testEnv{t: t, app: a}
-	count := func(*gorm.DB) { e.statements.Add(1) }
-	cb := a.db.Callback()
-	cb.Query().After("gorm:query").Register("test:count", count)
-	cb.Create().After("gorm:create").Register("test:count", count)
-	cb.Update().After("gorm:update").Register("test:count", count)
-	cb.Delete().After("gorm:delete").Register("test:count", count)
-	cb.Row().After("gorm:row").Register("test:count", count)
-	cb.Raw().After("gorm:raw").Register("test:count", count)
+	storetest.CountStatements(a.store, &e.statements)
 	srv := httptest.NewServer(newServer(a))
 	e.url = srv.URL
 	t.Cleanup(func() { srv.Close(); a.close() })
@@ -200,5 +191,3 @@ func (e *testEnv) withRoles(roles ...string) (string, string) {
 	e.gql(testAdminToken, `mutation($id: ID!, $r: [Role!]!) { setRoles(id: $id, roles: $r) { roles } }`, map[string]any{"id": id, "r": roles}).must(e.t)
 	return id, tok
 }
-
-func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }

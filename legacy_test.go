@@ -127,12 +127,12 @@ func (e *testEnv) legacyFixture() *legacyFixtures {
 	fx.revoke = e.addCert(person, certSpec{Serial: "20230001", IssueDate: models.Date{Year: 2023, Month: 5, Day: 5},
 		ValidUntil: datePtr(models.Date{Year: 2033, Month: 5, Day: 4}), Revoked: true, Surfaces: 1})
 	// A fixed revocation time keeps answers independent of the day the test runs.
-	if err := e.app.db.Model(&models.Certificate{}).Where("id = ?", fx.revoke.ID).Update("revoked_at", time.Date(2024, 6, 1, 8, 0, 0, 0, time.UTC)).Error; err != nil {
+	if err := e.app.store.Gorm().Model(&models.Certificate{}).Where("id = ?", fx.revoke.ID).Update("revoked_at", time.Date(2024, 6, 1, 8, 0, 0, 0, time.UTC)).Error; err != nil {
 		e.t.Fatal(err)
 	}
 	org := e.addHolder(orgCode, "001", "成都测试科技有限公司")
 	fx.orgCert = e.addCert(org, certSpec{TypeCode: "11100000000013338W011", Serial: "90001", IssueDate: models.Date{Year: 2022, Month: 6, Day: 1}, Surfaces: 2})
-	f, err := e.app.resolver.IssueFile(context.Background(), fx.valid.ID, models.FormatPDF)
+	f, err := e.app.writer.IssueFile(context.Background(), fx.valid.ID, models.FormatPDF)
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -13,8 +13,6 @@ import (
 	"certgraph/internal/importer"
 	"certgraph/internal/seed"
 	"certgraph/models"
-
-	"gorm.io/gorm"
 )
 
 // progressBar draws "label [#####.....] done/total rate ETA" on one line.
@@ -94,7 +92,7 @@ func cmdSeed(ctx context.Context, cfg *config, log *slog.Logger, o *seedOptions,
 	}
 	defer a.close()
 	bar := newProgressBar(stdout, "seeding")
-	sum, err := seed.Generate(ctx, a.db, seed.Options{Certificates: *n, Seed: *s, Region: cfg.Region}, bar.update)
+	sum, err := seed.Generate(ctx, a.store, seed.Options{Certificates: *n, Seed: *s, Region: cfg.Region}, bar.update)
 	if err != nil {
 		return err
 	}
@@ -113,10 +111,7 @@ func cmdSeed(ctx context.Context, cfg *config, log *slog.Logger, o *seedOptions,
 // issueFiles gives up to n certificates without a layout file one, signed
 // by the platform: PDF and OFD alternately.
 func issueFiles(ctx context.Context, a *app, n int, progress func(done, total int)) (int, error) {
-	var ids []string
-	err := a.db.WithContext(ctx).Model(&models.Certificate{}).
-		Where("id NOT IN (?)", a.db.Model(&models.CertificateFile{}).Select("certificate_id")).
-		Order("id").Limit(n).Pluck("id", &ids).Error
+	ids, err := a.store.CertificateIDsWithoutFile(ctx, n)
 	if err != nil {
 		return 0, err
 	}
@@ -125,7 +120,7 @@ func issueFiles(ctx context.Context, a *app, n int, progress func(done, total in
 		if i%2 == 1 {
 			format = models.FormatOFD
 		}
-		if _, err := a.resolver.IssueFile(ctx, id, format); err != nil {
+		if _, err := a.writer.IssueFile(ctx, id, format); err != nil {
 			return i, fmt.Errorf("layout file for %s: %w", id, err)
 		}
 		if progress != nil {
@@ -137,14 +132,14 @@ func issueFiles(ctx context.Context, a *app, n int, progress func(done, total in
 
 // seedDemo fills an empty database with a small demo set at start-up.
 func seedDemo(ctx context.Context, a *app, stdout io.Writer) error {
-	var n int64
-	if err := a.db.WithContext(ctx).Model(&models.Certificate{}).Count(&n).Error; err != nil {
+	n, err := a.store.CountCertificates(ctx)
+	if err != nil {
 		return err
 	}
 	if n > 0 || a.cfg.DemoCertificates == 0 {
 		return nil
 	}
-	sum, err := seed.Generate(ctx, a.db, seed.Options{Certificates: a.cfg.DemoCertificates, Seed: 1, Region: a.cfg.Region}, nil)
+	sum, err := seed.Generate(ctx, a.store, seed.Options{Certificates: a.cfg.DemoCertificates, Seed: 1, Region: a.cfg.Region}, nil)
 	if err != nil {
 		return fmt.Errorf("demo data: %w", err)
 	}
@@ -172,16 +167,7 @@ func cmdImport(ctx context.Context, cfg *config, log *slog.Logger, args []string
 	}
 	defer a.close()
 	bar := newProgressBar(stdout, "importing")
-	sink := func(ctx context.Context, tx *gorm.DB, certID, format string, data []byte) error {
-		ff, err := models.ParseFileFormat(format)
-		if err != nil {
-			return err
-		}
-		_, err = a.resolver.StoreFile(ctx, tx, certID, ff, data)
-		return err
-	}
-	rep, err := importer.Import(ctx, a.db, f, importer.Options{FileSink: sink, OnChange: a.resolver.InvalidateCertificate},
-		func(lines int) { bar.update(lines, lines) })
+	rep, err := importer.Import(ctx, a.store, a.writer, f, importer.Options{}, func(lines int) { bar.update(lines, lines) })
 	if err != nil {
 		return err
 	}

@@ -19,9 +19,15 @@ import (
 	"time"
 
 	"certgraph/graph"
+	"certgraph/internal/cache"
 	"certgraph/internal/gqllimits"
 	"certgraph/internal/graphiql"
+	"certgraph/internal/issuing"
+	"certgraph/internal/keys"
+	"certgraph/internal/metrics"
+	"certgraph/internal/overhttp"
 	"certgraph/internal/store"
+	"certgraph/internal/web"
 	"certgraph/legacy"
 	"certgraph/resolvers"
 
@@ -33,7 +39,6 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/dgraph-io/ristretto/v2"
 	"github.com/vektah/gqlparser/v2/ast"
-	"gorm.io/gorm"
 )
 
 func main() {
@@ -76,60 +81,66 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	return fmt.Errorf("unknown command %q (serve, migrate, seed, import, accounts, keys)", cmd)
 }
 
-func newLogger(level string, w io.Writer) *slog.Logger {
-	var l slog.Level
-	if err := l.UnmarshalText([]byte(level)); err != nil {
-		l = slog.LevelInfo
-	}
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
+func newLogger(level slog.Level, w io.Writer) *slog.Logger {
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
 }
 
 // app is the running node's dependencies.
 type app struct {
 	cfg      *config
 	log      *slog.Logger
-	db       *gorm.DB
-	dialect  store.Dialect
+	store    *store.DB
+	keys     *keys.Trust
+	cache    *cache.Cache
+	writer   *issuing.Writer
 	resolver *resolvers.Resolver
-	metrics  *metrics
+	metrics  *metrics.Metrics
 }
 
 // open connects the store, migrates it and builds the resolvers.
 func open(ctx context.Context, cfg *config, log *slog.Logger) (*app, error) {
-	db, dialect, err := store.Open(cfg.DatabaseURL, cfg.DataDir, log)
+	db, err := store.Open(cfg.DatabaseURL, cfg.DataDir, log)
 	if err != nil {
 		return nil, err
 	}
-	applied, err := store.Migrate(ctx, db)
+	applied, err := db.Migrate(ctx)
 	if err != nil {
+		db.Close()
 		return nil, err
 	}
 	if len(applied) > 0 {
-		log.Info("migrated", "versions", applied, "dialect", dialect)
+		log.Info("migrated", "versions", applied, "dialect", db.Dialect())
 	}
-	trust, err := resolvers.LoadTrust(cfg.KeyDir, cfg.EncryptedIDTTL, cfg.FileLinkTTL)
+	trust, err := keys.Load(cfg.KeyDir, cfg.EncryptedIDTTL, cfg.FileLinkTTL)
 	if err != nil {
+		db.Close()
 		return nil, err
 	}
-	res, err := resolvers.New(db, log, resolvers.Config{
-		Region: cfg.Region, TokenTTL: cfg.TokenTTL, AutoApprove: cfg.AutoApprove, CacheTTL: cfg.CacheTTL, PublicURL: cfg.PublicURL,
-	}, trust)
+	c, err := cache.New(cfg.CacheTTL)
 	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	a := &app{cfg: cfg, log: log, store: db, keys: trust, cache: c, writer: issuing.NewWriter(db, c, trust, store.RegionName(cfg.Region), nil), metrics: metrics.New()}
+	a.resolver, err = resolvers.New(resolvers.Deps{Store: db, Writer: a.writer, Cache: c, Keys: trust}, log, resolvers.Config{
+		Region: cfg.Region, RegionName: store.RegionName(cfg.Region), TokenTTL: cfg.TokenTTL, AutoApprove: cfg.AutoApprove, PublicURL: cfg.PublicURL,
+	})
+	if err != nil {
+		a.close()
 		return nil, err
 	}
 	if cfg.BootstrapAdminToken != "" {
-		if err := res.EnsureBootstrapAdmin(ctx, cfg.BootstrapAdminToken); err != nil {
+		if err := a.resolver.EnsureBootstrapAdmin(ctx, cfg.BootstrapAdminToken); err != nil {
+			a.close()
 			return nil, fmt.Errorf("bootstrap admin: %w", err)
 		}
 	}
-	return &app{cfg: cfg, log: log, db: db, dialect: dialect, resolver: res, metrics: newMetrics()}, nil
+	return a, nil
 }
 
 func (a *app) close() {
-	a.resolver.Close()
-	if sqlDB, err := a.db.DB(); err == nil {
-		sqlDB.Close()
-	}
+	a.cache.Close()
+	a.store.Close()
 }
 
 func serve(ctx context.Context, cfg *config, log *slog.Logger, stdout io.Writer) error {
@@ -189,47 +200,16 @@ func printWelcome(w io.Writer, cfg *config, addr string) {
 func newServer(a *app) http.Handler {
 	mux := http.NewServeMux()
 	gql := newGraphQLHandler(a)
-	mux.Handle("/graphql", gqllimits.BodyLimit(a.cfg.MaxBodyBytes, overHTTP(a.resolver.Middleware(gql))))
-	mux.Handle("/api/", legacy.New(legacy.Config{Executor: newGraphQLExecutor(a), Requests: a.resolver, Log: a.log}))
+	mux.Handle("/graphql", gqllimits.BodyLimit(a.cfg.MaxBodyBytes, overhttp.Wrap(web.Credentials(a.resolver, gql))))
+	mux.Handle("/api/", legacy.New(legacy.Config{Executor: newGraphQLExecutor(a), Requests: a.resolver, MaxBodyBytes: a.cfg.MaxBodyBytes, Log: a.log}))
 	gi := graphiql.Handler("/graphql", a.log)
 	mux.Handle("/graphiql", gi)
 	mux.Handle("/graphiql/", gi)
-	mux.Handle("GET /files/", a.resolver.FileHandler())
-	mux.Handle("GET /v/", a.resolver.PublicVerifyHandler())
-	mux.Handle("GET "+resolvers.WellKnownKeyPath, a.resolver.PublicKeyHandler())
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
-	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
-		if err := ready(r.Context(), a); err != nil {
-			http.Error(w, "not ready: "+err.Error(), http.StatusServiceUnavailable)
-			return
-		}
-		io.WriteString(w, "ready\n")
-	})
-	mux.Handle("GET /metrics", a.metrics)
+	(&web.Server{Files: a.resolver, Verifier: a.resolver, Keys: a.keys, Ready: a.store.Ready, Metrics: a.metrics, Log: a.log}).Register(mux)
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/graphiql", http.StatusFound)
 	})
-	return a.metrics.wrap(mux)
-}
-
-func ready(ctx context.Context, a *app) error {
-	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-	defer cancel()
-	sqlDB, err := a.db.DB()
-	if err != nil {
-		return err
-	}
-	if err := sqlDB.PingContext(ctx); err != nil {
-		return fmt.Errorf("database: %w", err)
-	}
-	var v int
-	if err := a.db.WithContext(ctx).Model(&store.SchemaMigration{}).Select("COALESCE(MAX(version), 0)").Scan(&v).Error; err != nil {
-		return fmt.Errorf("database: %w", err)
-	}
-	if v < store.LatestVersion() {
-		return fmt.Errorf("schema at version %d, this build needs %d", v, store.LatestVersion())
-	}
-	return nil
+	return a.metrics.Wrap(mux)
 }
 
 // newGraphQLHandler builds the executable schema's HTTP handler with

@@ -215,7 +215,7 @@ func TestRevocationRights(t *testing.T) {
 	}
 	// An issuer of the issuing department may.
 	id, tok, _ := e.register("issuer")
-	e.app.db.Model(&models.Account{}).Where("id = ?", id).Update("dept_code", deptCode)
+	e.app.store.Gorm().Model(&models.Account{}).Where("id = ?", id).Update("dept_code", deptCode)
 	e.gql(testAdminToken, `mutation($id: ID!) { approveAccount(id: $id) { id } }`, map[string]any{"id": id}).must(t)
 	e.gql(testAdminToken, `mutation($id: ID!) { setRoles(id: $id, roles: [ISSUER]) { id } }`, map[string]any{"id": id}).must(t)
 	r := e.gql(tok, q, map[string]any{"id": certs[0].ID, "r": "证照信息有误"}).must(t)
@@ -261,10 +261,10 @@ func TestLayoutFilesDownloadAndVerify(t *testing.T) {
 	e := newTestEnv(t, map[string]string{"CERTGRAPH_FILE_LINK_TTL": "3s"})
 	_, certs := e.standardFixture(2, 4)
 	ctx := t.Context()
-	if _, err := e.app.resolver.IssueFile(ctx, certs[0].ID, models.FormatPDF); err != nil {
+	if _, err := e.app.writer.IssueFile(ctx, certs[0].ID, models.FormatPDF); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.app.resolver.IssueFile(ctx, certs[1].ID, models.FormatOFD); err != nil {
+	if _, err := e.app.writer.IssueFile(ctx, certs[1].ID, models.FormatOFD); err != nil {
 		t.Fatal(err)
 	}
 	accID, tok := e.withRoles("CONSUMER")
@@ -303,7 +303,7 @@ func TestLayoutFilesDownloadAndVerify(t *testing.T) {
 	}
 	// Every download is audited with the minting account and useFor.
 	var n int64
-	e.app.db.Model(&models.AccessRecord{}).Where("account_id = ? AND operation = ? AND channel = ? AND use_for = ?", accID, "download", "FILE", "01").Count(&n)
+	e.app.store.Gorm().Model(&models.AccessRecord{}).Where("account_id = ? AND operation = ? AND channel = ? AND use_for = ?", accID, "download", "FILE", "01").Count(&n)
 	if n != 2 {
 		t.Fatalf("%d audited downloads, want 2", n)
 	}
@@ -365,7 +365,7 @@ func TestLayoutFilesDownloadAndVerify(t *testing.T) {
 	if st, _, _ := download(link[:len(link)-3] + "AAA"); st != http.StatusForbidden {
 		t.Fatalf("forged link: HTTP %d", st)
 	}
-	if _, err := e.app.resolver.IssueFile(ctx, certs[0].ID, models.FormatOFD); err != nil {
+	if _, err := e.app.writer.IssueFile(ctx, certs[0].ID, models.FormatOFD); err != nil {
 		t.Fatal(err)
 	}
 	if st, _, body := download(link); st != http.StatusGone || !strings.Contains(string(body), "changed") {
@@ -412,7 +412,7 @@ func TestAttachFile(t *testing.T) {
 	e := newTestEnv(t, nil)
 	_, certs := e.standardFixture(2, 2)
 	// Issue a signed PDF for certs[1] and take its bytes as "the issuer's file" for certs[0].
-	f, err := e.app.resolver.IssueFile(t.Context(), certs[1].ID, models.FormatPDF)
+	f, err := e.app.writer.IssueFile(t.Context(), certs[1].ID, models.FormatPDF)
 	if err != nil {
 		t.Fatal(err)
 	}

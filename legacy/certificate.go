@@ -75,6 +75,19 @@ type head struct {
 
 var okHead = head{Message: messageSuccess, Status: statusSuccess}
 
+// oneCertificate reads the one certificate an operation answers under
+// field; a null answer is the not-found failure with notFoundMessage.
+func oneCertificate(data []byte, field, notFoundMessage string) (*gqlCertificate, *Failure) {
+	var out map[string]*gqlCertificate
+	if f := unmarshalData(data, &out); f != nil {
+		return nil, f
+	}
+	if out[field] == nil {
+		return nil, notFound("%s", notFoundMessage)
+	}
+	return out[field], nil
+}
+
 // headFailure is the failure answer of tables whose output has a head:
 // {"head": {"message": "接口调用失败：…", "status": "1"}}.
 func headFailure(f *Failure) any {

@@ -7,7 +7,7 @@ import (
 	"net/http"
 	"strings"
 
-	"certgraph/resolvers"
+	"certgraph/internal/reqinfo"
 )
 
 // object is a JSON object of a request whose keys are matched
@@ -145,7 +145,7 @@ func (o object) needObj(key string) (object, *Failure) {
 
 // headAndData reads the envelope most tables use: the credentials in the
 // required head and the required data object.
-func headAndData(r *request) (*resolvers.Credentials, object, *Failure) {
+func headAndData(r *request) (*reqinfo.Credentials, object, *Failure) {
 	h, f := r.root.needObj("head")
 	if f != nil {
 		return nil, object{}, f
@@ -180,7 +180,7 @@ func keyAndUseFor(r *request, key, varName string, allowed ...string) (*call, *F
 }
 
 // headCredentials reads the required head.accountId and head.accessToken.
-func headCredentials(head object) (*resolvers.Credentials, *Failure) {
+func headCredentials(head object) (*reqinfo.Credentials, *Failure) {
 	id, f := head.need("accountId")
 	if f != nil {
 		return nil, f
@@ -189,15 +189,15 @@ func headCredentials(head object) (*resolvers.Credentials, *Failure) {
 	if f != nil {
 		return nil, f
 	}
-	return &resolvers.Credentials{AccountID: id, Token: tok}, nil
+	return &reqinfo.Credentials{AccountID: id, Token: tok}, nil
 }
 
 // headerCredentials is how tables without a head (6.5.x) are authenticated:
 // X-Account-Id / X-Access-Token, or head.accountId / head.accessToken when
 // the client sends a head anyway. Absent credentials are left to the graph,
 // which answers "missing access token".
-func headerCredentials(r *request) (*resolvers.Credentials, *Failure) {
-	c := &resolvers.Credentials{
+func headerCredentials(r *request) (*reqinfo.Credentials, *Failure) {
+	c := &reqinfo.Credentials{
 		AccountID: strings.TrimSpace(r.header.Get("X-Account-Id")),
 		Token:     strings.TrimSpace(r.header.Get("X-Access-Token")),
 	}

@@ -15,25 +15,21 @@ const downloadByEncryptedIDOperation = `query LegacyDownloadByEncryptedID($encry
 }`
 
 var downloadByEncryptedIDEndpoint = &endpoint{
-	Path: "/api/cert/download/by-encrypted-id", Section: "6.3.3", Table: "表5", Operation: downloadByEncryptedIDOperation,
-	params: map[string]string{"encryptedId": "data.encryptedId", "useFor": "data.useFor", "id": "data.encryptedId"},
+	Path:      "/api/cert/download/by-encrypted-id", // spec 6.3.3, 表5
+	Operation: downloadByEncryptedIDOperation,
+	params:    map[string]string{"encryptedId": "data.encryptedId", "useFor": "data.useFor", "id": "data.encryptedId"},
 	decode: func(r *request) (*call, *Failure) {
 		return keyAndUseFor(r, "encryptedId", "encryptedId", "01", "02", "99")
 	},
-	respond: func(data []byte, _ *call) (reply, *Failure) {
-		var out struct {
-			Certificate *gqlCertificate `json:"certificateByEncryptedId"`
-		}
-		if f := unmarshalData(data, &out); f != nil {
+	respond: func(data []byte) (reply, *Failure) {
+		c, f := oneCertificate(data, "certificateByEncryptedId", "加密证照标识对应的电子证照已不存在")
+		if f != nil {
 			return reply{}, f
-		}
-		if out.Certificate == nil {
-			return reply{}, notFound("加密证照标识对应的电子证照已不存在")
 		}
 		return reply{json: struct {
 			Head head        `json:"head"`
 			Data fileSummary `json:"data"`
-		}{okHead, toFileSummary(*out.Certificate)}}, nil
+		}{okHead, toFileSummary(*c)}}, nil
 	},
 	fail: headFailure,
 }

@@ -15,11 +15,12 @@ const downloadByHolderOperation = `query LegacyDownloadByHolder($holderCode: Str
 }`
 
 var downloadByHolderEndpoint = &endpoint{
-	Path: "/api/cert/download/by-holder", Section: "6.3.1", Table: "表3", Operation: downloadByHolderOperation,
-	params: holderParams,
+	Path:      "/api/cert/download/by-holder", // spec 6.3.1, 表3
+	Operation: downloadByHolderOperation,
+	params:    holderParams,
 	decode: func(r *request) (*call, *Failure) {
 		return decodeHolderQuery(r, holderQuery{typeParam: true, typeRequired: true, number: true}, "01", "02", "99")
 	},
-	respond: func(data []byte, _ *call) (reply, *Failure) { return certificateList(data, toFileSummary) },
+	respond: func(data []byte) (reply, *Failure) { return certificateList(data, toFileSummary) },
 	fail:    headFailure,
 }

@@ -15,22 +15,18 @@ const downloadByIDOperation = `query LegacyDownloadByID($id: ID!, $useFor: UseFo
 }`
 
 var downloadByIDEndpoint = &endpoint{
-	Path: "/api/cert/download/by-id", Section: "6.3.2", Table: "表4", Operation: downloadByIDOperation,
-	params: map[string]string{"id": "data.certificateID", "useFor": "data.useFor"},
+	Path:      "/api/cert/download/by-id", // spec 6.3.2, 表4
+	Operation: downloadByIDOperation,
+	params:    map[string]string{"id": "data.certificateID", "useFor": "data.useFor"},
 	decode: func(r *request) (*call, *Failure) {
 		return decodeByID(r)
 	},
-	respond: func(data []byte, _ *call) (reply, *Failure) {
-		var out struct {
-			Certificate *gqlCertificate `json:"certificate"`
-		}
-		if f := unmarshalData(data, &out); f != nil {
+	respond: func(data []byte) (reply, *Failure) {
+		c, f := oneCertificate(data, "certificate", "未找到该证照标识对应的电子证照")
+		if f != nil {
 			return reply{}, f
 		}
-		if out.Certificate == nil {
-			return reply{}, notFound("未找到该证照标识对应的电子证照")
-		}
-		return reply{json: downloadByIDAnswer{Head: okHead, Data: downloadList{DataList: []fileSummary{toFileSummary(*out.Certificate)}}}}, nil
+		return reply{json: downloadByIDAnswer{Head: okHead, Data: downloadList{DataList: []fileSummary{toFileSummary(*c)}}}}, nil
 	},
 	fail: func(f *Failure) any {
 		return struct {

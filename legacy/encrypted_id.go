@@ -4,7 +4,7 @@ import "encoding/json"
 
 // 6.4.3 加密证照标识信息获取服务 (表9): encrypted identifiers of a holder's
 // certificates. Output is top-level ifResult/ifResultInfo, ifResultInfo
-// being the JSON text of [{"encryptedId": "…"}] (DESIGN.md §4).
+// being the JSON text of [{"encryptedId": "…"}] (docs/LEGACY.md).
 
 // encryptedIDOperation is what 6.4.3 runs; 表9 has no useFor, so the
 // graph's default (SHOW, 亮证) applies.
@@ -15,12 +15,13 @@ const encryptedIDOperation = `query LegacyEncryptedIds($holderCode: String!, $ho
 }`
 
 var encryptedIDEndpoint = &endpoint{
-	Path: "/api/cert/encrypted-id", Section: "6.4.3", Table: "表9", Operation: encryptedIDOperation,
-	params: holderParams,
+	Path:      "/api/cert/encrypted-id", // spec 6.4.3, 表9
+	Operation: encryptedIDOperation,
+	params:    holderParams,
 	decode: func(r *request) (*call, *Failure) {
 		return decodeHolderQuery(r, holderQuery{number: true, noUseFor: true})
 	},
-	respond: func(data []byte, _ *call) (reply, *Failure) {
+	respond: func(data []byte) (reply, *Failure) {
 		var out struct {
 			EncryptedIDs []struct {
 				EncryptedID string `json:"encryptedId"`

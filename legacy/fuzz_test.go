@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"certgraph/resolvers"
+	"certgraph/internal/reqinfo"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/gqlerror"
@@ -34,7 +34,7 @@ func (f fakeExecutor) DispatchError(ctx context.Context, list gqlerror.List) *gr
 
 type noRequests struct{}
 
-func (noRequests) WithRequest(ctx context.Context, _ resolvers.RequestInfo) context.Context {
+func (noRequests) WithRequest(ctx context.Context, _ reqinfo.RequestInfo) context.Context {
 	return ctx
 }
 
@@ -54,7 +54,7 @@ var fakeResponses = []*graphql.Response{
 // endpoint: the adapter must never panic, never answer 5xx, and always
 // answer JSON in the declared charset (or a PNG from 6.4.4).
 func FuzzLegacyDecode(f *testing.F) {
-	for i := range Endpoints() {
+	for i := range endpoints() {
 		f.Add(uint8(i), uint8(0), []byte(`{"head":{"accountId":"a","accessToken":"t"},"data":{"certificateHolderCode":"x","useFor":"01"}}`))
 		f.Add(uint8(i), uint8(9), []byte(`{"head":{"AccountId":"a","ACCESSTOKEN":"t","encryptedId":"e","codeType":"gm"},"data":{"certificateID":"1","useFor":"02","certificateType":"t"}}`))
 		f.Add(uint8(i), uint8(2), []byte(`{"CertificateHolderCode":"x","CertificateData":{"issueDate":"2024年01月01日","certificateValidateEnd":"长期"},"UseFor":"99"}`))
@@ -62,7 +62,7 @@ func FuzzLegacyDecode(f *testing.F) {
 		f.Add(uint8(i), uint8(1), []byte(`{"head":`))
 		f.Add(uint8(i), uint8(5), []byte{'{', '"', 0x81, 0x20, '"', ':', '1', '}'})
 	}
-	endpoints := Endpoints()
+	endpoints := endpoints()
 	f.Fuzz(func(t *testing.T, which, mode uint8, body []byte) {
 		e := endpoints[int(which)%len(endpoints)]
 		h := New(Config{Executor: fakeExecutor{fakeResponses[int(mode>>1)%len(fakeResponses)]}, Requests: noRequests{}, MaxBodyBytes: 1 << 16})

@@ -1,7 +1,7 @@
 // Package legacy is the adapter for legacy e-government systems: the POST
 // JSON endpoints of DB51/T 2942—2022 §6 (tables 2–14), with the paths,
-// envelope, status codes, dates, credentials and charsets fixed in
-// DESIGN.md §4. It holds no business rule: every endpoint decodes the spec
+// envelope, status codes, dates, credentials and charsets of
+// docs/LEGACY.md. It holds no business rule: every endpoint decodes the spec
 // request, runs one GraphQL operation in-process through the same
 // executable schema as /graphql, and maps the result to the spec response.
 package legacy
@@ -14,8 +14,8 @@ import (
 	"net/http"
 	"strings"
 
+	"certgraph/internal/reqinfo"
 	"certgraph/models"
-	"certgraph/resolvers"
 
 	"github.com/99designs/gqlgen/graphql"
 )
@@ -27,7 +27,7 @@ const DefaultMaxBodyBytes = 8 << 20
 // Requests attaches a request's credentials, channel, remote address and
 // base URL to a context; *resolvers.Resolver is one.
 type Requests interface {
-	WithRequest(ctx context.Context, info resolvers.RequestInfo) context.Context
+	WithRequest(ctx context.Context, info reqinfo.RequestInfo) context.Context
 }
 
 // Config is what the adapter needs from the node.
@@ -43,7 +43,7 @@ type Config struct {
 	Log *slog.Logger
 }
 
-// Handler serves every legacy endpoint under its DESIGN.md §4 path.
+// Handler serves every legacy endpoint under its path (docs/LEGACY.md).
 type Handler struct {
 	exec     graphql.GraphExecutor
 	requests Requests
@@ -61,23 +61,18 @@ func New(cfg Config) *Handler {
 	if h.log == nil {
 		h.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	for _, e := range Endpoints() {
+	for _, e := range endpoints() {
 		h.routes[e.Path] = e
 	}
 	return h
 }
 
-// Endpoint describes one legacy endpoint: where it is served and which
-// part of the spec it implements.
-type Endpoint = endpoint
-
+// endpoint describes one legacy endpoint: where it is served, what it
+// runs and how it maps requests and answers (each endpoint's file names
+// its spec section and table).
 type endpoint struct {
-	// Path is the URL path (DESIGN.md §4).
+	// Path is the URL path (docs/LEGACY.md lists them all).
 	Path string
-	// Section is the spec section, e.g. "6.3.2".
-	Section string
-	// Table names the spec table(s), e.g. "表4".
-	Table string
 	// Operation is the GraphQL operation the endpoint runs.
 	Operation string
 	// params maps GraphQL argument and input field names to the spec's
@@ -87,14 +82,14 @@ type endpoint struct {
 	// and whatever the response mapping needs.
 	decode func(r *request) (*call, *Failure)
 	// respond maps the operation's data to the spec response.
-	respond func(data []byte, c *call) (reply, *Failure)
+	respond func(data []byte) (reply, *Failure)
 	// fail shapes a failure as this endpoint's table writes its output.
 	fail func(f *Failure) any
 }
 
-// Endpoints lists every legacy endpoint in spec order.
-func Endpoints() []*Endpoint {
-	return []*Endpoint{
+// endpoints lists every legacy endpoint in spec order.
+func endpoints() []*endpoint {
+	return []*endpoint{
 		searchEndpoint, downloadByHolderEndpoint, downloadByIDEndpoint, downloadByEncryptedIDEndpoint,
 		infoByHolderEndpoint, infoByIDEndpoint, encryptedIDEndpoint, qrcodeEndpoint,
 		verifyByFieldsEndpoint, verifyByFileEndpoint, verifyByEncryptedIDEndpoint, registerEndpoint,
@@ -105,9 +100,7 @@ func Endpoints() []*Endpoint {
 // credentials (nil for 6.6, which needs none).
 type call struct {
 	vars  map[string]any
-	creds *resolvers.Credentials
-	// codeType remembers 6.4.4's requested symbology for the reply.
-	codeType string
+	creds *reqinfo.Credentials
 }
 
 // reply is a successful answer: a JSON value, or raw PNG bytes for 6.4.4.
@@ -175,7 +168,7 @@ func (h *Handler) serve(req *http.Request, e *endpoint, cs charset, raw []byte) 
 	}
 	ctx := req.Context()
 	if h.requests != nil {
-		info := resolvers.RequestInfo{Channel: models.ChannelLegacy, Remote: resolvers.RemoteAddr(req), BaseURL: resolvers.BaseURL(req)}
+		info := reqinfo.RequestInfo{Channel: models.ChannelLegacy, Remote: reqinfo.RemoteAddr(req), BaseURL: reqinfo.BaseURL(req)}
 		if c.creds != nil {
 			info.Credentials = *c.creds
 		}
@@ -185,5 +178,5 @@ func (h *Handler) serve(req *http.Request, e *endpoint, cs charset, raw []byte) 
 	if f != nil {
 		return reply{}, f
 	}
-	return e.respond(data, c)
+	return e.respond(data)
 }

@@ -11,11 +11,12 @@ const infoByHolderOperation = `query LegacyInfoByHolder($holderCode: String!, $h
 }` + certificateInfoFragment
 
 var infoByHolderEndpoint = &endpoint{
-	Path: "/api/cert/info/by-holder", Section: "6.4.1", Table: "表6, 表7", Operation: infoByHolderOperation,
-	params: holderParams,
+	Path:      "/api/cert/info/by-holder", // spec 6.4.1, 表6, 表7
+	Operation: infoByHolderOperation,
+	params:    holderParams,
 	decode: func(r *request) (*call, *Failure) {
 		return decodeHolderQuery(r, holderQuery{typeParam: true, typeRequired: true, number: true}, "01", "02", "99")
 	},
-	respond: func(data []byte, _ *call) (reply, *Failure) { return certificateList(data, toCertificateInfo) },
+	respond: func(data []byte) (reply, *Failure) { return certificateList(data, toCertificateInfo) },
 	fail:    headFailure,
 }

@@ -11,23 +11,19 @@ const infoByIDOperation = `query LegacyInfoByID($id: ID!, $useFor: UseFor!) {
 }` + certificateInfoFragment
 
 var infoByIDEndpoint = &endpoint{
-	Path: "/api/cert/info/by-id", Section: "6.4.2", Table: "表8", Operation: infoByIDOperation,
-	params: map[string]string{"id": "data.certificateID", "useFor": "data.useFor"},
-	decode: decodeByID,
-	respond: func(data []byte, _ *call) (reply, *Failure) {
-		var out struct {
-			Certificate *gqlCertificate `json:"certificate"`
-		}
-		if f := unmarshalData(data, &out); f != nil {
+	Path:      "/api/cert/info/by-id", // spec 6.4.2, 表8
+	Operation: infoByIDOperation,
+	params:    map[string]string{"id": "data.certificateID", "useFor": "data.useFor"},
+	decode:    decodeByID,
+	respond: func(data []byte) (reply, *Failure) {
+		c, f := oneCertificate(data, "certificate", "未找到该证照标识对应的电子证照")
+		if f != nil {
 			return reply{}, f
-		}
-		if out.Certificate == nil {
-			return reply{}, notFound("未找到该证照标识对应的电子证照")
 		}
 		return reply{json: struct {
 			Head head            `json:"head"`
 			Data certificateInfo `json:"data"`
-		}{okHead, toCertificateInfo(*out.Certificate)}}, nil
+		}{okHead, toCertificateInfo(*c)}}, nil
 	},
 	fail: headFailure,
 }

@@ -19,8 +19,9 @@ const qrcodeOperation = `query LegacyCodeImage($encryptedId: String!, $codeType:
 }`
 
 var qrcodeEndpoint = &endpoint{
-	Path: "/api/cert/qrcode", Section: "6.4.4", Table: "表10", Operation: qrcodeOperation,
-	params: map[string]string{"encryptedId": "head.encryptedId", "codeType": "head.codeType"},
+	Path:      "/api/cert/qrcode", // spec 6.4.4, 表10
+	Operation: qrcodeOperation,
+	params:    map[string]string{"encryptedId": "head.encryptedId", "codeType": "head.codeType"},
 	decode: func(r *request) (*call, *Failure) {
 		h, f := r.root.needObj("head")
 		if f != nil {
@@ -60,7 +61,7 @@ var qrcodeEndpoint = &endpoint{
 		}
 		return &call{vars: vars, creds: creds}, nil
 	},
-	respond: func(data []byte, _ *call) (reply, *Failure) {
+	respond: func(data []byte) (reply, *Failure) {
 		var out struct {
 			CodeImage struct {
 				PNG string `json:"png"`

@@ -14,8 +14,9 @@ const registerOperation = `mutation LegacyRegister($input: RegisterSystemInput!)
 }`
 
 var registerEndpoint = &endpoint{
-	Path: "/api/system/register", Section: "6.6", Table: "表14", Operation: registerOperation,
-	params: map[string]string{"systemName": "systemName", "systemIp": "systemIp", "deptCode": "deptCode", "deptName": "deptName"},
+	Path:      "/api/system/register", // spec 6.6, 表14
+	Operation: registerOperation,
+	params:    map[string]string{"systemName": "systemName", "systemIp": "systemIp", "deptCode": "deptCode", "deptName": "deptName"},
 	decode: func(r *request) (*call, *Failure) {
 		in := map[string]any{}
 		for _, k := range []string{"systemName", "systemIp", "deptCode", "deptName"} {
@@ -27,7 +28,7 @@ var registerEndpoint = &endpoint{
 		}
 		return &call{vars: map[string]any{"input": in}}, nil
 	},
-	respond: func(data []byte, _ *call) (reply, *Failure) {
+	respond: func(data []byte) (reply, *Failure) {
 		var out struct {
 			R struct {
 				AccountID   string `json:"accountId"`

@@ -14,12 +14,13 @@ const searchOperation = `query LegacySearch($holderCode: String!, $holderType: S
 }`
 
 var searchEndpoint = &endpoint{
-	Path: "/api/cert/search", Section: "6.2", Table: "表2", Operation: searchOperation,
-	params: holderParams,
+	Path:      "/api/cert/search", // spec 6.2, 表2
+	Operation: searchOperation,
+	params:    holderParams,
 	decode: func(r *request) (*call, *Failure) {
 		return decodeHolderQuery(r, holderQuery{typeParam: true, typeRequired: false, number: false}, "01", "02", "03", "99")
 	},
-	respond: func(data []byte, _ *call) (reply, *Failure) {
+	respond: func(data []byte) (reply, *Failure) {
 		return certificateList(data, func(c gqlCertificate) searchItem {
 			return searchItem{CertificateID: c.ID, CertificateType: c.Type.Name, IssueDept: c.IssueDept.Name, CertificateNumber: c.Number, IssueDate: specDate(c.IssueDate)}
 		})

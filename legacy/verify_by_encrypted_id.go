@@ -14,8 +14,9 @@ const verifyByEncryptedIDOperation = `query LegacyVerifyEncryptedId($encryptedId
 }`
 
 var verifyByEncryptedIDEndpoint = &endpoint{
-	Path: "/api/cert/verify/by-encrypted-id", Section: "6.5.3", Table: "表13", Operation: verifyByEncryptedIDOperation,
-	params: map[string]string{"encryptedId": "encryptedId"},
+	Path:      "/api/cert/verify/by-encrypted-id", // spec 6.5.3, 表13
+	Operation: verifyByEncryptedIDOperation,
+	params:    map[string]string{"encryptedId": "encryptedId"},
 	decode: func(r *request) (*call, *Failure) {
 		creds, f := headerCredentials(r)
 		if f != nil {
@@ -27,7 +28,7 @@ var verifyByEncryptedIDEndpoint = &endpoint{
 		}
 		return &call{vars: map[string]any{"encryptedId": eid}, creds: creds}, nil
 	},
-	respond: func(data []byte, _ *call) (reply, *Failure) {
+	respond: func(data []byte) (reply, *Failure) {
 		var out struct {
 			V struct {
 				Result bool   `json:"result"`

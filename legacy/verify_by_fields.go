@@ -26,7 +26,8 @@ var verifyFieldParams = []struct{ spec, graph string }{
 }
 
 var verifyByFieldsEndpoint = &endpoint{
-	Path: "/api/cert/verify/by-fields", Section: "6.5.1", Table: "表11", Operation: verifyByFieldsOperation,
+	Path:      "/api/cert/verify/by-fields", // spec 6.5.1, 表11
+	Operation: verifyByFieldsOperation,
 	params: map[string]string{
 		"holderCode": "CertificateHolderCode", "holderType": "CertificateHolderType", "useFor": "UseFor",
 		"type": "CertificateData.certificateType", "name": "CertificateData.certificateName", "number": "CertificateData.certificateNumber",
@@ -85,7 +86,7 @@ var verifyByFieldsEndpoint = &endpoint{
 		in["useFor"] = u
 		return &call{vars: map[string]any{"input": in}, creds: creds}, nil
 	},
-	respond: func(data []byte, _ *call) (reply, *Failure) {
+	respond: func(data []byte) (reply, *Failure) {
 		var out struct {
 			V struct {
 				Result        bool    `json:"result"`

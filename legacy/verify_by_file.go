@@ -21,8 +21,9 @@ const verifyByFileOperation = `query LegacyVerifyByFile($format: FileFormat!, $f
 }`
 
 var verifyByFileEndpoint = &endpoint{
-	Path: "/api/cert/verify/by-file", Section: "6.5.2", Table: "表12", Operation: verifyByFileOperation,
-	params: map[string]string{"format": "data.fileFormat", "fileFormat": "data.fileFormat", "fileEntity": "data.fileEntity"},
+	Path:      "/api/cert/verify/by-file", // spec 6.5.2, 表12
+	Operation: verifyByFileOperation,
+	params:    map[string]string{"format": "data.fileFormat", "fileFormat": "data.fileFormat", "fileEntity": "data.fileEntity"},
 	decode: func(r *request) (*call, *Failure) {
 		creds, f := headerCredentials(r)
 		if f != nil {
@@ -47,7 +48,7 @@ var verifyByFileEndpoint = &endpoint{
 		}
 		return &call{vars: map[string]any{"format": strings.ToUpper(format), "fileEntity": entity}, creds: creds}, nil
 	},
-	respond: func(data []byte, _ *call) (reply, *Failure) {
+	respond: func(data []byte) (reply, *Failure) {
 		var out struct {
 			V struct {
 				Result     bool   `json:"result"`

@@ -1,6 +1,10 @@
 package models
 
-import "time"
+import (
+	"time"
+
+	"certgraph/internal/ident"
+)
 
 // Holder is a certificate holder (持证主体): a person or an organisation,
 // identified by a code of a HolderType (e.g. a 公民身份号码).
@@ -16,3 +20,16 @@ type Holder struct {
 
 // IsEntity marks Holder as an Apollo Federation entity (keyed by code).
 func (Holder) IsEntity() {}
+
+// ValidateHolderCode checks a holder code against its code type where the
+// type has a checksum: 公民身份号码 (111) and 统一社会信用代码 (001). Other
+// types carry no structure to check. The error, if any, is an *ident.Error.
+func ValidateHolderCode(typeCode, code string) error {
+	switch typeCode {
+	case HolderTypeCitizenID:
+		return ident.ValidateCitizenID(code)
+	case HolderTypeCreditCode:
+		return ident.ValidateCreditCode(code)
+	}
+	return nil
+}

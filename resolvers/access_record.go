@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"certgraph/graph/model"
+	"certgraph/internal/store"
 	"certgraph/models"
 )
 
@@ -19,38 +20,31 @@ func (q *queryResolver) AccessRecords(ctx context.Context, f *model.AccessRecord
 	if _, err := q.require(ctx, models.RoleAdmin); err != nil {
 		return nil, err
 	}
-	n := 50
-	if first != nil {
-		n = *first
+	n, err := pageSize(first, auditPage)
+	if err != nil {
+		return nil, err
 	}
-	if n < 0 || n > maxPage {
-		return nil, models.Invalid("first", "must be between 0 and %d, got %d", maxPage, n)
-	}
-	tx := q.db.WithContext(ctx).Model(&models.AccessRecord{})
+	var filter store.AccessRecordFilter
 	if f != nil {
-		if f.AccountID != nil && *f.AccountID != "" {
-			tx = tx.Where("account_id = ?", *f.AccountID)
+		if f.AccountID != nil {
+			filter.AccountID = *f.AccountID
 		}
-		if f.Subject != nil && *f.Subject != "" {
-			tx = tx.Where("subject = ?", *f.Subject)
+		if f.Subject != nil {
+			filter.Subject = *f.Subject
 		}
-		if f.From != nil {
-			tx = tx.Where("created_at >= ?", f.From.UTC())
-		}
-		if f.To != nil {
-			tx = tx.Where("created_at < ?", f.To.UTC())
-		}
+		filter.From, filter.To = f.From, f.To
 	}
+	var before int64
 	if after != nil && *after != "" {
 		b, err := base64.RawURLEncoding.DecodeString(*after)
 		id, perr := strconv.ParseInt(string(b), 10, 64)
-		if err != nil || perr != nil {
+		if err != nil || perr != nil || id <= 0 {
 			return nil, models.Invalid("after", "is not a cursor returned by this listing")
 		}
-		tx = tx.Where("id < ?", id)
+		before = id
 	}
-	var recs []models.AccessRecord
-	if err := tx.Order("id DESC").Limit(n + 1).Find(&recs).Error; err != nil {
+	recs, err := q.store.AccessRecords(ctx, filter, before, n+1)
+	if err != nil {
 		return nil, err
 	}
 	conn := &model.AccessRecordConnection{PageInfo: &model.PageInfo{}, Edges: []model.AccessRecordEdge{}}

@@ -2,12 +2,11 @@ package resolvers
 
 import (
 	"context"
-	"errors"
 	"time"
 
+	"certgraph/internal/cache"
+	"certgraph/internal/store"
 	"certgraph/models"
-
-	"gorm.io/gorm"
 )
 
 type accountResolver struct{ *Resolver }
@@ -16,14 +15,10 @@ func (r *accountResolver) Roles(ctx context.Context, a *models.Account) ([]model
 	return a.Roles(), nil
 }
 
-// RegisterSystem registers a calling system (spec 6.6). The account starts
-// pending unless the request comes from an auto-approve network.
-func (m *mutationResolver) RegisterSystem(ctx context.Context, in models.RegisterSystemInput) (*models.Registration, error) {
-	return m.Register(ctx, in)
-}
-
-// Register is registration as plain Go, shared by the mutation and the CLI.
-func (r *Resolver) Register(ctx context.Context, in models.RegisterSystemInput) (*models.Registration, error) {
+// RegisterSystem registers a calling system (spec 6.6; the legacy 6.6
+// endpoint runs this mutation too). The account starts pending unless the
+// request comes from an auto-approve network.
+func (r *mutationResolver) RegisterSystem(ctx context.Context, in models.RegisterSystemInput) (*models.Registration, error) {
 	if err := in.Validate(); err != nil {
 		return nil, err
 	}
@@ -47,7 +42,7 @@ func (r *Resolver) Register(ctx context.Context, in models.RegisterSystemInput) 
 	if status == models.AccountApproved {
 		acc.ApprovedAt = &now
 	}
-	if err := r.db.WithContext(ctx).Create(&acc).Error; err != nil {
+	if err := r.store.CreateAccount(ctx, &acc); err != nil {
 		return nil, err
 	}
 	return &models.Registration{AccountID: acc.ID, AccessToken: tok, Status: acc.Status, ExpiresAt: acc.TokenExpiresAt}, nil
@@ -55,29 +50,30 @@ func (r *Resolver) Register(ctx context.Context, in models.RegisterSystemInput) 
 
 // updateAccount loads an account, applies change and saves it in one
 // transaction, then makes its cached token lookup unservable.
-func (r *Resolver) updateAccount(ctx context.Context, id string, change func(tx *gorm.DB, a *models.Account) error) (*models.Account, error) {
-	var a models.Account
+func (r *Resolver) updateAccount(ctx context.Context, id string, change func(tx *store.DB, a *models.Account) error) (*models.Account, error) {
+	var a *models.Account
 	var oldHash string
-	err := r.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Where("id = ?", id).First(&a).Error; err != nil {
-			if errors.Is(err, gorm.ErrRecordNotFound) {
-				return models.Errorf(models.ENOTFOUND, "no account %q", id)
-			}
+	err := r.store.Transaction(ctx, func(tx *store.DB) error {
+		var err error
+		if a, err = tx.AccountByID(ctx, id); err != nil {
 			return err
+		}
+		if a == nil {
+			return models.Errorf(models.ENOTFOUND, "no account %q", id)
 		}
 		oldHash = a.TokenHash
-		if err := change(tx, &a); err != nil {
+		if err := change(tx, a); err != nil {
 			return err
 		}
-		return tx.Save(&a).Error
+		return tx.SaveAccount(ctx, a)
 	})
 	if oldHash != "" {
-		r.cache.Invalidate(tokenKey(oldHash))
+		r.cache.Invalidate(cache.TokenKey(oldHash))
 	}
 	if err != nil {
 		return nil, err
 	}
-	return &a, nil
+	return a, nil
 }
 
 func (m *mutationResolver) ApproveAccount(ctx context.Context, id string) (*models.Account, error) {
@@ -89,7 +85,7 @@ func (m *mutationResolver) ApproveAccount(ctx context.Context, id string) (*mode
 
 // Approve makes a pending account usable.
 func (r *Resolver) Approve(ctx context.Context, id string) (*models.Account, error) {
-	return r.updateAccount(ctx, id, func(_ *gorm.DB, a *models.Account) error {
+	return r.updateAccount(ctx, id, func(_ *store.DB, a *models.Account) error {
 		switch a.Status {
 		case models.AccountRevoked:
 			return models.Errorf(models.ECONFLICT, "account %s is revoked and cannot be approved; register again", a.ID)
@@ -115,7 +111,7 @@ func (m *mutationResolver) RevokeAccount(ctx context.Context, id string) (*model
 
 // Revoke disables an account for good; its token stops working at once.
 func (r *Resolver) Revoke(ctx context.Context, id string) (*models.Account, error) {
-	return r.updateAccount(ctx, id, func(_ *gorm.DB, a *models.Account) error {
+	return r.updateAccount(ctx, id, func(_ *store.DB, a *models.Account) error {
 		if a.Status == models.AccountRevoked {
 			return nil
 		}
@@ -139,7 +135,7 @@ func (m *mutationResolver) RotateToken(ctx context.Context, id string) (*models.
 // Rotate issues a new token for an account; the old one stops working.
 func (r *Resolver) Rotate(ctx context.Context, id string) (*models.Registration, error) {
 	tok := NewToken()
-	a, err := r.updateAccount(ctx, id, func(_ *gorm.DB, a *models.Account) error {
+	a, err := r.updateAccount(ctx, id, func(_ *store.DB, a *models.Account) error {
 		if a.Status == models.AccountRevoked {
 			return models.Errorf(models.ECONFLICT, "account %s is revoked", a.ID)
 		}
@@ -166,14 +162,14 @@ func (r *Resolver) AssignRoles(ctx context.Context, id string, roles []models.Ro
 	if len(roles) == 0 {
 		return nil, models.Invalid("roles", "at least one role is required")
 	}
-	return r.updateAccount(ctx, id, func(tx *gorm.DB, a *models.Account) error {
+	return r.updateAccount(ctx, id, func(tx *store.DB, a *models.Account) error {
 		keepsAdmin := false
 		for _, role := range roles {
 			keepsAdmin = keepsAdmin || role == models.RoleAdmin
 		}
 		if a.Has(models.RoleAdmin) && !keepsAdmin && a.Status == models.AccountApproved {
-			var admins int64
-			if err := tx.Model(&models.Account{}).Where("status = ? AND id <> ? AND (roles LIKE ?)", models.AccountApproved, a.ID, "%ADMIN%").Count(&admins).Error; err != nil {
+			admins, err := tx.CountOtherApprovedAdmins(ctx, a.ID)
+			if err != nil {
 				return err
 			}
 			if admins == 0 {
@@ -192,13 +188,14 @@ const BootstrapAdminID = "admin"
 // with token exist (and follow the token if it changed between starts).
 func (r *Resolver) EnsureBootstrapAdmin(ctx context.Context, token string) error {
 	now := r.cfg.Now().UTC()
-	var a models.Account
-	err := r.db.WithContext(ctx).Where("id = ?", BootstrapAdminID).First(&a).Error
-	if err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
+	a, err := r.store.AccountByID(ctx, BootstrapAdminID)
+	if err != nil {
 		return err
 	}
-	if a.ID != "" {
-		r.cache.Invalidate(tokenKey(a.TokenHash))
+	if a != nil {
+		r.cache.Invalidate(cache.TokenKey(a.TokenHash))
+	} else {
+		a = &models.Account{}
 	}
 	a.ID, a.SystemName, a.SystemIP, a.DeptCode, a.DeptName = BootstrapAdminID, "bootstrap admin", "127.0.0.1", "-", "-"
 	a.Status, a.TokenHash, a.TokenExpiresAt, a.RegisteredFrom = models.AccountApproved, HashToken(token), now.Add(100*365*24*time.Hour), "configuration"
@@ -209,5 +206,5 @@ func (r *Resolver) EnsureBootstrapAdmin(ctx context.Context, token string) error
 	if !a.Has(models.RoleAdmin) {
 		a.SetRoles(append(a.Roles(), models.RoleAdmin))
 	}
-	return r.db.WithContext(ctx).Save(&a).Error
+	return r.store.SaveAccount(ctx, a)
 }

@@ -32,7 +32,7 @@ func (r *Resolver) auditAs(ctx context.Context, acc *models.Account, channel mod
 		recs[i] = models.AccessRecord{AccountID: accountID, Operation: op, Subject: truncateRunes(s, 128), UseFor: useFor,
 			Channel: channel, Outcome: outcome, Detail: truncateRunes(detail, 500), CreatedAt: now}
 	}
-	if err := r.db.WithContext(context.WithoutCancel(ctx)).CreateInBatches(recs, 500).Error; err != nil {
+	if err := r.store.AppendAudit(context.WithoutCancel(ctx), recs); err != nil {
 		r.log.ErrorContext(ctx, "audit write failed", "err", err, "operation", op)
 		return models.Errorf(models.EUNAVAILABLE, "the access audit cannot be written; the read was refused")
 	}

@@ -6,11 +6,10 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
-	"errors"
 
+	"certgraph/internal/cache"
+	"certgraph/internal/reqinfo"
 	"certgraph/models"
-
-	"gorm.io/gorm"
 )
 
 // NewToken returns a fresh random access token (256 bits, URL-safe).
@@ -34,8 +33,6 @@ func NewAccountID() string {
 	return "A" + hex.EncodeToString(b)
 }
 
-func tokenKey(hash string) string { return "tok:" + hash }
-
 // caller returns the authenticated, approved account of the request.
 func (r *Resolver) caller(ctx context.Context) (*models.Account, error) {
 	st := stateOf(ctx)
@@ -46,26 +43,25 @@ func (r *Resolver) caller(ctx context.Context) (*models.Account, error) {
 	return st.account, st.authErr
 }
 
-func (r *Resolver) authenticate(ctx context.Context, c Credentials) (*models.Account, error) {
+func (r *Resolver) authenticate(ctx context.Context, c reqinfo.Credentials) (*models.Account, error) {
 	if c.Token == "" {
 		return nil, models.Errorf(models.EUNAUTHENTICATED, "missing access token")
 	}
 	h := HashToken(c.Token)
-	key := tokenKey(h)
+	key := cache.TokenKey(h)
 	var acc *models.Account
 	if v, ok := r.cache.Get(key); ok {
 		acc = v.(*models.Account)
 	} else {
 		gen := r.cache.Generation(key)
-		var a models.Account
-		err := r.db.WithContext(ctx).Where("token_hash = ?", h).First(&a).Error
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return nil, models.Errorf(models.EUNAUTHENTICATED, "access token is not valid")
-		}
+		a, err := r.store.AccountByTokenHash(ctx, h)
 		if err != nil {
 			return nil, err
 		}
-		acc = &a
+		if a == nil {
+			return nil, models.Errorf(models.EUNAUTHENTICATED, "access token is not valid")
+		}
+		acc = a
 		r.cache.Set(key, gen, acc, 1)
 	}
 	if c.AccountID != "" && c.AccountID != acc.ID {

@@ -2,15 +2,13 @@ package resolvers
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"certgraph/internal/ident"
+	"certgraph/internal/store"
 	"certgraph/models"
-
-	"gorm.io/gorm"
 )
 
 type certificateResolver struct{ *Resolver }
@@ -79,15 +77,16 @@ func (m *mutationResolver) RevokeCertificate(ctx context.Context, id string, rea
 	if _, err := ident.ParseCertID(id); err != nil {
 		return nil, models.Invalid("id", "%s", err.Error())
 	}
-	var out models.Certificate
-	err = m.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Where("id = ?", id).First(&out).Error; err != nil {
-			if errors.Is(err, gorm.ErrRecordNotFound) {
-				return models.Errorf(models.ENOTFOUND, "no certificate %s", id)
-			}
+	var out *models.Certificate
+	err = m.store.Transaction(ctx, func(tx *store.DB) error {
+		var err error
+		if out, err = tx.CertificateByID(ctx, id); err != nil {
 			return err
 		}
-		if err := mayManage(acc, &out); err != nil {
+		if out == nil {
+			return models.Errorf(models.ENOTFOUND, "no certificate %s", id)
+		}
+		if err := mayManage(acc, out); err != nil {
 			return err
 		}
 		if out.RevokedAt != nil {
@@ -95,11 +94,11 @@ func (m *mutationResolver) RevokeCertificate(ctx context.Context, id string, rea
 		}
 		now := m.cfg.Now().UTC().Truncate(time.Microsecond)
 		out.RevokedAt, out.RevokeReason = &now, reason
-		return tx.Model(&models.Certificate{}).Where("id = ?", id).Updates(map[string]any{"revoked_at": now, "revoke_reason": reason}).Error
+		return tx.RevokeCertificate(ctx, id, now, reason)
 	})
-	m.InvalidateCertificate(id)
+	m.writer.InvalidateCertificate(id)
 	if err != nil {
 		return nil, err
 	}
-	return &out, nil
+	return out, nil
 }

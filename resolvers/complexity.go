@@ -14,7 +14,9 @@ const (
 	surfacesPerCert       = 10
 )
 
-func pageSize(first *int, def int) int {
+// expectedPage is how many elements a listing's cost assumes: first when
+// positive, else the listing's default page size.
+func expectedPage(first *int, def int) int {
 	if first != nil && *first > 0 {
 		return *first
 	}
@@ -33,10 +35,10 @@ func Complexity() graph.ComplexityRoot {
 		return 1 + child*certificatesPerHolder
 	}
 	c.Query.SearchCertificates = func(child int, _ *model.CertificateFilter, _ models.UseFor, first *int, _ *string) int {
-		return 1 + child*pageSize(first, 20)
+		return 1 + child*expectedPage(first, searchPage)
 	}
 	c.Query.AccessRecords = func(child int, _ *model.AccessRecordFilter, first *int, _ *string) int {
-		return 1 + child*pageSize(first, 50)
+		return 1 + child*expectedPage(first, auditPage)
 	}
 	return c
 }

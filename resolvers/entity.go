@@ -20,8 +20,8 @@ func (r *entityResolver) FindManyHolderByCodes(ctx context.Context, reps []*mode
 	for i, rep := range reps {
 		codes[i] = rep.Code
 	}
-	var hs []models.Holder
-	if err := r.db.WithContext(ctx).Where("code IN ?", codes).Find(&hs).Error; err != nil {
+	hs, err := r.store.HoldersByCode(ctx, codes)
+	if err != nil {
 		return nil, err
 	}
 	byCode := make(map[string]*models.Holder, len(hs))
@@ -56,8 +56,8 @@ func (r *entityResolver) FindManyCertificateByIDs(ctx context.Context, reps []*m
 		}
 		ids = append(ids, rep.ID)
 	}
-	var cs []models.Certificate
-	if err := r.db.WithContext(ctx).Where("id IN ?", ids).Find(&cs).Error; err != nil {
+	cs, err := r.store.CertificatesByID(ctx, ids)
+	if err != nil {
 		return nil, err
 	}
 	byID := make(map[string]*models.Certificate, len(cs))

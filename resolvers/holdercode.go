@@ -38,11 +38,8 @@ func (r *Resolver) checkHolderCode(ctx context.Context, codeField, typeField, co
 	}
 	var err error
 	switch {
-	case t == models.HolderTypeCitizenID:
-		err = ident.ValidateCitizenID(code)
-	case t == models.HolderTypeCreditCode:
-		err = ident.ValidateCreditCode(code)
 	case t != "":
+		err = models.ValidateHolderCode(t, code)
 	case looksLikeCitizenID(code):
 		err = ident.ValidateCitizenID(code)
 		if err != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"certgraph/internal/store"
 	"certgraph/models"
 
 	"github.com/vikstrous/dataloadgen"
@@ -29,8 +30,8 @@ var loaderWait = dataloadgen.WithWait(2 * time.Millisecond)
 func (r *Resolver) newLoaders() *loaders {
 	return &loaders{
 		holderByID: dataloadgen.NewMappedLoader(func(ctx context.Context, ids []int64) (map[int64]*models.Holder, error) {
-			var hs []models.Holder
-			if err := r.db.WithContext(ctx).Where("id IN ?", ids).Find(&hs).Error; err != nil {
+			hs, err := r.store.HoldersByID(ctx, ids)
+			if err != nil {
 				return nil, err
 			}
 			out := make(map[int64]*models.Holder, len(hs))
@@ -40,8 +41,8 @@ func (r *Resolver) newLoaders() *loaders {
 			return out, nil
 		}, loaderWait),
 		certsByHolder: dataloadgen.NewMappedLoader(func(ctx context.Context, ids []int64) (map[int64][]models.Certificate, error) {
-			var cs []models.Certificate
-			if err := r.db.WithContext(ctx).Where("holder_id IN ?", ids).Order("issue_date DESC, id").Find(&cs).Error; err != nil {
+			cs, err := r.store.CertificatesOfHolders(ctx, ids)
+			if err != nil {
 				return nil, err
 			}
 			out := make(map[int64][]models.Certificate, len(ids))
@@ -54,8 +55,8 @@ func (r *Resolver) newLoaders() *loaders {
 			return out, nil
 		}, loaderWait),
 		surfacesByCert: dataloadgen.NewMappedLoader(func(ctx context.Context, ids []string) (map[string][]models.Surface, error) {
-			var ss []models.Surface
-			if err := r.db.WithContext(ctx).Where("certificate_id IN ?", ids).Order("certificate_id, position").Find(&ss).Error; err != nil {
+			ss, err := r.store.SurfacesOf(ctx, ids)
+			if err != nil {
 				return nil, err
 			}
 			out := make(map[string][]models.Surface, len(ids))
@@ -73,10 +74,10 @@ func (r *Resolver) newLoaders() *loaders {
 	}
 }
 
-func catalogueLoader[T any](r *Resolver, key func(*T) string) *dataloadgen.Loader[string, *T] {
+func catalogueLoader[T store.Catalogue](r *Resolver, key func(*T) string) *dataloadgen.Loader[string, *T] {
 	return dataloadgen.NewMappedLoader(func(ctx context.Context, codes []string) (map[string]*T, error) {
-		var rows []T
-		if err := r.db.WithContext(ctx).Where("code IN ?", codes).Find(&rows).Error; err != nil {
+		rows, err := store.ByCodes[T](ctx, r.store, codes)
+		if err != nil {
 			return nil, err
 		}
 		out := make(map[string]*T, len(rows))

@@ -2,14 +2,12 @@ package resolvers
 
 import (
 	"context"
-	"errors"
 	"strings"
 
 	"certgraph/graph/model"
+	"certgraph/internal/cache"
 	"certgraph/internal/ident"
 	"certgraph/models"
-
-	"gorm.io/gorm"
 )
 
 func (q *queryResolver) Me(ctx context.Context) (*models.Account, error) {
@@ -17,21 +15,18 @@ func (q *queryResolver) Me(ctx context.Context) (*models.Account, error) {
 }
 
 func (q *queryResolver) HolderTypes(ctx context.Context) ([]models.HolderType, error) {
-	var out []models.HolderType
-	return out, q.db.WithContext(ctx).Order("code").Find(&out).Error
+	return q.store.HolderTypes(ctx)
 }
 
 func (q *queryResolver) CertificateTypes(ctx context.Context) ([]models.CertificateType, error) {
-	var out []models.CertificateType
-	return out, q.db.WithContext(ctx).Order("code").Find(&out).Error
+	return q.store.CertificateTypes(ctx)
 }
 
 func (q *queryResolver) Departments(ctx context.Context) ([]models.Department, error) {
 	if _, err := q.require(ctx); err != nil {
 		return nil, err
 	}
-	var out []models.Department
-	return out, q.db.WithContext(ctx).Order("code").Find(&out).Error
+	return q.store.Departments(ctx)
 }
 
 func (q *queryResolver) Holder(ctx context.Context, code string, typ *string) (*models.Holder, error) {
@@ -46,20 +41,12 @@ func (q *queryResolver) Holder(ctx context.Context, code string, typ *string) (*
 }
 
 func (r *Resolver) holderByCode(ctx context.Context, code, typ string) (*models.Holder, error) {
-	var h models.Holder
-	tx := r.db.WithContext(ctx).Where("code = ?", code)
-	if typ != "" {
-		tx = tx.Where("type_code = ?", typ)
-	}
-	err := tx.First(&h).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, nil
-	}
-	if err != nil {
+	h, err := r.store.HolderByCode(ctx, code, typ)
+	if h == nil || err != nil {
 		return nil, err
 	}
-	r.loadersOf(ctx).holderByID.Prime(h.ID, &h)
-	return &h, nil
+	r.loadersOf(ctx).holderByID.Prime(h.ID, h)
+	return h, nil
 }
 
 func (q *queryResolver) Certificates(ctx context.Context, holderCode string, holderType, typ, number *string, useFor models.UseFor) ([]models.Certificate, error) {
@@ -90,14 +77,11 @@ func (r *Resolver) holderCertificates(ctx context.Context, acc *models.Account, 
 	}
 	var certs []models.Certificate
 	if h != nil {
-		tx := r.db.WithContext(ctx).Where("holder_id = ?", h.ID)
-		if typeCode != "" {
-			tx = tx.Where("type_code = ?", typeCode)
+		num := ""
+		if number != nil {
+			num = strings.TrimSpace(*number)
 		}
-		if number != nil && strings.TrimSpace(*number) != "" {
-			tx = tx.Where("number = ?", strings.TrimSpace(*number))
-		}
-		if err := tx.Order("issue_date DESC, id").Find(&certs).Error; err != nil {
+		if certs, err = r.store.CertificatesOfHolder(ctx, h.ID, typeCode, num); err != nil {
 			return nil, err
 		}
 	}
@@ -119,12 +103,14 @@ func (r *Resolver) resolveTypeFilter(ctx context.Context, field string, typ *str
 		return "", nil
 	}
 	v := strings.TrimSpace(*typ)
-	var ct models.CertificateType
-	err := r.db.WithContext(ctx).Where("code = ? OR name = ?", v, v).First(&ct).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
+	ct, err := r.store.CertificateTypeByCodeOrName(ctx, v)
+	if err != nil {
+		return "", err
+	}
+	if ct == nil {
 		return "", models.Invalid(field, "%q is not a certificate type in the catalogue", v)
 	}
-	return ct.Code, err
+	return ct.Code, nil
 }
 
 func (q *queryResolver) Certificate(ctx context.Context, id string, useFor models.UseFor) (*models.Certificate, error) {
@@ -160,33 +146,23 @@ func (r *Resolver) certificateForRead(ctx context.Context, acc *models.Account, 
 	return c, r.audit(ctx, acc, op, useFor, models.OutcomeOK, "", c.ID)
 }
 
-func certKey(id string) string { return "cert:" + id }
-
 // certificateByID loads one certificate row through the node cache. The
 // caller gets its own copy, so it may set transient fields.
 func (r *Resolver) certificateByID(ctx context.Context, id string) (*models.Certificate, error) {
-	key := certKey(id)
+	key := cache.CertificateKey(id)
 	if v, ok := r.cache.Get(key); ok {
 		c := *v.(*models.Certificate)
 		return &c, nil
 	}
 	gen := r.cache.Generation(key)
-	var c models.Certificate
-	err := r.db.WithContext(ctx).Where("id = ?", id).First(&c).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, nil
-	}
-	if err != nil {
+	c, err := r.store.CertificateByID(ctx, id)
+	if c == nil || err != nil {
 		return nil, err
 	}
-	stored := c
+	stored := *c
 	r.cache.Set(key, gen, &stored, 1)
-	return &c, nil
+	return c, nil
 }
-
-// InvalidateCertificate makes the cached copy of a certificate unservable;
-// every write to a certificate calls it before returning.
-func (r *Resolver) InvalidateCertificate(id string) { r.cache.Invalidate(certKey(id)) }
 
 func (q *queryResolver) SearchCertificates(ctx context.Context, filter *model.CertificateFilter, useFor models.UseFor, first *int, after *string) (*model.CertificateConnection, error) {
 	acc, err := q.require(ctx, models.RoleAnalyst, models.RoleAdmin)
@@ -207,10 +183,5 @@ func (q *queryResolver) Accounts(ctx context.Context, status *models.AccountStat
 	if _, err := q.require(ctx, models.RoleAdmin); err != nil {
 		return nil, err
 	}
-	tx := q.db.WithContext(ctx).Order("created_at, id")
-	if status != nil {
-		tx = tx.Where("status = ?", *status)
-	}
-	var out []models.Account
-	return out, tx.Find(&out).Error
+	return q.store.Accounts(ctx, status)
 }

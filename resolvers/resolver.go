@@ -1,6 +1,8 @@
-// Package resolvers holds every business rule of certgraph: authentication
-// and roles, useFor, audit, caching and the decision where a certificate
-// lives. Resolvers are thin: one file per graph type, calling plain Go.
+// Package resolvers holds the rules of reading and changing certificate
+// data: authentication and roles, masking, useFor, audit, the read cache
+// and the decision where a certificate lives. Resolvers are thin: one file
+// per graph type, reading through internal/store and writing through
+// internal/issuing (which owns what may be stored).
 package resolvers
 
 import (
@@ -10,22 +12,23 @@ import (
 	"time"
 
 	"certgraph/graph"
+	"certgraph/internal/cache"
+	"certgraph/internal/issuing"
+	"certgraph/internal/keys"
+	"certgraph/internal/store"
 	"certgraph/models"
-
-	"gorm.io/gorm"
 )
 
 // Config is what the resolvers need to know about this node.
 type Config struct {
 	// Region is this node's province code (GB/T 2260), e.g. "51".
 	Region string
+	// RegionName is the province's name (e.g. 四川省), shown on public pages.
+	RegionName string
 	// TokenTTL is how long an access token stays valid after it is issued.
 	TokenTTL time.Duration
 	// AutoApprove lists the networks whose registrations are approved at once.
 	AutoApprove []netip.Prefix
-	// CacheTTL bounds how long another node's (or another process's) write
-	// may stay invisible to this node's caches.
-	CacheTTL time.Duration
 	// PublicURL, if set, is the base of links and code payloads (e.g.
 	// https://zz.sczwfw.gov.cn); otherwise the request's own host is used.
 	PublicURL string
@@ -36,17 +39,27 @@ type Config struct {
 // Resolver is the root of the graph's resolvers and the holder of their
 // dependencies.
 type Resolver struct {
-	db    *gorm.DB
-	log   *slog.Logger
-	cfg   Config
-	cache *Cache
-	trust *Trust
+	store  *store.DB
+	writer *issuing.Writer
+	log    *slog.Logger
+	cfg    Config
+	cache  *cache.Cache
+	trust  *keys.Trust
 }
 
-// New returns the resolver root over db with the node's keys.
-func New(db *gorm.DB, log *slog.Logger, cfg Config, trust *Trust) (*Resolver, error) {
-	if trust == nil {
-		return nil, fmt.Errorf("resolvers: no key material")
+// Deps are the resolvers' collaborators: the store they read, the write
+// path, the node's cache (shared with the writer) and its keys.
+type Deps struct {
+	Store  *store.DB
+	Writer *issuing.Writer
+	Cache  *cache.Cache
+	Keys   *keys.Trust
+}
+
+// New returns the resolver root over its dependencies.
+func New(d Deps, log *slog.Logger, cfg Config) (*Resolver, error) {
+	if d.Keys == nil || d.Store == nil || d.Writer == nil || d.Cache == nil {
+		return nil, fmt.Errorf("resolvers: missing a dependency (store, writer, cache or keys)")
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -54,21 +67,14 @@ func New(db *gorm.DB, log *slog.Logger, cfg Config, trust *Trust) (*Resolver, er
 	if cfg.TokenTTL <= 0 {
 		cfg.TokenTTL = 30 * 24 * time.Hour
 	}
-	if cfg.CacheTTL <= 0 {
-		cfg.CacheTTL = 5 * time.Second
-	}
 	if cfg.Region == "" {
 		cfg.Region = "51"
 	}
-	cache, err := NewCache(cfg.CacheTTL)
-	if err != nil {
-		return nil, err
+	if cfg.RegionName == "" {
+		cfg.RegionName = store.RegionName(cfg.Region)
 	}
-	return &Resolver{db: db, log: log, cfg: cfg, cache: cache, trust: trust}, nil
+	return &Resolver{store: d.Store, writer: d.Writer, log: log, cfg: cfg, cache: d.Cache, trust: d.Keys}, nil
 }
-
-// Close releases the caches.
-func (r *Resolver) Close() { r.cache.Close() }
 
 // today is the current calendar date in China Standard Time, the zone the
 // certificates' dates are written in.

@@ -3,17 +3,16 @@ package resolvers
 import (
 	"context"
 	"crypto/x509"
-	"errors"
 	"strings"
 
 	"certgraph/graph/model"
 	"certgraph/internal/gmcrypto"
+	"certgraph/internal/issuing"
 	"certgraph/internal/ofd"
 	"certgraph/internal/pdfdoc"
 	"certgraph/models"
 
 	"github.com/emmansun/gmsm/smx509"
-	"gorm.io/gorm"
 )
 
 // VerifyByFields is spec 6.5.1: every given field must match one stored
@@ -43,12 +42,8 @@ func (q *queryResolver) VerifyByFields(ctx context.Context, in model.VerifyField
 	}
 	var certs []models.Certificate
 	if h != nil {
-		tx := q.db.WithContext(ctx).Where("holder_id = ?", h.ID)
-		if typeCode != "" {
-			tx = tx.Where("type_code = ?", typeCode)
-		}
 		// Newest first, so the reason given for a mismatch is the same on every database.
-		if err := tx.Order("issue_date DESC, id").Find(&certs).Error; err != nil {
+		if certs, err = q.store.CertificatesOfHolder(ctx, h.ID, typeCode, ""); err != nil {
 			return nil, err
 		}
 	}
@@ -145,10 +140,11 @@ func (q *queryResolver) VerifyByFile(ctx context.Context, format models.FileForm
 	if err != nil {
 		return nil, err
 	}
-	data, err := decodeFile("fileEntity", format, fileEntity)
+	file, err := issuing.DecodeFile("fileEntity", format, fileEntity)
 	if err != nil {
 		return nil, err
 	}
+	data := file.Data()
 	out := &model.FileVerification{Signatures: []model.SignatureCheck{}}
 	signOK := false
 	var signLines []string
@@ -191,15 +187,14 @@ func (q *queryResolver) VerifyByFile(ctx context.Context, format models.FileForm
 	out.SignVerify = strings.Join(signLines, "\n")
 
 	sha := gmcrypto.SHA256Hex(data)
-	var f models.CertificateFile
-	err = q.db.WithContext(ctx).Omit("content").Where("sha256 = ?", sha).First(&f).Error
+	f, err := q.store.FileMetaBySHA256(ctx, sha)
 	dataOK := false
 	subject := "sha256:" + sha[:16]
 	switch {
-	case errors.Is(err, gorm.ErrRecordNotFound):
-		out.DataVerify = "the file's digest (SHA-256 " + sha + ") matches no certificate file issued here"
 	case err != nil:
 		return nil, err
+	case f == nil:
+		out.DataVerify = "the file's digest (SHA-256 " + sha + ") matches no certificate file issued here"
 	default:
 		c, err := q.certificateByID(ctx, f.CertificateID)
 		if err != nil {

@@ -5,25 +5,37 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"strings"
 	"testing"
+	"time"
 
+	"certgraph/internal/cache"
 	"certgraph/internal/ident"
+	"certgraph/internal/issuing"
+	"certgraph/internal/store"
 	"certgraph/internal/store/storetest"
 	"certgraph/models"
-
-	"gorm.io/gorm"
 )
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
-func openSQLite(t *testing.T) *gorm.DB { return storetest.SQLite(t) }
+func openSQLite(t *testing.T) *store.DB { return storetest.SQLite(t) }
 
-func openMySQL(t *testing.T) *gorm.DB { return storetest.MySQL(t) }
+// importInto imports r into st through the one write path.
+func importInto(t *testing.T, st *store.DB, r io.Reader, opts Options) (Report, error) {
+	t.Helper()
+	c, err := cache.New(time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	return Import(context.Background(), st, issuing.NewWriter(st, c, nil, "", nil), r, opts, nil)
+}
+
+func openMySQL(t *testing.T) *store.DB { return storetest.MySQL(t) }
 
 func example(t *testing.T) []map[string]any {
 	t.Helper()
@@ -65,7 +77,8 @@ func with(m map[string]any, key string, v any) map[string]any {
 	return c
 }
 
-func counts(t *testing.T, db *gorm.DB) [4]int64 {
+func counts(t *testing.T, st *store.DB) [4]int64 {
+	db := st.Gorm()
 	t.Helper()
 	var c [4]int64
 	for i, m := range []any{&models.Holder{}, &models.Certificate{}, &models.Surface{}, &models.Department{}} {
@@ -81,22 +94,21 @@ func TestExampleMySQL(t *testing.T)   { checkExample(t, openMySQL(t)) }
 func TestBadLinesSQLite(t *testing.T) { checkBadLines(t, openSQLite(t)) }
 func TestBadLinesMySQL(t *testing.T)  { checkBadLines(t, openMySQL(t)) }
 
-func checkExample(t *testing.T, db *gorm.DB) {
-	ctx := context.Background()
+func checkExample(t *testing.T, st *store.DB) {
+	db := st.Gorm()
 	f, err := os.Open("testdata/example.jsonl")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	var changed []string
-	rep, err := Import(ctx, db, f, Options{OnChange: func(id string) { changed = append(changed, id) }}, nil)
+	rep, err := importInto(t, st, f, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Lines != 5 || rep.Imported != 5 || len(rep.Errors) != 0 || len(changed) != 5 {
-		t.Fatalf("report %+v, changed %v", rep, changed)
+	if rep.Lines != 5 || rep.Imported != 5 || len(rep.Errors) != 0 || len(rep.Changed) != 5 {
+		t.Fatalf("report %+v", rep)
 	}
-	before := counts(t, db)
+	before := counts(t, st)
 	if before != [4]int64{4, 5, 12, 4} {
 		t.Errorf("rows (holders, certificates, surfaces, departments) = %v", before)
 	}
@@ -126,17 +138,16 @@ func checkExample(t *testing.T, db *gorm.DB) {
 	}
 
 	// Re-import: nothing changes.
-	changed = nil
 	f2, _ := os.Open("testdata/example.jsonl")
 	defer f2.Close()
-	rep, err = Import(ctx, db, f2, Options{OnChange: func(id string) { changed = append(changed, id) }}, nil)
+	rep, err = importInto(t, st, f2, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Unchanged != 5 || rep.Imported != 0 || rep.Updated != 0 || len(changed) != 0 {
-		t.Fatalf("re-import %+v, changed %v", rep, changed)
+	if rep.Unchanged != 5 || rep.Imported != 0 || rep.Updated != 0 || len(rep.Changed) != 0 {
+		t.Fatalf("re-import %+v", rep)
 	}
-	if after := counts(t, db); after != before {
+	if after := counts(t, st); after != before {
 		t.Fatalf("re-import changed row counts %v → %v", before, after)
 	}
 
@@ -147,20 +158,21 @@ func checkExample(t *testing.T, db *gorm.DB) {
 	surf := m["Surface"].([]any)
 	s0 := surf[0].(map[string]any)
 	surf[0] = with(s0, "value", "成都锦程信息科技有限公司")
-	rep, err = Import(ctx, db, strings.NewReader(encode(t, m)), Options{OnChange: func(id string) { changed = append(changed, id) }}, nil)
-	if err != nil || rep.Updated != 1 || len(changed) != 1 {
-		t.Fatalf("update: %v %+v %v", err, rep, changed)
+	rep, err = importInto(t, st, strings.NewReader(encode(t, m)), Options{})
+	if err != nil || rep.Updated != 1 || len(rep.Changed) != 1 {
+		t.Fatalf("update: %v %+v", err, rep)
 	}
 	var s models.Surface
-	if err := db.Where("certificate_id = ? AND position = 0", changed[0]).First(&s).Error; err != nil || s.Value != "成都锦程信息科技有限公司" {
+	if err := db.Where("certificate_id = ? AND position = 0", rep.Changed[0]).First(&s).Error; err != nil || s.Value != "成都锦程信息科技有限公司" {
 		t.Errorf("updated surface %+v: %v", s, err)
 	}
-	if after := counts(t, db); after != before {
+	if after := counts(t, st); after != before {
 		t.Fatalf("update changed row counts %v → %v", before, after)
 	}
 }
 
-func checkBadLines(t *testing.T, db *gorm.DB) {
+func checkBadLines(t *testing.T, st *store.DB) {
+	db := st.Gorm()
 	lines := example(t)
 	good := lines[0]
 	badCode := good["certificateHolderCode"].(string)
@@ -205,7 +217,7 @@ func checkBadLines(t *testing.T, db *gorm.DB) {
 		13: "issueDeptCode", 14: "certificateValidateEnd", 15: "Surface[3].value", 16: "file.fileFormat",
 		17: "file.fileEntity", 18: "certificateNumber", 19: "",
 	}
-	rep, err := Import(context.Background(), db, strings.NewReader(strings.Join(input, "\r\n")), Options{}, nil)
+	rep, err := importInto(t, st, strings.NewReader(strings.Join(input, "\r\n")), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -244,47 +256,49 @@ func checkBadLines(t *testing.T, db *gorm.DB) {
 }
 
 func TestFile(t *testing.T) {
-	db := openSQLite(t)
+	st := openSQLite(t)
+	db := st.Gorm()
 	good := example(t)[0]
 	pdf := "%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 	line := encode(t, with(good, "file", map[string]any{"fileFormat": "PDF", "fileEntity": base64.StdEncoding.EncodeToString([]byte(pdf))}))
 
-	rep, err := Import(context.Background(), db, strings.NewReader(line), Options{}, nil)
-	if err != nil || rep.Imported != 1 || len(rep.Warnings) != 1 || !strings.Contains(rep.Warnings[0].Message, "not stored") {
-		t.Fatalf("without sink: %v %+v", err, rep)
+	rep, err := importInto(t, st, strings.NewReader(line), Options{})
+	if err != nil || rep.Imported != 1 || len(rep.Warnings) != 0 || len(rep.Changed) != 1 {
+		t.Fatalf("with file: %v %+v", err, rep)
+	}
+	f, err := st.File(context.Background(), rep.Changed[0])
+	if err != nil || f == nil || !bytes.Equal(f.Content, []byte(pdf)) || f.Format != models.FormatPDF {
+		t.Fatalf("stored file %+v: %v", f, err)
+	}
+	rep, err = importInto(t, st, strings.NewReader(line), Options{})
+	if err != nil || rep.Unchanged != 1 || len(rep.Errors) != 0 {
+		t.Fatalf("again: %v %+v", err, rep)
 	}
 
-	var got []byte
-	sink := func(ctx context.Context, tx *gorm.DB, id, format string, data []byte) error {
-		got = data
-		if format != "pdf" {
-			return fmt.Errorf("format %s", format)
+	// Import refuses what attach refuses: the same file check runs.
+	big := append([]byte("%PDF-1.7\n"), bytes.Repeat([]byte{' '}, 6<<20)...)
+	for name, file := range map[string]map[string]any{
+		"fake OFD (PK prefix only)": {"fileFormat": "ofd", "fileEntity": base64.StdEncoding.EncodeToString([]byte("PK\x03\x04rest"))},
+		"6 MiB PDF":                 {"fileFormat": "pdf", "fileEntity": base64.StdEncoding.EncodeToString(big)},
+	} {
+		other := encode(t, with(with(example(t)[1], "file", file), "certificateNumber", "X1"))
+		rep, err = importInto(t, st, strings.NewReader(other), Options{})
+		if err != nil || len(rep.Errors) != 1 || rep.Errors[0].Field != "file.fileEntity" {
+			t.Fatalf("%s: %v %+v", name, err, rep)
 		}
-		return nil
-	}
-	rep, err = Import(context.Background(), db, strings.NewReader(line), Options{FileSink: sink}, nil)
-	if err != nil || rep.Unchanged != 1 || len(rep.Warnings) != 0 || !bytes.Equal(got, []byte(pdf)) {
-		t.Fatalf("with sink: %v %+v, got %q", err, rep, got)
-	}
-
-	// A failing sink rejects the line, and nothing of it is stored.
-	other := encode(t, with(with(example(t)[1], "file", map[string]any{"fileFormat": "ofd", "fileEntity": base64.StdEncoding.EncodeToString([]byte("PK\x03\x04rest"))}), "certificateNumber", "X1"))
-	rep, err = Import(context.Background(), db, strings.NewReader(other), Options{FileSink: sink}, nil)
-	if err != nil || len(rep.Errors) != 1 || rep.Errors[0].Field != "file" {
-		t.Fatalf("failing sink: %v %+v", err, rep)
-	}
-	var n int64
-	db.Model(&models.Certificate{}).Count(&n)
-	if n != 1 {
-		t.Errorf("%d certificates after a rejected line, want 1", n)
+		var n int64
+		db.Model(&models.Certificate{}).Count(&n)
+		if n != 1 {
+			t.Errorf("%s: %d certificates after a rejected line, want 1", name, n)
+		}
 	}
 }
 
 func TestLongLine(t *testing.T) {
-	db := openSQLite(t)
+	st := openSQLite(t)
 	good := encode(t, example(t)[0])
 	long := `{"certificateName": "` + strings.Repeat("x", 5000) + `"}`
-	rep, err := Import(context.Background(), db, strings.NewReader(long+"\n"+good+"\n"), Options{MaxLineBytes: 4096}, nil)
+	rep, err := importInto(t, st, strings.NewReader(long+"\n"+good+"\n"), Options{MaxLineBytes: 4096})
 	if err != nil || rep.Lines != 2 || rep.Imported != 1 || len(rep.Errors) != 1 || rep.Errors[0].Line != 1 {
 		t.Fatalf("%v %+v", err, rep)
 	}

@@ -3,7 +3,6 @@ package importer
 import (
 	"bytes"
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"certgraph/internal/ident"
+	"certgraph/internal/issuing"
 	"certgraph/models"
 )
 
@@ -38,13 +38,6 @@ func (e *LineError) Unwrap() error { return ErrInvalidLine }
 // ErrInvalidLine is the sentinel every *LineError unwraps to.
 var ErrInvalidLine = errors.New("invalid import line")
 
-// File is a certificate's layout file (版式文件) from a line's "file" key,
-// decoded.
-type File struct {
-	Format string // "pdf" or "ofd"
-	Data   []byte
-}
-
 // Line is one parsed and validated import line: the certificate (with
 // surfaces and its identifier, assigned if the line had none), its holder
 // and issuing department as they should be stored, and the layout file if
@@ -54,7 +47,7 @@ type Line struct {
 	Certificate models.Certificate
 	Holder      models.Holder
 	Dept        models.Department
-	File        *File
+	File        *issuing.File
 	// AssignedID is true when the line had no certificateID.
 	AssignedID bool
 	// Warnings are remarks about the line that did not stop it.
@@ -150,8 +143,8 @@ func parseLine(cat *catalogue, no int, text []byte) (*Line, *LineError) {
 		key, v string
 		max    int
 	}{{"certificateName", name, 200}, {"certificateNumber", number, 100}, {"certificateHolder", holderName, 200}, {"certificateHolderCode", holderCode, 64}, {"issueDept", deptName, 200}} {
-		if n := utf8.RuneCountInString(f.v); n > f.max {
-			return fail(f.key, "is %d characters long, at most %d allowed", n, f.max)
+		if err := issuing.CheckText(f.key, f.v, f.max); err != nil {
+			return nil, lineError(no, err)
 		}
 	}
 
@@ -166,28 +159,20 @@ func parseLine(cat *catalogue, no int, text []byte) (*Line, *LineError) {
 	if ht.Kind != ct.HolderKind {
 		return fail("certificateHolderType", "%s %s identifies %s, but %s is issued to %s", ht.Code, ht.Name, kindName(ht.Kind), ct.Name, kindName(ct.HolderKind))
 	}
+	if err := issuing.CheckHolderCode(ht.Code, holderCode); err != nil {
+		return nil, lineError(no, err)
+	}
+	// Other codes carry no region: the holder is counted where the
+	// certificate was issued.
 	var province string
 	switch ht.Code {
 	case models.HolderTypeCitizenID:
-		if err := ident.ValidateCitizenID(holderCode); err != nil {
-			return fail("certificateHolderCode", "%s", reason(err))
-		}
 		province = holderCode[:2]
 	case models.HolderTypeCreditCode:
-		if err := ident.ValidateCreditCode(holderCode); err != nil {
-			return fail("certificateHolderCode", "%s", reason(err))
-		}
 		province = holderCode[2:4]
-	default:
-		if strings.ContainsAny(holderCode, " \t") {
-			return fail("certificateHolderCode", "contains white space")
-		}
-		// Other codes carry no region: the holder is counted where the
-		// certificate was issued.
-		province = ""
 	}
-	if err := ident.ValidateCreditCode(deptCode); err != nil {
-		return fail("issueDeptCode", "%s", reason(err))
+	if err := issuing.CheckDeptCode(deptCode); err != nil {
+		return nil, lineError(no, err)
 	}
 	if province == "" || !isDigits(province) {
 		province = deptCode[2:4]
@@ -207,24 +192,16 @@ func parseLine(cat *catalogue, no int, text []byte) (*Line, *LineError) {
 		if e != nil {
 			return nil, e
 		}
-		if u.Before(from) {
-			return fail("certificateValidateEnd", "%s is before certificateValidateStart %s", u, from)
-		}
 		until = &u
 	}
 
 	var id string
 	if raw.CertificateID != nil && strings.TrimSpace(*raw.CertificateID) != "" {
-		cid, err := ident.ParseCertID(strings.TrimSpace(*raw.CertificateID))
-		if err != nil {
-			return fail("certificateID", "%s", reason(err))
+		id = strings.TrimSpace(*raw.CertificateID)
+		if err := issuing.CheckCertificateID(id, deptCode, ct.Code); err != nil {
+			return nil, lineError(no, err)
 		}
-		if cid.IssuerCode != deptCode {
-			return fail("certificateID", "issuer code %s differs from issueDeptCode %s", cid.IssuerCode, deptCode)
-		}
-		if cid.TypeCode != ct.Code {
-			return fail("certificateID", "type code %s differs from the code %s of certificateType %s", cid.TypeCode, ct.Code, ct.Name)
-		}
+		cid, _ := ident.ParseCertID(id)
 		id = cid.String()
 	} else {
 		cid, err := ident.NewCertID(ct.Code, deptCode, serialFor(ct.Code, number, holderCode), "001")
@@ -252,19 +229,8 @@ func parseLine(cat *catalogue, no int, text []byte) (*Line, *LineError) {
 			return fail(field+".valueType", "is required (picture or string)")
 		}
 		s.ValueType = models.SurfaceValueType(strings.TrimSpace(*rs.ValueType))
-		if err := s.Validate(field); err != nil {
-			return fail(models.ErrorField(err), "%s", errorText(err))
-		}
-		if n := utf8.RuneCountInString(s.Name); n > 100 {
-			return fail(field+".name", "is %d characters long, at most 100 allowed", n)
-		}
-		if n := utf8.RuneCountInString(s.ColumnName); n > 100 {
-			return fail(field+".columnName", "is %d characters long, at most 100 allowed", n)
-		}
-		if s.ValueType == models.ValuePicture {
-			if _, err := base64.StdEncoding.DecodeString(s.Value); err != nil {
-				return fail(field+".value", "is a picture but not base64: %v", err)
-			}
+		if err := issuing.CheckSurface(field, &s); err != nil {
+			return nil, lineError(no, err)
 		}
 		if s.ColumnName == "" {
 			// Fill the column name from the type's template when the
@@ -289,17 +255,11 @@ func parseLine(cat *catalogue, no int, text []byte) (*Line, *LineError) {
 		if raw.File.FileEntity == nil || *raw.File.FileEntity == "" {
 			return fail("file.fileEntity", "is required with file")
 		}
-		data, err := base64.StdEncoding.DecodeString(*raw.File.FileEntity)
+		f, err := issuing.DecodeFile("file.fileEntity", models.FileFormat(format), *raw.File.FileEntity)
 		if err != nil {
-			return fail("file.fileEntity", "is not base64: %v", err)
+			return nil, lineError(no, err)
 		}
-		switch {
-		case format == "pdf" && !bytes.HasPrefix(data, []byte("%PDF-")):
-			return fail("file.fileEntity", "is not a PDF file (it does not start with %%PDF-)")
-		case format == "ofd" && !bytes.HasPrefix(data, []byte("PK\x03\x04")):
-			return fail("file.fileEntity", "is not an OFD file (an OFD is a ZIP package, which starts with PK)")
-		}
-		l.File = &File{Format: format, Data: data}
+		l.File = f
 	}
 	if raw.DigitalSign != nil && *raw.DigitalSign != "" {
 		l.Warnings = append(l.Warnings, "digitalSign ignored: certificates are signed by this platform after import")
@@ -348,13 +308,13 @@ func reason(err error) string {
 	return err.Error()
 }
 
-// errorText is a models.Error's message without its field prefix.
-func errorText(err error) string {
+// lineError turns a domain rule's *models.Error into the line's error.
+func lineError(no int, err error) *LineError {
 	var me *models.Error
 	if errors.As(err, &me) {
-		return me.Message
+		return &LineError{Line: no, Field: me.Field, Message: me.Message}
 	}
-	return err.Error()
+	return &LineError{Line: no, Message: err.Error()}
 }
 
 func kindName(k models.HolderKind) string {

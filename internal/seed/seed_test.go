@@ -17,22 +17,21 @@ import (
 	"certgraph/internal/store"
 	"certgraph/internal/store/storetest"
 	"certgraph/models"
-
-	"gorm.io/gorm"
 )
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
 var refDay = models.Date{Year: 2025, Month: time.June, Day: 15}
 
-func openSQLite(t testing.TB) *gorm.DB { return storetest.SQLite(t) }
+func openSQLite(t testing.TB) *store.DB { return storetest.SQLite(t) }
 
-func openMySQL(t testing.TB) *gorm.DB { return storetest.MySQL(t) }
+func openMySQL(t testing.TB) *store.DB { return storetest.MySQL(t) }
 
 // dump renders every generated row (without autoincrement ids and
 // insertion timestamps, which are the database's, not the generator's) so
 // two databases can be compared.
-func dump(t *testing.T, db *gorm.DB) string {
+func dump(t *testing.T, st *store.DB) string {
+	db := st.Gorm()
 	t.Helper()
 	var b strings.Builder
 	var hs []models.Holder
@@ -45,7 +44,7 @@ func dump(t *testing.T, db *gorm.DB) string {
 		fmt.Fprintf(&b, "H %s %s %s %s %s\n", h.Code, h.TypeCode, h.Name, h.Province, h.CreatedAt.UTC().Format(time.RFC3339))
 	}
 	var cs []models.Certificate
-	if err := db.Preload("Surfaces", func(tx *gorm.DB) *gorm.DB { return tx.Order("position") }).Order("id").Find(&cs).Error; err != nil {
+	if err := db.Preload("Surfaces", storetest.OrderedBy("position")).Order("id").Find(&cs).Error; err != nil {
 		t.Fatal(err)
 	}
 	for _, c := range cs {
@@ -69,22 +68,22 @@ func TestDeterministic(t *testing.T) {
 	opts := Options{Certificates: 600, Seed: 42, Today: refDay, BatchSize: 250}
 	var dumps []string
 	for range 2 {
-		db := openSQLite(t)
-		if _, err := Generate(context.Background(), db, opts, nil); err != nil {
+		st := openSQLite(t)
+		if _, err := Generate(context.Background(), st, opts, nil); err != nil {
 			t.Fatal(err)
 		}
-		dumps = append(dumps, dump(t, db))
+		dumps = append(dumps, dump(t, st))
 	}
 	if dumps[0] != dumps[1] {
 		t.Fatal("two runs with the same options produced different rows")
 	}
 	// A different seed must give different data, or the test above proves nothing.
-	db := openSQLite(t)
+	st := openSQLite(t)
 	opts.Seed = 43
-	if _, err := Generate(context.Background(), db, opts, nil); err != nil {
+	if _, err := Generate(context.Background(), st, opts, nil); err != nil {
 		t.Fatal(err)
 	}
-	if dump(t, db) == dumps[0] {
+	if dump(t, st) == dumps[0] {
 		t.Fatal("seeds 42 and 43 produced identical rows")
 	}
 }
@@ -94,11 +93,12 @@ func TestMySQL(t *testing.T)  { checkDatabase(t, openMySQL(t)) }
 
 // checkDatabase generates a data set into db and checks everything the
 // package promises about it.
-func checkDatabase(t *testing.T, db *gorm.DB) {
+func checkDatabase(t *testing.T, st *store.DB) {
+	db := st.Gorm()
 	ctx := context.Background()
 	const n = 4000
 	var calls, last int
-	sum, err := Generate(ctx, db, Options{Certificates: n, Seed: 7, Today: refDay, BatchSize: 900}, func(done, total int) {
+	sum, err := Generate(ctx, st, Options{Certificates: n, Seed: 7, Today: refDay, BatchSize: 900}, func(done, total int) {
 		calls++
 		if total != n || done < last || done > total {
 			t.Errorf("progress(%d, %d) after %d", done, total, last)
@@ -262,7 +262,7 @@ func checkDatabase(t *testing.T, db *gorm.DB) {
 		return c
 	}
 	before := counts()
-	again, err := Generate(ctx, db, Options{Certificates: n, Seed: 7, Today: refDay, BatchSize: 700}, nil)
+	again, err := Generate(ctx, st, Options{Certificates: n, Seed: 7, Today: refDay, BatchSize: 700}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -271,7 +271,7 @@ func checkDatabase(t *testing.T, db *gorm.DB) {
 	}
 	// A larger run with the same seed extends the data set: only the new
 	// certificates are inserted.
-	more, err := Generate(ctx, db, Options{Certificates: n + 500, Seed: 7, Today: refDay}, nil)
+	more, err := Generate(ctx, st, Options{Certificates: n + 500, Seed: 7, Today: refDay}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -329,16 +329,16 @@ func checkConsistent(t *testing.T, c models.Certificate, h models.Holder, val ma
 }
 
 func TestOptionsErrors(t *testing.T) {
-	db := openSQLite(t)
-	if _, err := Generate(context.Background(), db, Options{Certificates: 1, Region: "11"}, nil); !errors.Is(err, ErrUnsupportedRegion) {
+	st := openSQLite(t)
+	if _, err := Generate(context.Background(), st, Options{Certificates: 1, Region: "11"}, nil); !errors.Is(err, ErrUnsupportedRegion) {
 		t.Errorf("region 11: %v", err)
 	}
-	if _, err := Generate(context.Background(), db, Options{Certificates: -1}, nil); err == nil {
+	if _, err := Generate(context.Background(), st, Options{Certificates: -1}, nil); err == nil {
 		t.Error("negative count accepted")
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := Generate(ctx, db, Options{Certificates: 100}, nil); !errors.Is(err, context.Canceled) {
+	if _, err := Generate(ctx, st, Options{Certificates: 100}, nil); !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled context: %v", err)
 	}
 }
@@ -371,9 +371,9 @@ func BenchmarkGenerate(b *testing.B) {
 	const n = 10000
 	for b.Loop() {
 		b.StopTimer()
-		db := openSQLite(b)
+		st := openSQLite(b)
 		b.StartTimer()
-		if _, err := Generate(context.Background(), db, Options{Certificates: n, Seed: 1, Today: refDay}, nil); err != nil {
+		if _, err := Generate(context.Background(), st, Options{Certificates: n, Seed: 1, Today: refDay}, nil); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -75,3 +75,14 @@ var CertificateTypes = []models.CertificateType{
 		str("姓名", "xm"), str("性别", "xb"), str("出生日期", "csrq"), str("出生地点", "csdd"), str("护照号", "hzh"), pic("照片", "zp"),
 	}},
 }
+
+// RegionName is the name of the province with code (e.g. 51 → 四川省) from
+// the regions catalogue, or the code itself when the catalogue lacks it.
+func RegionName(code string) string {
+	for _, r := range Regions {
+		if r.Code == code {
+			return r.Name
+		}
+	}
+	return code
+}

@@ -1,5 +1,8 @@
-// Package store opens the database (embedded SQLite or MySQL/MariaDB) through
-// GORM and keeps its schema current with versioned migrations.
+// Package store is the only package that speaks GORM and SQL: it opens the
+// database (embedded SQLite or MySQL/MariaDB), keeps its schema current with
+// versioned migrations, and offers every read and write the rest of the
+// program needs as a named operation on *DB, each one query (or one
+// transaction). Callers pass and receive models; they never see GORM.
 package store
 
 import (
@@ -35,7 +38,15 @@ const mysqlTableOptions = "ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4
 // Open connects to databaseURL, or to the SQLite file certgraph.db in dataDir
 // when databaseURL is empty. A URL of the form mysql://user:pass@tcp(host:3306)/db?…
 // selects MySQL/MariaDB.
-func Open(databaseURL, dataDir string, log *slog.Logger) (*gorm.DB, Dialect, error) {
+func Open(databaseURL, dataDir string, log *slog.Logger) (*DB, error) {
+	g, dialect, err := openGorm(databaseURL, dataDir, log)
+	if err != nil {
+		return nil, err
+	}
+	return &DB{g: g, dialect: dialect}, nil
+}
+
+func openGorm(databaseURL, dataDir string, log *slog.Logger) (*gorm.DB, Dialect, error) {
 	cfg := &gorm.Config{
 		Logger:                                   newLogger(log),
 		DisableForeignKeyConstraintWhenMigrating: false,

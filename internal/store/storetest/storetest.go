@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"certgraph/internal/store"
@@ -32,21 +33,19 @@ func MySQLURL(t testing.TB) string {
 	if admin == "" {
 		return ""
 	}
-	adb, _, err := store.Open(admin, "", quiet)
+	adb, err := store.Open(admin, "", quiet)
 	if err != nil {
 		t.Fatalf("%s: %v", EnvURL, err)
 	}
 	b := make([]byte, 6)
 	rand.Read(b)
 	name := "certgraph_t_" + hex.EncodeToString(b)
-	if err := adb.Exec("CREATE DATABASE " + name + " CHARACTER SET utf8mb4 COLLATE utf8mb4_bin").Error; err != nil {
+	if err := adb.Gorm().Exec("CREATE DATABASE " + name + " CHARACTER SET utf8mb4 COLLATE utf8mb4_bin").Error; err != nil {
 		t.Fatalf("create test database: %v", err)
 	}
 	t.Cleanup(func() {
-		adb.Exec("DROP DATABASE " + name)
-		if s, err := adb.DB(); err == nil {
-			s.Close()
-		}
+		adb.Gorm().Exec("DROP DATABASE " + name)
+		adb.Close()
 	})
 	base, query, _ := strings.Cut(admin, "?")
 	u := base[:strings.LastIndex(base, "/")+1] + name
@@ -57,14 +56,14 @@ func MySQLURL(t testing.TB) string {
 }
 
 // SQLite opens a migrated SQLite database in a temp dir.
-func SQLite(t testing.TB) *gorm.DB {
+func SQLite(t testing.TB) *store.DB {
 	t.Helper()
 	return open(t, "")
 }
 
 // MySQL opens a migrated fresh MySQL/MariaDB database, or skips t when
 // EnvURL is not set.
-func MySQL(t testing.TB) *gorm.DB {
+func MySQL(t testing.TB) *store.DB {
 	t.Helper()
 	u := MySQLURL(t)
 	if u == "" {
@@ -73,19 +72,34 @@ func MySQL(t testing.TB) *gorm.DB {
 	return open(t, u)
 }
 
-func open(t testing.TB, url string) *gorm.DB {
+func open(t testing.TB, url string) *store.DB {
 	t.Helper()
-	db, _, err := store.Open(url, t.TempDir(), quiet)
+	db, err := store.Open(url, t.TempDir(), quiet)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		if s, err := db.DB(); err == nil {
-			s.Close()
-		}
-	})
-	if _, err := store.Migrate(context.Background(), db); err != nil {
+	t.Cleanup(func() { db.Close() })
+	if _, err := db.Migrate(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	return db
+}
+
+// CountStatements adds one to n for every statement db runs from now on
+// (queries, inserts, updates, deletes, raw SQL): tests assert how many
+// queries a request costs.
+func CountStatements(db *store.DB, n *atomic.Int64) {
+	count := func(*gorm.DB) { n.Add(1) }
+	cb := db.Gorm().Callback()
+	cb.Query().After("gorm:query").Register("test:count", count)
+	cb.Create().After("gorm:create").Register("test:count", count)
+	cb.Update().After("gorm:update").Register("test:count", count)
+	cb.Delete().After("gorm:delete").Register("test:count", count)
+	cb.Row().After("gorm:row").Register("test:count", count)
+	cb.Raw().After("gorm:raw").Register("test:count", count)
+}
+
+// OrderedBy is a Preload condition ordering the preloaded rows by column.
+func OrderedBy(column string) func(*gorm.DB) *gorm.DB {
+	return func(tx *gorm.DB) *gorm.DB { return tx.Order(column) }
 }

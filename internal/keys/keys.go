@@ -1,4 +1,8 @@
-package resolvers
+// Package keys holds the node's key material on disk — the SM2 key and
+// certificate, the SM4 keys of encrypted identifiers, the PDF signing key
+// and the HMAC key of download links — creating it on first start, and
+// mints and opens signed download links.
+package keys
 
 import (
 	"crypto/ecdsa"
@@ -34,9 +38,9 @@ type Trust struct {
 	FileLinkTTL time.Duration
 }
 
-// LoadTrust loads the node's keys from dir, creating them on first start.
+// Load loads the node's keys from dir, creating them on first start.
 // Nodes behind one load balancer must share dir's contents.
-func LoadTrust(dir string, encryptedIDTTL, fileLinkTTL time.Duration) (*Trust, error) {
+func Load(dir string, encryptedIDTTL, fileLinkTTL time.Duration) (*Trust, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
@@ -137,13 +141,14 @@ func loadOrCreatePDFSigner(dir string) (pdfdoc.Signer, error) {
 	if err != nil {
 		return pdfdoc.Signer{}, err
 	}
-	return pdfdoc.Signer{Key: key, Cert: cert, Name: "certgraph", Reason: "electronic certificate", Location: "Sichuan"}, nil
+	// Location is set per signature by the writer (the node's province).
+	return pdfdoc.Signer{Key: key, Cert: cert, Name: "certgraph", Reason: "electronic certificate"}, nil
 }
 
-// fileLink is what a download link carries, signed: which file (by
+// FileLink is what a download link carries, signed: which file (by
 // certificate and content digest), until when, and the account and useFor
 // of the read that minted it (the download is audited under them).
-type fileLink struct {
+type FileLink struct {
 	CertificateID string        `json:"c"`
 	SHA256        string        `json:"h"`
 	Expires       int64         `json:"e"`
@@ -157,28 +162,30 @@ var (
 	ErrLinkExpired = errors.New("the link has expired")
 )
 
-func (t *Trust) mintLink(l fileLink) string {
+// MintLink signs l into a download-link token.
+func (t *Trust) MintLink(l FileLink) string {
 	payload, _ := json.Marshal(l)
 	mac := hmac.New(sha256.New, t.LinkKey)
 	mac.Write(payload)
 	return base64.RawURLEncoding.EncodeToString(payload) + "." + base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
 }
 
-func (t *Trust) openLink(token string, now time.Time) (fileLink, error) {
+// OpenLink checks a token's signature and expiry at now and returns its link.
+func (t *Trust) OpenLink(token string, now time.Time) (FileLink, error) {
 	p, s, ok := strings.Cut(token, ".")
 	payload, err1 := base64.RawURLEncoding.DecodeString(p)
 	sig, err2 := base64.RawURLEncoding.DecodeString(s)
 	if !ok || err1 != nil || err2 != nil {
-		return fileLink{}, ErrLinkForged
+		return FileLink{}, ErrLinkForged
 	}
 	mac := hmac.New(sha256.New, t.LinkKey)
 	mac.Write(payload)
 	if !hmac.Equal(sig, mac.Sum(nil)) {
-		return fileLink{}, ErrLinkForged
+		return FileLink{}, ErrLinkForged
 	}
-	var l fileLink
+	var l FileLink
 	if err := json.Unmarshal(payload, &l); err != nil {
-		return fileLink{}, ErrLinkForged
+		return FileLink{}, ErrLinkForged
 	}
 	if now.Unix() >= l.Expires {
 		return l, fmt.Errorf("%w at %s", ErrLinkExpired, time.Unix(l.Expires, 0).UTC().Format(time.RFC3339))

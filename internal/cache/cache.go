@@ -1,4 +1,6 @@
-package resolvers
+// Package cache is the node's read cache: hot certificates and token lookups,
+// invalidated synchronously on every write.
+package cache
 
 import (
 	"hash/maphash"
@@ -28,8 +30,8 @@ type cacheEntry struct {
 	v   any
 }
 
-// NewCache returns a cache whose entries live at most ttl.
-func NewCache(ttl time.Duration) (*Cache, error) {
+// New returns a cache whose entries live at most ttl.
+func New(ttl time.Duration) (*Cache, error) {
 	c, err := ristretto.NewCache(&ristretto.Config[string, cacheEntry]{
 		NumCounters: 1e6,
 		MaxCost:     64 << 20,
@@ -73,3 +75,9 @@ func (c *Cache) Invalidate(key string) {
 
 // Close stops the cache's goroutines.
 func (c *Cache) Close() { c.c.Close() }
+
+// CertificateKey is the key of a certificate row (by identifier).
+func CertificateKey(id string) string { return "cert:" + id }
+
+// TokenKey is the key of a token lookup (by the token's hash).
+func TokenKey(hash string) string { return "tok:" + hash }

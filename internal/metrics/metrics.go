@@ -1,4 +1,6 @@
-package main
+// Package metrics counts the node's HTTP requests by route and status and
+// serves the counts in the Prometheus text format.
+package metrics
 
 import (
 	"fmt"
@@ -9,17 +11,18 @@ import (
 	"time"
 )
 
-// metrics counts HTTP requests by route and status and sums their
-// durations, served in the Prometheus text format at /metrics.
-type metrics struct {
+// Metrics counts HTTP requests by route and status and sums their
+// durations; it serves them in the Prometheus text format.
+type Metrics struct {
 	mu       sync.Mutex
 	started  time.Time
 	requests map[[2]string]uint64 // route, status class
 	seconds  map[string]float64
 }
 
-func newMetrics() *metrics {
-	return &metrics{started: time.Now(), requests: map[[2]string]uint64{}, seconds: map[string]float64{}}
+// New returns empty counters, started now.
+func New() *Metrics {
+	return &Metrics{started: time.Now(), requests: map[[2]string]uint64{}, seconds: map[string]float64{}}
 }
 
 type statusWriter struct {
@@ -62,7 +65,8 @@ func route(p string) string {
 	return "other"
 }
 
-func (m *metrics) wrap(next http.Handler) http.Handler {
+// Wrap counts every request next serves.
+func (m *Metrics) Wrap(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w}
@@ -78,7 +82,8 @@ func (m *metrics) wrap(next http.Handler) http.Handler {
 	})
 }
 
-func (m *metrics) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+// ServeHTTP writes the counters in the Prometheus text format.
+func (m *Metrics) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	w.Header().Set("Content-Type", "text/plain; version=0.0.4")

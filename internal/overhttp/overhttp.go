@@ -1,4 +1,6 @@
-package main
+// Package overhttp adapts gqlgen's HTTP answers to the GraphQL-over-HTTP
+// specification.
+package overhttp
 
 import (
 	"bytes"
@@ -8,7 +10,7 @@ import (
 	"net/http"
 )
 
-// overHTTP adjusts gqlgen's answers to GraphQL request errors to the
+// Wrap adjusts gqlgen's answers to GraphQL request errors to the
 // GraphQL-over-HTTP specification's recommendations (graphql-http audits
 // 572B, FDE2, 7B9B, D586, 5E5B, 3E3A):
 //   - a POST whose JSON body has neither a query nor an APQ hash is not a
@@ -17,7 +19,7 @@ import (
 //     (gqlgen says 422);
 //   - under application/graphql-response+json, a request error (4xx) has no
 //     "data" entry (gqlgen writes "data": null).
-func overHTTP(next http.Handler) http.Handler {
+func Wrap(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodPost {
 			if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "application/json" {

@@ -1,0 +1,179 @@
+package issuing
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"certgraph/internal/cache"
+	"certgraph/internal/gmcrypto"
+	"certgraph/internal/keys"
+	"certgraph/internal/ofd"
+	"certgraph/internal/pdfdoc"
+	"certgraph/internal/store"
+	"certgraph/models"
+)
+
+// Writer stores certificates and layout files. Every write makes the
+// cached copies it affects unservable before it returns.
+type Writer struct {
+	store *store.DB
+	cache *cache.Cache
+	keys  *keys.Trust
+	now   func() time.Time
+	// location is where PDF signatures say they were made: the node's province.
+	location string
+}
+
+// NewWriter returns a writer over db that invalidates c and signs with k
+// as the platform of the province named location (e.g. 四川省); now is the
+// clock (nil means time.Now).
+func NewWriter(db *store.DB, c *cache.Cache, k *keys.Trust, location string, now func() time.Time) *Writer {
+	if now == nil {
+		now = time.Now
+	}
+	return &Writer{store: db, cache: c, keys: k, location: location, now: now}
+}
+
+// PutCertificate validates in and stores it in one transaction: department
+// and holder upserted by code, the certificate created, updated or left as
+// it is, and its layout file (when given) stored or replaced. It reports
+// what happened to the certificate. A holder already stored with another
+// code type is refused (EINVALID on certificateHolderType).
+func (w *Writer) PutCertificate(ctx context.Context, in *Certificate) (store.Outcome, error) {
+	if err := in.Validate(); err != nil {
+		return 0, err
+	}
+	var out store.Outcome
+	c := in.Certificate
+	err := w.store.Transaction(ctx, func(tx *store.DB) error {
+		var err error
+		out, err = tx.PutCertificate(ctx, in.Dept, in.Holder, &c)
+		var conflict *store.HolderTypeConflict
+		if errors.As(err, &conflict) {
+			return models.Invalid("certificateHolderType", "%s", conflict.Error())
+		}
+		if err != nil {
+			return err
+		}
+		if in.File != nil {
+			if _, err := w.putFile(ctx, tx, c.ID, in.File); err != nil {
+				return fmt.Errorf("storing the layout file: %w", err)
+			}
+		}
+		return nil
+	})
+	w.InvalidateCertificate(c.ID)
+	return out, err
+}
+
+// AttachFile stores or replaces a certificate's layout file.
+func (w *Writer) AttachFile(ctx context.Context, certID string, f *File) (*models.CertificateFile, error) {
+	return w.putFile(ctx, w.store, certID, f)
+}
+
+func (w *Writer) putFile(ctx context.Context, tx *store.DB, certID string, f *File) (*models.CertificateFile, error) {
+	row := &models.CertificateFile{CertificateID: certID, Format: f.format, Size: int64(len(f.data)), SM3: gmcrypto.SM3Hex(f.data),
+		SHA256: gmcrypto.SHA256Hex(f.data), Content: f.data, UploadedAt: w.now().UTC()}
+	return row, tx.PutFile(ctx, row)
+}
+
+// InvalidateCertificate makes the cached copy of a certificate unservable;
+// every write to a certificate calls it before returning.
+func (w *Writer) InvalidateCertificate(id string) { w.cache.Invalidate(cache.CertificateKey(id)) }
+
+// IssueFile renders a certificate's layout file from its stored data and
+// signs it with the platform's keys — OFD sealed with the SM2 key (SES v4),
+// PDF with a CMS signature — then stores it as the certificate's file.
+func (w *Writer) IssueFile(ctx context.Context, certID string, format models.FileFormat) (*models.CertificateFile, error) {
+	in, err := w.canonicalInput(ctx, certID)
+	if err != nil {
+		return nil, err
+	}
+	c := in.Certificate
+	var data []byte
+	switch format {
+	case models.FormatOFD:
+		lines := []ofd.Line{}
+		for _, s := range visibleLines(in) {
+			lines = append(lines, ofd.Line{Name: s[0], Value: s[1]})
+		}
+		doc, err := ofd.Build(ofd.Document{Title: c.Name, Lines: lines, Created: c.IssueDate.Time()})
+		if err != nil {
+			return nil, err
+		}
+		data, err = ofd.Seal(doc, ofd.Signer{Key: w.keys.Keys.PrivateKey(), CertDER: w.keys.Keys.Certificate().Raw, SealName: in.Department.Name})
+		if err != nil {
+			return nil, err
+		}
+	case models.FormatPDF:
+		lines := []pdfdoc.Line{}
+		for _, s := range visibleLines(in) {
+			lines = append(lines, pdfdoc.Line{Name: s[0], Value: s[1]})
+		}
+		doc, err := pdfdoc.Build(pdfdoc.Document{Title: c.Name, Lines: lines, Created: c.IssueDate.Time()})
+		if err != nil {
+			return nil, err
+		}
+		signer := w.keys.PDFSigner
+		signer.Location = w.location
+		if data, err = pdfdoc.Sign(doc, signer); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, models.Invalid("format", "%q is not pdf or ofd", string(format))
+	}
+	return w.putFile(ctx, w.store, certID, &File{format: format, data: data})
+}
+
+// canonicalInput loads a certificate with its holder, department and surfaces.
+func (w *Writer) canonicalInput(ctx context.Context, certID string) (models.CanonicalInput, error) {
+	c, err := w.store.CertificateByID(ctx, certID)
+	if err != nil {
+		return models.CanonicalInput{}, err
+	}
+	if c == nil {
+		return models.CanonicalInput{}, models.Errorf(models.ENOTFOUND, "no certificate %s", certID)
+	}
+	hs, err := w.store.HoldersByID(ctx, []int64{c.HolderID})
+	if err != nil {
+		return models.CanonicalInput{}, err
+	}
+	ds, err := store.ByCodes[models.Department](ctx, w.store, []string{c.IssueDeptCode})
+	if err != nil {
+		return models.CanonicalInput{}, err
+	}
+	if len(hs) == 0 || len(ds) == 0 {
+		return models.CanonicalInput{}, models.Errorf(models.EINTERNAL, "certificate %s references a missing holder or department", certID)
+	}
+	ss, err := w.store.SurfacesOf(ctx, []string{c.ID})
+	if err != nil {
+		return models.CanonicalInput{}, err
+	}
+	if ss == nil {
+		ss = []models.Surface{}
+	}
+	return models.CanonicalInput{Certificate: c, Holder: &hs[0], Department: &ds[0], Surfaces: ss}, nil
+}
+
+// visibleLines is what a layout file shows: the metadata, then the string
+// surfaces (pictures are not drawn).
+func visibleLines(in models.CanonicalInput) [][2]string {
+	c := in.Certificate
+	end := "长期"
+	if c.ValidUntil != nil {
+		end = c.ValidUntil.Spec()
+	}
+	out := [][2]string{
+		{"证照编号", c.Number}, {"持证主体", in.Holder.Name}, {"持证主体代码", in.Holder.Code},
+		{"颁发机构", in.Department.Name}, {"颁发日期", c.IssueDate.Spec()}, {"有效期", c.ValidFrom.Spec() + " 至 " + end},
+		{"电子证照标识", c.ID},
+	}
+	for _, s := range in.Surfaces {
+		if s.ValueType == models.ValueString {
+			out = append(out, [2]string{s.Name, s.Value})
+		}
+	}
+	return out
+}

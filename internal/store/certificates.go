@@ -1,0 +1,102 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"certgraph/models"
+)
+
+// newestFirst is the order of a holder's certificates everywhere: newest
+// issue first, then by identifier, so every database answers alike.
+const newestFirst = "issue_date DESC, id"
+
+// HolderByCode returns the holder with code (and holder code type typ when
+// not ""), or nil when there is none.
+func (s *DB) HolderByCode(ctx context.Context, code, typ string) (*models.Holder, error) {
+	var h models.Holder
+	tx := s.with(ctx).Where("code = ?", code)
+	if typ != "" {
+		tx = tx.Where("type_code = ?", typ)
+	}
+	if ok, err := first(tx, &h); !ok {
+		return nil, err
+	}
+	return &h, nil
+}
+
+// HoldersByID returns the holders among ids that exist, in no order.
+func (s *DB) HoldersByID(ctx context.Context, ids []int64) ([]models.Holder, error) {
+	var hs []models.Holder
+	return hs, s.with(ctx).Where("id IN ?", ids).Find(&hs).Error
+}
+
+// HoldersByCode returns the holders among codes that exist, in no order.
+func (s *DB) HoldersByCode(ctx context.Context, codes []string) ([]models.Holder, error) {
+	var hs []models.Holder
+	return hs, s.with(ctx).Where("code IN ?", codes).Find(&hs).Error
+}
+
+// CertificatesOfHolder returns a holder's certificates newest first,
+// restricted to a type and a number when those are not "".
+func (s *DB) CertificatesOfHolder(ctx context.Context, holderID int64, typeCode, number string) ([]models.Certificate, error) {
+	tx := s.with(ctx).Where("holder_id = ?", holderID)
+	if typeCode != "" {
+		tx = tx.Where("type_code = ?", typeCode)
+	}
+	if number != "" {
+		tx = tx.Where("number = ?", number)
+	}
+	var certs []models.Certificate
+	return certs, tx.Order(newestFirst).Find(&certs).Error
+}
+
+// CertificatesOfHolders returns the certificates of every holder in ids,
+// each holder's newest first (the batched form of CertificatesOfHolder).
+func (s *DB) CertificatesOfHolders(ctx context.Context, holderIDs []int64) ([]models.Certificate, error) {
+	var cs []models.Certificate
+	return cs, s.with(ctx).Where("holder_id IN ?", holderIDs).Order(newestFirst).Find(&cs).Error
+}
+
+// CertificateByID returns one certificate (without surfaces), or nil.
+func (s *DB) CertificateByID(ctx context.Context, id string) (*models.Certificate, error) {
+	var c models.Certificate
+	if ok, err := first(s.with(ctx).Where("id = ?", id), &c); !ok {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// CertificatesByID returns the certificates among ids that exist, in no order.
+func (s *DB) CertificatesByID(ctx context.Context, ids []string) ([]models.Certificate, error) {
+	var cs []models.Certificate
+	return cs, s.with(ctx).Where("id IN ?", ids).Find(&cs).Error
+}
+
+// SurfacesOf returns the surfaces of the certificates ids, by certificate
+// and position.
+func (s *DB) SurfacesOf(ctx context.Context, certIDs []string) ([]models.Surface, error) {
+	var ss []models.Surface
+	return ss, s.with(ctx).Where("certificate_id IN ?", certIDs).Order("certificate_id, position").Find(&ss).Error
+}
+
+// RevokeCertificate records a certificate's revocation at a time, for a reason.
+func (s *DB) RevokeCertificate(ctx context.Context, id string, at time.Time, reason string) error {
+	return s.with(ctx).Model(&models.Certificate{}).Where("id = ?", id).
+		Updates(map[string]any{"revoked_at": at, "revoke_reason": reason}).Error
+}
+
+// CountCertificates is the number of stored certificates.
+func (s *DB) CountCertificates(ctx context.Context) (int64, error) {
+	var n int64
+	return n, s.with(ctx).Model(&models.Certificate{}).Count(&n).Error
+}
+
+// CertificateIDsWithoutFile returns up to limit identifiers, in order, of
+// certificates that have no layout file.
+func (s *DB) CertificateIDsWithoutFile(ctx context.Context, limit int) ([]string, error) {
+	var ids []string
+	return ids, s.with(ctx).Model(&models.Certificate{}).
+		Where("id NOT IN (?)", s.g.Model(&models.CertificateFile{}).Select("certificate_id")).
+		Order("id").Limit(limit).Pluck("id", &ids).Error
+}

@@ -1,0 +1,88 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"gorm.io/gorm"
+)
+
+// DB is a connection to the certgraph database, or a transaction on it
+// (inside Transaction): the same operations work on both.
+type DB struct {
+	g       *gorm.DB
+	dialect Dialect
+}
+
+// Dialect names the database family this DB talks to.
+func (s *DB) Dialect() Dialect { return s.dialect }
+
+// Gorm exposes the underlying handle to tests (storetest and assertions that
+// read rows directly); production code calls named operations only, which a
+// CI check enforces.
+func (s *DB) Gorm() *gorm.DB { return s.g }
+
+// with is the handle for one operation, bound to ctx.
+func (s *DB) with(ctx context.Context) *gorm.DB { return s.g.WithContext(ctx) }
+
+// Transaction runs fn in one database transaction: fn's operations on tx
+// commit together, or none do when fn returns an error.
+func (s *DB) Transaction(ctx context.Context, fn func(tx *DB) error) error {
+	return s.with(ctx).Transaction(func(g *gorm.DB) error {
+		return fn(&DB{g: g, dialect: s.dialect})
+	})
+}
+
+// Migrate applies every migration not yet recorded (see Migrate).
+func (s *DB) Migrate(ctx context.Context) ([]int, error) { return Migrate(ctx, s.g) }
+
+// Close closes the connection pool.
+func (s *DB) Close() error {
+	sqlDB, err := s.g.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.Close()
+}
+
+// Ping checks that the database answers.
+func (s *DB) Ping(ctx context.Context) error {
+	sqlDB, err := s.g.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.PingContext(ctx)
+}
+
+// SchemaVersion is the newest migration applied to the database (0 when none).
+func (s *DB) SchemaVersion(ctx context.Context) (int, error) {
+	var v int
+	err := s.with(ctx).Model(&SchemaMigration{}).Select("COALESCE(MAX(version), 0)").Scan(&v).Error
+	return v, err
+}
+
+// Ready reports whether the database answers and its schema is the one this
+// build needs.
+func (s *DB) Ready(ctx context.Context) error {
+	if err := s.Ping(ctx); err != nil {
+		return fmt.Errorf("database: %w", err)
+	}
+	v, err := s.SchemaVersion(ctx)
+	if err != nil {
+		return fmt.Errorf("database: %w", err)
+	}
+	if v < LatestVersion() {
+		return fmt.Errorf("schema at version %d, this build needs %d", v, LatestVersion())
+	}
+	return nil
+}
+
+// first loads one row into dst; found is false (and err nil) when none matches.
+func first(tx *gorm.DB, dst any) (found bool, err error) {
+	err = tx.First(dst).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return false, nil
+	}
+	return err == nil, err
+}

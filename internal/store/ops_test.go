@@ -1,0 +1,198 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"certgraph/internal/store"
+	"certgraph/internal/store/storetest"
+	"certgraph/models"
+)
+
+func TestOperationsSQLite(t *testing.T) { checkOperations(t, storetest.SQLite(t)) }
+func TestOperationsMySQL(t *testing.T)  { checkOperations(t, storetest.MySQL(t)) }
+
+func day(s string) models.Date {
+	d, err := models.ParseDate(s)
+	if err != nil {
+		panic(err)
+	}
+	return d
+}
+
+// checkOperations exercises each named operation once on a real database.
+func checkOperations(t *testing.T, db *store.DB) {
+	ctx := context.Background()
+	if v, err := db.SchemaVersion(ctx); err != nil || v != store.LatestVersion() {
+		t.Fatalf("SchemaVersion = %d, %v", v, err)
+	}
+	if err := db.Ready(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	dept := models.Department{Code: "11510000MB1234567X", Name: "厅", Province: "51"}
+	holder := models.Holder{Code: "H1", TypeCode: "414", Name: "甲", Province: "51"}
+	put := func(id, issued string, surfaces ...models.Surface) (store.Outcome, error) {
+		c := &models.Certificate{ID: id, TypeCode: "11100000000013338W001", Name: "证", Number: "N-" + id, IssueDeptCode: dept.Code,
+			IssueDate: day(issued), ValidFrom: day(issued), Surfaces: surfaces}
+		var out store.Outcome
+		err := db.Transaction(ctx, func(tx *store.DB) error {
+			var err error
+			out, err = tx.PutCertificate(ctx, dept, holder, c)
+			return err
+		})
+		return out, err
+	}
+	s := models.Surface{CertificateID: "C1", Position: 0, Name: "n", ColumnName: "c", ValueType: models.ValueString, Value: "v"}
+	for i, want := range []store.Outcome{store.Created, store.Unchanged} {
+		if out, err := put("C1", "2020-01-01", s); err != nil || out != want {
+			t.Fatalf("put #%d: %v %v", i, out, err)
+		}
+	}
+	s.Value = "w"
+	if out, err := put("C1", "2020-01-01", s); err != nil || out != store.Updated {
+		t.Fatalf("changed surface: %v %v", out, err)
+	}
+	if _, err := put("C2", "2022-01-01"); err != nil {
+		t.Fatal(err)
+	}
+	other := holder
+	other.TypeCode = "111"
+	var conflict *store.HolderTypeConflict
+	err := db.Transaction(ctx, func(tx *store.DB) error {
+		_, err := tx.PutCertificate(ctx, dept, other, &models.Certificate{ID: "C3"})
+		return err
+	})
+	if !errors.As(err, &conflict) {
+		t.Fatalf("re-typed holder: %v", err)
+	}
+
+	h, err := db.HolderByCode(ctx, "H1", "")
+	if err != nil || h == nil {
+		t.Fatalf("HolderByCode: %v %v", h, err)
+	}
+	if none, err := db.HolderByCode(ctx, "H1", "111"); none != nil || err != nil {
+		t.Fatalf("HolderByCode of another type: %v %v", none, err)
+	}
+	certs, err := db.CertificatesOfHolder(ctx, h.ID, "", "")
+	if err != nil || len(certs) != 2 || certs[0].ID != "C2" {
+		t.Fatalf("CertificatesOfHolder newest first: %v %v", certs, err)
+	}
+	if certs, _ := db.CertificatesOfHolder(ctx, h.ID, "", "N-C1"); len(certs) != 1 || certs[0].ID != "C1" {
+		t.Fatalf("CertificatesOfHolder by number: %v", certs)
+	}
+	if c, err := db.CertificateByID(ctx, "nope"); c != nil || err != nil {
+		t.Fatalf("CertificateByID of a missing id: %v %v", c, err)
+	}
+	if ss, err := db.SurfacesOf(ctx, []string{"C1"}); err != nil || len(ss) != 1 || ss[0].Value != "w" {
+		t.Fatalf("SurfacesOf: %v %v", ss, err)
+	}
+	if err := db.RevokeCertificate(ctx, "C1", time.Now().UTC().Truncate(time.Second), "lost"); err != nil {
+		t.Fatal(err)
+	}
+
+	f := store.CertificateFilter{Today: day("2025-01-01")}
+	if n, err := db.CountCertificatesMatching(ctx, f); err != nil || n != 2 {
+		t.Fatalf("count: %d %v", n, err)
+	}
+	page, err := db.SearchCertificates(ctx, f, nil, 1)
+	if err != nil || len(page) != 1 || page[0].ID != "C2" {
+		t.Fatalf("first page: %v %v", page, err)
+	}
+	page, err = db.SearchCertificates(ctx, f, &store.Keyset{IssueDate: page[0].IssueDate.String(), ID: page[0].ID}, 5)
+	if err != nil || len(page) != 1 || page[0].ID != "C1" {
+		t.Fatalf("second page: %v %v", page, err)
+	}
+	revoked := models.StatusRevoked
+	f.Status = &revoked
+	f.Region = "51"
+	if n, _ := db.CountCertificatesMatching(ctx, f); n != 1 {
+		t.Fatalf("revoked in region 51: %d", n)
+	}
+	st, err := db.Statistics(ctx, store.CertificateFilter{Today: day("2025-01-01")})
+	if err != nil || len(st.ByStatus) != 2 || len(st.ByRegion) != 1 || st.ByRegion[0].Key != "51" || st.ByRegion[0].Count != 2 {
+		t.Fatalf("Statistics: %+v %v", st, err)
+	}
+	if names, err := store.CatalogueNames[models.Region](ctx, db); err != nil || names["51"] != "四川省" {
+		t.Fatalf("region names: %v", err)
+	}
+
+	file := &models.CertificateFile{CertificateID: "C2", Format: models.FormatPDF, Size: 3, SM3: "a", SHA256: "b", Content: []byte("%PD"), UploadedAt: time.Now().UTC()}
+	if err := db.PutFile(ctx, file); err != nil {
+		t.Fatal(err)
+	}
+	file.SHA256, file.Content = "c", []byte("%PDF")
+	if err := db.PutFile(ctx, file); err != nil {
+		t.Fatal("replacing a file:", err)
+	}
+	if m, err := db.FileMeta(ctx, "C2"); err != nil || m == nil || m.Content != nil || m.SHA256 != "c" {
+		t.Fatalf("FileMeta: %+v %v", m, err)
+	}
+	if m, _ := db.File(ctx, "C2"); m == nil || string(m.Content) != "%PDF" {
+		t.Fatalf("File: %+v", m)
+	}
+	if m, _ := db.FileMetaBySHA256(ctx, "c"); m == nil || m.CertificateID != "C2" {
+		t.Fatalf("FileMetaBySHA256: %+v", m)
+	}
+	if ids, err := db.CertificateIDsWithoutFile(ctx, 10); err != nil || len(ids) != 1 || ids[0] != "C1" {
+		t.Fatalf("CertificateIDsWithoutFile: %v %v", ids, err)
+	}
+
+	now := time.Now().UTC().Truncate(time.Second)
+	for i, a := range []models.Account{
+		{ID: "A1", Status: models.AccountApproved, RoleList: "ADMIN", TokenHash: "t1"},
+		{ID: "A2", Status: models.AccountPending, RoleList: "CONSUMER", TokenHash: "t2"},
+	} {
+		a.SystemName, a.SystemIP, a.DeptCode, a.DeptName = "s", "127.0.0.1", "d", "d"
+		a.TokenExpiresAt, a.CreatedAt = now.Add(time.Hour), now.Add(time.Duration(i)*time.Second)
+		if err := db.CreateAccount(ctx, &a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pending := models.AccountPending
+	if accs, err := db.Accounts(ctx, &pending); err != nil || len(accs) != 1 || accs[0].ID != "A2" {
+		t.Fatalf("Accounts(pending): %v %v", accs, err)
+	}
+	if a, _ := db.AccountByTokenHash(ctx, "t1"); a == nil || a.ID != "A1" {
+		t.Fatalf("AccountByTokenHash: %v", a)
+	}
+	if n, err := db.CountOtherApprovedAdmins(ctx, "A1"); err != nil || n != 0 {
+		t.Fatalf("other admins: %d %v", n, err)
+	}
+
+	var recs []models.AccessRecord
+	for i := range 5 {
+		recs = append(recs, models.AccessRecord{AccountID: "A1", Operation: "op", Subject: fmt.Sprint("S", i%2), UseFor: "01",
+			Channel: models.ChannelGraphQL, Outcome: models.OutcomeOK, CreatedAt: now})
+	}
+	if err := db.AppendAudit(ctx, recs); err != nil {
+		t.Fatal(err)
+	}
+	got, err := db.AccessRecords(ctx, store.AccessRecordFilter{Subject: "S0"}, 0, 2)
+	if err != nil || len(got) != 2 || got[0].ID < got[1].ID {
+		t.Fatalf("AccessRecords: %v %v", got, err)
+	}
+	if rest, _ := db.AccessRecords(ctx, store.AccessRecordFilter{Subject: "S0"}, got[1].ID, 10); len(rest) != 1 {
+		t.Fatalf("AccessRecords after a keyset: %v", rest)
+	}
+
+	added, err := db.InsertDepartments(ctx, []models.Department{dept, {Code: "11510000MB7654321X", Name: "局", Province: "51"}})
+	if err != nil || added != 1 {
+		t.Fatalf("InsertDepartments: %d %v", added, err)
+	}
+	stored := 0
+	res, err := db.InsertBulk(ctx, []store.HolderCertificates{{
+		Holder: models.Holder{Code: "H2", TypeCode: "414", Name: "乙", Province: "51"},
+		Certificates: []models.Certificate{{ID: "C9", TypeCode: "11100000000013338W001", Name: "证", Number: "9", IssueDeptCode: dept.Code,
+			IssueDate: day("2021-01-01"), ValidFrom: day("2021-01-01"), Surfaces: []models.Surface{{CertificateID: "C9", Name: "n", ColumnName: "c", ValueType: models.ValueString, Value: "v"}}}},
+	}}, func(*models.Certificate) { stored++ })
+	if err != nil || res.Holders != 1 || res.Certificates != 1 || res.Surfaces != 1 || stored != 1 {
+		t.Fatalf("InsertBulk: %+v %v (%d seen)", res, err, stored)
+	}
+	if n, _ := db.CountCertificates(ctx); n != 3 {
+		t.Fatalf("CountCertificates: %d", n)
+	}
+}

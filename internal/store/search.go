@@ -1,0 +1,144 @@
+package store
+
+import (
+	"context"
+
+	"certgraph/models"
+
+	"gorm.io/gorm"
+)
+
+// CertificateFilter restricts searches and statistics; zero fields do not
+// restrict. Callers validate it (codes resolved, ranges checked) first.
+type CertificateFilter struct {
+	TypeCode      string
+	IssueDeptCode string
+	// Status is judged on Today.
+	Status *models.CertificateStatus
+	Today  models.Date
+	// IssuedFrom and IssuedTo bound the issue date, both inclusive.
+	IssuedFrom, IssuedTo *models.Date
+	// ExpiringUntil keeps valid certificates whose validity ends on or
+	// before this day.
+	ExpiringUntil *models.Date
+	// Region is a 2-digit province code: certificates of its departments.
+	Region string
+}
+
+// scope turns f into WHERE conditions on certificates.
+func (s *DB) scope(f CertificateFilter) func(*gorm.DB) *gorm.DB {
+	today := f.Today.String()
+	return func(tx *gorm.DB) *gorm.DB {
+		if f.TypeCode != "" {
+			tx = tx.Where("type_code = ?", f.TypeCode)
+		}
+		if f.IssueDeptCode != "" {
+			tx = tx.Where("issue_dept_code = ?", f.IssueDeptCode)
+		}
+		if f.Status != nil {
+			tx = statusWhere(tx, *f.Status, today)
+		}
+		if f.IssuedFrom != nil {
+			tx = tx.Where("issue_date >= ?", f.IssuedFrom.String())
+		}
+		if f.IssuedTo != nil {
+			tx = tx.Where("issue_date <= ?", f.IssuedTo.String())
+		}
+		if f.ExpiringUntil != nil {
+			tx = statusWhere(tx, models.StatusValid, today).Where("valid_until IS NOT NULL AND valid_until <= ?", f.ExpiringUntil.String())
+		}
+		if f.Region != "" {
+			tx = tx.Where("issue_dept_code IN (?)", s.g.Model(&models.Department{}).Select("code").Where("province = ?", f.Region))
+		}
+		return tx
+	}
+}
+
+// statusWhere restricts to certificates in state st on day today (YYYY-MM-DD).
+func statusWhere(tx *gorm.DB, st models.CertificateStatus, today string) *gorm.DB {
+	switch st {
+	case models.StatusRevoked:
+		return tx.Where("revoked_at IS NOT NULL")
+	case models.StatusNotYetValid:
+		return tx.Where("revoked_at IS NULL AND valid_from > ?", today)
+	case models.StatusExpired:
+		return tx.Where("revoked_at IS NULL AND valid_from <= ? AND valid_until IS NOT NULL AND valid_until < ?", today, today)
+	default:
+		return tx.Where("revoked_at IS NULL AND valid_from <= ? AND (valid_until IS NULL OR valid_until >= ?)", today, today)
+	}
+}
+
+// Keyset is a position in the search order (issue date, then id, both
+// descending): the listing continues after it.
+type Keyset struct {
+	IssueDate string
+	ID        string
+}
+
+// CountCertificatesMatching is the number of certificates f admits.
+func (s *DB) CountCertificatesMatching(ctx context.Context, f CertificateFilter) (int64, error) {
+	var total int64
+	return total, s.with(ctx).Model(&models.Certificate{}).Scopes(s.scope(f)).Count(&total).Error
+}
+
+// SearchCertificates returns up to limit certificates f admits, newest issue
+// first (then id descending), after the keyset when given.
+func (s *DB) SearchCertificates(ctx context.Context, f CertificateFilter, after *Keyset, limit int) ([]models.Certificate, error) {
+	tx := s.with(ctx).Scopes(s.scope(f))
+	if after != nil {
+		tx = tx.Where("(issue_date < ? OR (issue_date = ? AND id < ?))", after.IssueDate, after.IssueDate, after.ID)
+	}
+	var certs []models.Certificate
+	return certs, tx.Order("issue_date DESC, id DESC").Limit(limit).Find(&certs).Error
+}
+
+// Group is one row of a statistic: a key and how many certificates have it.
+type Group struct {
+	Key   string
+	Count int64
+}
+
+// Statistics counts the certificates f admits by type, issuing department,
+// status (on f.Today) and region of the department (digits 3–4 of its code).
+type Statistics struct {
+	ByType, ByDepartment, ByStatus, ByRegion []Group
+}
+
+// Statistics groups the certificates f admits along each dimension.
+func (s *DB) Statistics(ctx context.Context, f CertificateFilter) (*Statistics, error) {
+	today := f.Today.String()
+	group := func(expr string, args ...any) ([]Group, error) {
+		var rows []Group
+		err := s.with(ctx).Model(&models.Certificate{}).Scopes(s.scope(f)).
+			Select(expr+" AS `key`, COUNT(*) AS `count`", args...).Group("`key`").Scan(&rows).Error
+		return rows, err
+	}
+	var st Statistics
+	var err error
+	if st.ByType, err = group("type_code"); err != nil {
+		return nil, err
+	}
+	if st.ByDepartment, err = group("issue_dept_code"); err != nil {
+		return nil, err
+	}
+	if st.ByStatus, err = group("CASE WHEN revoked_at IS NOT NULL THEN 'REVOKED' WHEN valid_from > ? THEN 'NOT_YET_VALID' WHEN valid_until IS NOT NULL AND valid_until < ? THEN 'EXPIRED' ELSE 'VALID' END", today, today); err != nil {
+		return nil, err
+	}
+	if st.ByRegion, err = group("SUBSTR(issue_dept_code, 3, 2)"); err != nil {
+		return nil, err
+	}
+	return &st, nil
+}
+
+// CatalogueNames maps the codes of a catalogue to their names.
+func CatalogueNames[T Catalogue](ctx context.Context, s *DB) (map[string]string, error) {
+	var rows []struct{ Code, Name string }
+	if err := s.with(ctx).Model(new(T)).Select("code, name").Scan(&rows).Error; err != nil {
+		return nil, err
+	}
+	m := make(map[string]string, len(rows))
+	for _, x := range rows {
+		m[x.Code] = x.Name
+	}
+	return m, nil
+}

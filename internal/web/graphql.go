@@ -1,0 +1,26 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+
+	"certgraph/internal/reqinfo"
+	"certgraph/models"
+)
+
+// Credentials attaches the request state for GraphQL over HTTP: the bearer
+// token from Authorization, the optional X-Account-Id and X-Use-For headers.
+func Credentials(requests reqinfo.Attacher, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		creds := reqinfo.Credentials{AccountID: strings.TrimSpace(req.Header.Get("X-Account-Id"))}
+		if h := req.Header.Get("Authorization"); h != "" {
+			scheme, tok, _ := strings.Cut(strings.TrimSpace(h), " ")
+			if strings.EqualFold(scheme, "Bearer") {
+				creds.Token = strings.TrimSpace(tok)
+			}
+		}
+		ctx := requests.WithRequest(req.Context(), reqinfo.RequestInfo{Credentials: creds, Channel: models.ChannelGraphQL, Remote: reqinfo.RemoteAddr(req),
+			BaseURL: reqinfo.BaseURL(req), UseFor: strings.TrimSpace(req.Header.Get("X-Use-For"))})
+		next.ServeHTTP(w, req.WithContext(ctx))
+	})
+}

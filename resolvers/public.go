@@ -1,0 +1,56 @@
+package resolvers
+
+import (
+	"context"
+
+	"certgraph/internal/ident"
+	"certgraph/models"
+)
+
+// PublicVerification is what the public verification page shows about an
+// encrypted identifier: valid or not, why (in Chinese), and — when the
+// certificate was found — its masked details only (anyone may hold a code).
+type PublicVerification struct {
+	// Province names the platform's province (e.g. 四川省).
+	Province                           string
+	Valid, Found                       bool
+	Reason                             string
+	Type, Holder, Code, Dept, Validity string
+}
+
+var reasonsZH = map[models.CertificateStatus]string{
+	models.StatusValid: "证照在有效期内，未被注销", models.StatusRevoked: "证照已被注销",
+	models.StatusExpired: "证照已超过有效期", models.StatusNotYetValid: "证照尚未生效",
+}
+
+// VerifyPublic is GET /v/{encryptedId} as plain Go: 6.5.3 for anyone
+// holding a code, without an account, audited on the public channel.
+func (r *Resolver) VerifyPublic(ctx context.Context, token string) (*PublicVerification, error) {
+	v, c, err := r.verifyEncrypted(ctx, token)
+	if err != nil {
+		return nil, err
+	}
+	view := &PublicVerification{Province: r.cfg.RegionName, Valid: v.Result, Reason: "核验码无效或已过期：" + v.Reason}
+	subject := "(undecryptable)"
+	if c != nil {
+		subject = c.ID
+		l := r.newLoaders()
+		ct, _ := notFoundAsNil(l.certType.Load(ctx, c.TypeCode))
+		h, _ := notFoundAsNil(l.holderByID.Load(ctx, c.HolderID))
+		d, _ := notFoundAsNil(l.dept.Load(ctx, c.IssueDeptCode))
+		view.Found = ct != nil && h != nil && d != nil
+		if view.Found {
+			view.Reason = reasonsZH[c.Status(r.today())]
+			view.Type, view.Holder, view.Code, view.Dept = ct.Name, ident.MaskName(h.Name), ident.MaskCode(h.Code), d.Name
+			end := "长期"
+			if c.ValidUntil != nil {
+				end = c.ValidUntil.Spec()
+			}
+			view.Validity = c.ValidFrom.Spec() + " 至 " + end
+		}
+	}
+	if err := r.auditAs(ctx, nil, models.ChannelPublic, "publicVerify", models.UseVerification, outcomeOf(v.Result), v.Reason, subject); err != nil {
+		return nil, err
+	}
+	return view, nil
+}
