@@ -158,11 +158,11 @@ func (r NodeRegistration) Validate() error {
 // AdmitNode binds accountID to region at the hub (admitNode): it creates the
 // node's row, or rebinds it and releases its pinned URL so the node's next
 // registerNode may set a new one.
-func AdmitNode(ctx context.Context, db *gorm.DB, region, accountID string) error {
+func (s *DB) AdmitNode(ctx context.Context, region, accountID string) error {
 	if !national.ValidRegion(region) || region == national.HubRegion {
 		return models.Invalid("region", "%q is not a province code (two digits, not 00)", region)
 	}
-	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return s.with(ctx).Transaction(func(tx *gorm.DB) error {
 		var other NationalNode
 		err := tx.Where("account_id = ? AND region <> ?", accountID, region).First(&other).Error
 		if err == nil {
@@ -179,9 +179,9 @@ func AdmitNode(ctx context.Context, db *gorm.DB, region, accountID string) error
 }
 
 // NodeRegion returns the region accountID is bound to at the hub, "" if none.
-func NodeRegion(ctx context.Context, db *gorm.DB, accountID string) (string, error) {
+func (s *DB) NodeRegion(ctx context.Context, accountID string) (string, error) {
 	var n NationalNode
-	err := db.WithContext(ctx).Select("region").Where("account_id = ?", accountID).First(&n).Error
+	err := s.with(ctx).Select("region").Where("account_id = ?", accountID).First(&n).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return "", nil
 	}
@@ -192,7 +192,7 @@ func NodeRegion(ctx context.Context, db *gorm.DB, accountID string) (string, err
 // later ones may add signing keys and replace the credentials but not move
 // the URL (ECONFLICT: the admin must admit the node again). A key id reused
 // for a different certificate is refused.
-func RegisterNode(ctx context.Context, db *gorm.DB, box Box, r NodeRegistration) (*NationalNode, error) {
+func (s *DB) RegisterNode(ctx context.Context, box Box, r NodeRegistration) (*NationalNode, error) {
 	if err := r.Validate(); err != nil {
 		return nil, err
 	}
@@ -201,7 +201,7 @@ func RegisterNode(ctx context.Context, db *gorm.DB, box Box, r NodeRegistration)
 		return nil, err
 	}
 	var out NationalNode
-	err = db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err = s.with(ctx).Transaction(func(tx *gorm.DB) error {
 		err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("region = ?", r.Region).First(&out).Error
 		if errors.Is(err, gorm.ErrRecordNotFound) || err == nil && out.AccountID != r.AccountID {
 			return models.Errorf(models.EFORBIDDEN, "account %s is not the account admitted for region %s", r.AccountID, r.Region)
@@ -235,22 +235,22 @@ func RegisterNode(ctx context.Context, db *gorm.DB, box Box, r NodeRegistration)
 }
 
 // TouchNode records that region's node was seen now.
-func TouchNode(ctx context.Context, db *gorm.DB, region string) error {
-	return db.WithContext(ctx).Model(&NationalNode{}).Where("region = ?", region).Update("last_seen_at", time.Now().UTC()).Error
+func (s *DB) TouchNode(ctx context.Context, region string) error {
+	return s.with(ctx).Model(&NationalNode{}).Where("region = ?", region).Update("last_seen_at", time.Now().UTC()).Error
 }
 
 // RegisteredRegions returns the regions whose node has registered a URL:
 // the owners of their provinces' certificates.
-func RegisteredRegions(ctx context.Context, db *gorm.DB) ([]string, error) {
+func (s *DB) RegisteredRegions(ctx context.Context) ([]string, error) {
 	var rs []string
-	err := db.WithContext(ctx).Model(&NationalNode{}).Where("url <> ''").Order("region").Pluck("region", &rs).Error
+	err := s.with(ctx).Model(&NationalNode{}).Where("url <> ''").Order("region").Pluck("region", &rs).Error
 	return rs, err
 }
 
 // NodeTarget returns how the hub calls region's node, its token opened.
-func NodeTarget(ctx context.Context, db *gorm.DB, box Box, region string) (national.Target, error) {
+func (s *DB) NodeTarget(ctx context.Context, box Box, region string) (national.Target, error) {
 	var n NationalNode
-	err := db.WithContext(ctx).Where("region = ? AND url <> ''", region).First(&n).Error
+	err := s.with(ctx).Where("region = ? AND url <> ''", region).First(&n).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return national.Target{}, models.Errorf(models.ENOTFOUND, "no node is registered for region %s", region)
 	}
@@ -275,8 +275,8 @@ type NodeSummary struct {
 }
 
 // ListNodes lists the registry with each node's key ids and directory size.
-func ListNodes(ctx context.Context, db *gorm.DB) ([]NodeSummary, error) {
-	db = db.WithContext(ctx)
+func (s *DB) ListNodes(ctx context.Context) ([]NodeSummary, error) {
+	db := s.with(ctx)
 	var nodes []NationalNode
 	if err := db.Order("region").Find(&nodes).Error; err != nil {
 		return nil, err
@@ -311,8 +311,8 @@ func ListNodes(ctx context.Context, db *gorm.DB) ([]NodeSummary, error) {
 
 // NodeKey returns a signing certificate of region by key id, or its newest
 // one when keyID is "" (the key directory's {region}.pem).
-func NodeKey(ctx context.Context, db *gorm.DB, region, keyID string) (*NationalNodeKey, error) {
-	q := db.WithContext(ctx).Where("region = ?", region)
+func (s *DB) NodeKey(ctx context.Context, region, keyID string) (*NationalNodeKey, error) {
+	q := s.with(ctx).Where("region = ?", region)
 	if keyID != "" {
 		q = q.Where("key_id = ?", keyID)
 	}
@@ -330,7 +330,7 @@ func NodeKey(ctx context.Context, db *gorm.DB, region, keyID string) (*NationalN
 // all or nothing: the batch is validated whole (see national.ValidateBatch),
 // then each entry replaces the stored one only with a higher version. It
 // returns how many entries changed.
-func PublishDirectory(ctx context.Context, db *gorm.DB, caller string, entries []national.Entry) (int, error) {
+func (s *DB) PublishDirectory(ctx context.Context, caller string, entries []national.Entry) (int, error) {
 	if err := national.ValidateBatch(caller, entries); err != nil {
 		return 0, models.Invalid("entries", "%s", err.Error())
 	}
@@ -340,7 +340,7 @@ func PublishDirectory(ctx context.Context, db *gorm.DB, caller string, entries [
 		ids[i] = e.ID
 	}
 	changed := 0
-	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.with(ctx).Transaction(func(tx *gorm.DB) error {
 		var have []DirectoryEntry
 		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Select("id", "version").Where("id IN ?", ids).Find(&have).Error; err != nil {
 			return err
@@ -385,8 +385,8 @@ func PublishDirectory(ctx context.Context, db *gorm.DB, caller string, entries [
 
 // HolderRegions returns the regions whose live directory entries list the
 // holder with this digest (optionally of one type code), in order.
-func HolderRegions(ctx context.Context, db *gorm.DB, holderDigest, typeCode string) ([]string, error) {
-	q := db.WithContext(ctx).Model(&DirectoryEntry{}).Distinct("region").Where("holder_digest = ? AND deleted = ?", holderDigest, false)
+func (s *DB) HolderRegions(ctx context.Context, holderDigest, typeCode string) ([]string, error) {
+	q := s.with(ctx).Model(&DirectoryEntry{}).Distinct("region").Where("holder_digest = ? AND deleted = ?", holderDigest, false)
 	if typeCode != "" {
 		q = q.Where("type_code = ?", typeCode)
 	}
@@ -406,9 +406,9 @@ type DirectoryLocation struct {
 
 // LocateFile returns the live certificates whose layout file has this SM3
 // digest (verification by file at the hub), at most 10.
-func LocateFile(ctx context.Context, db *gorm.DB, sm3 string) ([]DirectoryLocation, error) {
+func (s *DB) LocateFile(ctx context.Context, sm3 string) ([]DirectoryLocation, error) {
 	var out []DirectoryLocation
-	err := db.WithContext(ctx).Model(&DirectoryEntry{}).Select("id", "region").
+	err := s.with(ctx).Model(&DirectoryEntry{}).Select("id", "region").
 		Where("file_sm3 = ? AND deleted = ?", strings.ToLower(sm3), false).Order("id").Limit(10).Scan(&out).Error
 	return out, err
 }
@@ -426,19 +426,19 @@ func directoryRange(q *gorm.DB, from, to string) *gorm.DB {
 // DirectoryVersions lists up to limit live entries of region with ids in
 // [from, to) ("" leaves a bound open), by id: the hub's side of
 // reconciliation.
-func DirectoryVersions(ctx context.Context, db *gorm.DB, region, from, to string, limit int) ([]national.Version, error) {
+func (s *DB) DirectoryVersions(ctx context.Context, region, from, to string, limit int) ([]national.Version, error) {
 	var out []national.Version
-	q := directoryRange(db.WithContext(ctx).Model(&DirectoryEntry{}).Select("id", "version").Where("region = ? AND deleted = ?", region, false), from, to)
+	q := directoryRange(s.with(ctx).Model(&DirectoryEntry{}).Select("id", "version").Where("region = ? AND deleted = ?", region, false), from, to)
 	err := q.Order("id").Limit(limit).Scan(&out).Error
 	return out, err
 }
 
 // DirectorySummary summarises the live entries of region with ids in
 // [from, to), reading them in pages so a large range stays in bounded memory.
-func DirectorySummary(ctx context.Context, db *gorm.DB, region, from, to string) (national.RangeSummary, error) {
+func (s *DB) DirectorySummary(ctx context.Context, region, from, to string) (national.RangeSummary, error) {
 	var all []national.Version
 	for after := from; ; {
-		page, err := DirectoryVersions(ctx, db, region, after, to, 5000)
+		page, err := s.DirectoryVersions(ctx, region, after, to, 5000)
 		if err != nil {
 			return national.RangeSummary{}, err
 		}
@@ -456,7 +456,8 @@ func DirectorySummary(ctx context.Context, db *gorm.DB, region, from, to string)
 // certificate certID changed (or was deleted): its directory version rises
 // and an outbox item is queued. Call it in the same transaction as the
 // change itself, so the two commit or fail together.
-func EnqueueDirectoryChange(tx *gorm.DB, certID string, deleted bool) (int64, error) {
+func (s *DB) EnqueueDirectoryChange(ctx context.Context, certID string, deleted bool) (int64, error) {
+	tx := s.with(ctx)
 	err := tx.Clauses(clause.OnConflict{
 		Columns:   []clause.Column{{Name: "certificate_id"}},
 		DoUpdates: clause.Assignments(map[string]any{"version": gorm.Expr("directory_versions.version + 1"), "deleted": deleted}),
@@ -475,9 +476,9 @@ func EnqueueDirectoryChange(tx *gorm.DB, certID string, deleted bool) (int64, er
 }
 
 // PendingOutbox returns up to limit outbox items, oldest first.
-func PendingOutbox(ctx context.Context, db *gorm.DB, limit int) ([]national.OutboxItem, error) {
+func (s *DB) PendingOutbox(ctx context.Context, limit int) ([]national.OutboxItem, error) {
 	var rows []DirectoryOutbox
-	if err := db.WithContext(ctx).Order("seq").Limit(limit).Find(&rows).Error; err != nil {
+	if err := s.with(ctx).Order("seq").Limit(limit).Find(&rows).Error; err != nil {
 		return nil, err
 	}
 	out := make([]national.OutboxItem, len(rows))
@@ -488,25 +489,25 @@ func PendingOutbox(ctx context.Context, db *gorm.DB, limit int) ([]national.Outb
 }
 
 // DeleteOutbox removes published outbox items.
-func DeleteOutbox(ctx context.Context, db *gorm.DB, seqs []int64) error {
+func (s *DB) DeleteOutbox(ctx context.Context, seqs []int64) error {
 	if len(seqs) == 0 {
 		return nil
 	}
-	return db.WithContext(ctx).Where("seq IN ?", seqs).Delete(&DirectoryOutbox{}).Error
+	return s.with(ctx).Where("seq IN ?", seqs).Delete(&DirectoryOutbox{}).Error
 }
 
 // OutboxBacklog counts the outbox items not yet published.
-func OutboxBacklog(ctx context.Context, db *gorm.DB) (int64, error) {
+func (s *DB) OutboxBacklog(ctx context.Context) (int64, error) {
 	var n int64
-	err := db.WithContext(ctx).Model(&DirectoryOutbox{}).Count(&n).Error
+	err := s.with(ctx).Model(&DirectoryOutbox{}).Count(&n).Error
 	return n, err
 }
 
 // LocalDirectoryVersions lists up to limit live directory versions of this
 // node with ids ≥ from, by id: the node's side of reconciliation.
-func LocalDirectoryVersions(ctx context.Context, db *gorm.DB, from string, limit int) ([]national.Version, error) {
+func (s *DB) LocalDirectoryVersions(ctx context.Context, from string, limit int) ([]national.Version, error) {
 	var rows []DirectoryVersion
-	q := db.WithContext(ctx).Where("deleted = ?", false)
+	q := s.with(ctx).Where("deleted = ?", false)
 	if from != "" {
 		q = q.Where("certificate_id >= ?", from)
 	}
@@ -528,8 +529,8 @@ type Digester interface {
 // LocalDirectoryEntries builds the current directory entries of ids from
 // this node's certificates: a tombstone for an id whose version says
 // deleted or whose certificate is gone; ids without a version are left out.
-func LocalDirectoryEntries(ctx context.Context, db *gorm.DB, d Digester, ids []string) ([]national.Entry, error) {
-	db = db.WithContext(ctx)
+func (s *DB) LocalDirectoryEntries(ctx context.Context, d Digester, ids []string) ([]national.Entry, error) {
+	db := s.with(ctx)
 	var vers []DirectoryVersion
 	if err := db.Where("certificate_id IN ?", ids).Find(&vers).Error; err != nil {
 		return nil, err
@@ -600,8 +601,8 @@ type HubCredentialSecret struct {
 
 // LoadHubCredential returns the node's account for the hub, or nil if none
 // was made yet.
-func LoadHubCredential(ctx context.Context, db *gorm.DB, box Box) (*HubCredentialSecret, error) {
-	return loadHubCredential(db.WithContext(ctx), box, false)
+func (s *DB) LoadHubCredential(ctx context.Context, box Box) (*HubCredentialSecret, error) {
+	return loadHubCredential(s.with(ctx), box, false)
 }
 
 func loadHubCredential(tx *gorm.DB, box Box, lock bool) (*HubCredentialSecret, error) {
@@ -630,10 +631,10 @@ func loadHubCredential(tx *gorm.DB, box Box, lock bool) (*HubCredentialSecret, e
 // so of several nodes sharing the database exactly one mints and the
 // others reuse what it stored. mint gets the transaction: the account it
 // makes commits with the credential or not at all.
-func EnsureHubCredential(ctx context.Context, db *gorm.DB, box Box, stale func(*HubCredentialSecret) bool,
-	mint func(tx *gorm.DB) (HubCredentialSecret, error)) (*HubCredentialSecret, error) {
+func (s *DB) EnsureHubCredential(ctx context.Context, box Box, stale func(*HubCredentialSecret) bool,
+	mint func(tx *DB) (HubCredentialSecret, error)) (*HubCredentialSecret, error) {
 	var out *HubCredentialSecret
-	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.with(ctx).Transaction(func(tx *gorm.DB) error {
 		// Take the row lock first, even when the row does not exist yet:
 		// an empty row's insert that loses the race just waits.
 		if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&HubCredential{Name: hubCredentialName, TokenSealed: []byte{}, ExpiresAt: time.Unix(0, 0).UTC()}).Error; err != nil {
@@ -653,7 +654,7 @@ func EnsureHubCredential(ctx context.Context, db *gorm.DB, box Box, stale func(*
 				return nil
 			}
 		}
-		fresh, err := mint(tx)
+		fresh, err := mint(&DB{g: tx, dialect: s.dialect})
 		if err != nil {
 			return err
 		}

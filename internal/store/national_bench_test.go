@@ -13,15 +13,13 @@ import (
 	"certgraph/internal/seed"
 	"certgraph/internal/store"
 	"certgraph/internal/store/storetest"
-
-	"gorm.io/gorm"
 )
 
 // BenchmarkPublishDirectory measures the hub storing fresh directory
 // entries in batches of national.MaxBatch (the publisher's largest):
 // ns/op is per batch; entries/s is reported.
 func BenchmarkPublishDirectory(b *testing.B) {
-	for name, open := range map[string]func(testing.TB) *gorm.DB{"sqlite": storetest.SQLite, "mysql": storetest.MySQL} {
+	for name, open := range map[string]func(testing.TB) *store.DB{"sqlite": storetest.SQLite, "mysql": storetest.MySQL} {
 		b.Run(name, func(b *testing.B) {
 			db := open(b)
 			ctx := context.Background()
@@ -35,7 +33,7 @@ func BenchmarkPublishDirectory(b *testing.B) {
 					batch[i] = entry(b, "51", serial, 1)
 				}
 				b.StartTimer()
-				if n, err := store.PublishDirectory(ctx, db, "51", batch); err != nil || n != len(batch) {
+				if n, err := db.PublishDirectory(ctx, "51", batch); err != nil || n != len(batch) {
 					b.Fatalf("publish = %d, %v", n, err)
 				}
 			}
@@ -75,12 +73,12 @@ func BenchmarkPublishSeeded(b *testing.B) {
 			if strings.Contains(q, "directory_entries") {
 				db = hubDB
 			}
-			if err := db.Exec(q).Error; err != nil {
+			if err := db.Gorm().Exec(q).Error; err != nil {
 				b.Fatal(err)
 			}
 		}
 		var local int64
-		if err := nodeDB.Raw("SELECT count(*) FROM certificates WHERE SUBSTR(id, 40, 2) = '51'").Scan(&local).Error; err != nil {
+		if err := nodeDB.Gorm().Raw("SELECT count(*) FROM certificates WHERE SUBSTR(id, 40, 2) = '51'").Scan(&local).Error; err != nil {
 			b.Fatal(err)
 		}
 		p := &national.Publisher{Region: "51", Outbox: node, Source: node, Hub: hub, Batch: national.MaxBatch, Log: quiet}
