@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"certgraph/internal/national"
 )
 
 // config is every setting of the binary, read in one place: flags, each
@@ -32,6 +34,9 @@ type config struct {
 	KeyDir              string
 	EncryptedIDTTL      time.Duration
 	FileLinkTTL         time.Duration
+	// National is the national dispatch settings (--mode, --national-*,
+	// --public-url), checked together by national.Settings.Validate.
+	National national.Settings
 }
 
 // embedded reports whether the configuration uses the embedded SQLite store.
@@ -66,6 +71,11 @@ func parseConfig(fs *flag.FlagSet, args []string, getenv func(string) string) (*
 	fs.StringVar(&c.PublicURL, "public-url", env("public-url", ""), "base URL of links and code payloads, e.g. https://zz.example.gov.cn; empty = the request's host (CERTGRAPH_PUBLIC_URL)")
 	encTTL := fs.String("encrypted-id-ttl", env("encrypted-id-ttl", "10m"), "lifetime of encrypted identifiers (CERTGRAPH_ENCRYPTED_ID_TTL)")
 	linkTTL := fs.String("file-link-ttl", env("file-link-ttl", "10m"), "lifetime of file download links (CERTGRAPH_FILE_LINK_TTL)")
+	mode := fs.String("mode", env("mode", national.ModeNode), "node (a provincial platform) or hub (the national hub, with --region 00) (CERTGRAPH_MODE)")
+	fs.StringVar(&c.National.NationalURL, "national-url", env("national-url", ""), "node: base URL of the national hub; empty = no dispatch; not loopback → https (CERTGRAPH_NATIONAL_URL)")
+	fs.StringVar(&c.National.AccountID, "national-account-id", env("national-account-id", ""), "node: this node's NODE account at the hub (CERTGRAPH_NATIONAL_ACCOUNT_ID)")
+	fs.StringVar(&c.National.Token, "national-token", env("national-token", ""), "node: that account's access token (CERTGRAPH_NATIONAL_TOKEN)")
+	natTimeout := fs.String("national-timeout", env("national-timeout", "3s"), "deadline of one dispatched read, all hops included (CERTGRAPH_NATIONAL_TIMEOUT)")
 	logLevel := fs.String("log-level", env("log-level", "info"), "debug, info, warn or error (CERTGRAPH_LOG_LEVEL)")
 	if err := fs.Parse(args); err != nil {
 		return nil, nil, err
@@ -123,6 +133,16 @@ func parseConfig(fs *flag.FlagSet, args []string, getenv func(string) string) (*
 	}
 	if len(c.Region) != 2 || strings.Trim(c.Region, "0123456789") != "" {
 		return nil, nil, fmt.Errorf("--region: %q is not a 2-digit province code", c.Region)
+	}
+	c.National.Mode, c.National.Region, c.National.PublicURL = *mode, c.Region, c.PublicURL
+	if c.National.Timeout, err = time.ParseDuration(*natTimeout); err != nil {
+		return nil, nil, fmt.Errorf("--national-timeout: %q is not a duration (e.g. 3s)", *natTimeout)
+	}
+	if err := c.National.Validate(); err != nil {
+		return nil, nil, err
+	}
+	if c.National.Mode == national.ModeHub {
+		c.Demo = false // the hub holds central departments' certificates only, never demo data
 	}
 	if c.KeyDir == "" {
 		c.KeyDir = filepath.Join(c.DataDir, "keys")

@@ -83,20 +83,22 @@ func seedFlags(fs *flag.FlagSet, cmd string) *seedOptions {
 // cmdSeed: certgraph seed [--certificates N] [--seed S] [--files N]
 func cmdSeed(ctx context.Context, cfg *config, log *slog.Logger, o *seedOptions, stdout io.Writer) error {
 	n, s, files := &o.certificates, &o.seed, &o.files
-	if *n <= 0 {
-		return fmt.Errorf("--certificates: must be positive, got %d", *n)
+	if *n < 0 {
+		return fmt.Errorf("--certificates: must not be negative, got %d (0 only issues layout files)", *n)
 	}
 	a, err := open(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
 	defer a.close()
-	bar := newProgressBar(stdout, "seeding")
-	sum, err := seed.Generate(ctx, a.store, seed.Options{Certificates: *n, Seed: *s, Region: cfg.Region}, bar.update)
-	if err != nil {
-		return err
+	if *n > 0 {
+		bar := newProgressBar(stdout, "seeding")
+		sum, err := seed.Generate(ctx, a.store, seed.Options{Certificates: *n, Seed: *s, Region: cfg.Region}, bar.update)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "seeded %s in %s\n", sum, time.Since(bar.start).Round(time.Millisecond))
 	}
-	fmt.Fprintf(stdout, "seeded %s in %s\n", sum, time.Since(bar.start).Round(time.Millisecond))
 	if *files > 0 {
 		fb := newProgressBar(stdout, "layout files")
 		n, err := issueFiles(ctx, a, *files, fb.update)

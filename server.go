@@ -25,6 +25,7 @@ import (
 	"certgraph/internal/issuing"
 	"certgraph/internal/keys"
 	"certgraph/internal/metrics"
+	"certgraph/internal/national"
 	"certgraph/internal/overhttp"
 	"certgraph/internal/store"
 	"certgraph/internal/web"
@@ -77,8 +78,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return cmdAccounts(ctx, cfg, log, rest, stdout)
 	case "keys":
 		return cmdKeys(cfg, rest, stdout)
+	case "national":
+		return cmdNational(ctx, cfg, log, rest, stdout)
 	}
-	return fmt.Errorf("unknown command %q (serve, migrate, seed, import, accounts, keys)", cmd)
+	return fmt.Errorf("unknown command %q (serve, migrate, seed, import, accounts, keys, national)", cmd)
 }
 
 func newLogger(level slog.Level, w io.Writer) *slog.Logger {
@@ -95,6 +98,7 @@ type app struct {
 	writer   *issuing.Writer
 	resolver *resolvers.Resolver
 	metrics  *metrics.Metrics
+	national *resolvers.National
 }
 
 // open connects the store, migrates it and builds the resolvers.
@@ -121,8 +125,13 @@ func open(ctx context.Context, cfg *config, log *slog.Logger) (*app, error) {
 		db.Close()
 		return nil, err
 	}
-	a := &app{cfg: cfg, log: log, store: db, keys: trust, cache: c, writer: issuing.NewWriter(db, c, trust, store.RegionName(cfg.Region), nil), metrics: metrics.New()}
-	a.resolver, err = resolvers.New(resolvers.Deps{Store: db, Writer: a.writer, Cache: c, Keys: trust}, log, resolvers.Config{
+	nat, err := newNational(cfg, db, trust)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	a := &app{cfg: cfg, log: log, store: db, keys: trust, cache: c, writer: issuing.NewWriter(db, c, trust, store.RegionName(cfg.Region), nil), metrics: metrics.New(), national: nat}
+	a.resolver, err = resolvers.New(resolvers.Deps{Store: db, Writer: a.writer, Cache: c, Keys: trust, National: nat}, log, resolvers.Config{
 		Region: cfg.Region, RegionName: store.RegionName(cfg.Region), TokenTTL: cfg.TokenTTL, AutoApprove: cfg.AutoApprove, PublicURL: cfg.PublicURL,
 	})
 	if err != nil {
@@ -154,6 +163,7 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, stdout io.Writer)
 			return err
 		}
 	}
+	startNational(ctx, a)
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return err
@@ -206,6 +216,9 @@ func newServer(a *app) http.Handler {
 	mux.Handle("/graphiql", gi)
 	mux.Handle("/graphiql/", gi)
 	(&web.Server{Files: a.resolver, Verifier: a.resolver, Keys: a.keys, Ready: a.store.Ready, Metrics: a.metrics, Log: a.log}).Register(mux)
+	if a.cfg.National.Mode == national.ModeHub {
+		mux.Handle("GET "+national.KeyDirectoryPrefix, keyDirectory(a))
+	}
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/graphiql", http.StatusFound)
 	})

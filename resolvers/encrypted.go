@@ -17,7 +17,7 @@ import (
 // encryptedID seals a certificate identifier for showing (亮证, 6.4.3).
 func (r *Resolver) encryptedID(ctx context.Context, certID string) (*model.EncryptedID, error) {
 	now := r.cfg.Now()
-	tok, err := r.trust.Sealer.Seal(certID, now)
+	tok, err := r.trust.Sealer.SealForRegion(r.cfg.Region, certID, now)
 	if err != nil {
 		return nil, err
 	}
@@ -25,6 +25,9 @@ func (r *Resolver) encryptedID(ctx context.Context, certID string) (*model.Encry
 }
 
 func (r *certificateResolver) EncryptedID(ctx context.Context, c *models.Certificate) (*model.EncryptedID, error) {
+	if c.Remote != nil {
+		return r.remoteEncryptedID(ctx, c) // only the owner seals its certificates
+	}
 	return r.encryptedID(ctx, c.ID)
 }
 
@@ -43,7 +46,12 @@ func (q *queryResolver) EncryptedIds(ctx context.Context, holderCode string, hol
 	}
 	out := make([]model.EncryptedID, 0, len(certs))
 	for _, c := range certs {
-		e, err := q.encryptedID(ctx, c.ID)
+		var e *model.EncryptedID
+		if c.Remote != nil {
+			e, err = q.remoteEncryptedID(ctx, &c)
+		} else {
+			e, err = q.encryptedID(ctx, c.ID)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -58,7 +66,7 @@ func (r *Resolver) openEncryptedID(token string) (string, error) {
 	if token == "" {
 		return "", errors.New("the encrypted identifier is empty")
 	}
-	id, _, err := r.trust.Sealer.Open(token, r.cfg.Now())
+	id, _, err := r.trust.Sealer.OpenForRegion(r.cfg.Region, token, r.cfg.Now())
 	switch {
 	case err == nil:
 		return id, nil
@@ -79,6 +87,19 @@ func (q *queryResolver) CertificateByEncryptedID(ctx context.Context, encryptedI
 	if err != nil {
 		return nil, err
 	}
+	if err := useFor.Validate(); err != nil {
+		return nil, err
+	}
+	region, err := q.whereToken(ctx, encryptedID)
+	if err != nil {
+		return nil, err
+	}
+	if region != q.cfg.Region {
+		token := strings.TrimSpace(encryptedID)
+		return q.remoteForRead(ctx, acc, "certificateByEncryptedId", region, "(encrypted "+token[:2]+")", useFor, func() (*models.Certificate, error) {
+			return q.remoteByToken(ctx, region, token, useFor)
+		})
+	}
 	id, err := q.openEncryptedID(encryptedID)
 	if err != nil {
 		return nil, models.Invalid("encryptedId", "%s", err.Error())
@@ -90,9 +111,13 @@ func (q *queryResolver) CodeImage(ctx context.Context, encryptedID string, codeT
 	if _, err := q.require(ctx, readers...); err != nil {
 		return nil, err
 	}
-	if _, err := q.openEncryptedID(encryptedID); err != nil {
-		return nil, models.Invalid("encryptedId", "%s", err.Error())
-	}
+	if region, err := q.whereToken(ctx, encryptedID); err != nil {
+		return nil, err
+	} else if region == q.cfg.Region {
+		if _, err := q.openEncryptedID(encryptedID); err != nil {
+			return nil, models.Invalid("encryptedId", "%s", err.Error())
+		}
+	} // another region's token: its owner checks it when the code is scanned (/v/ routes by prefix)
 	kind := models.CodeQR
 	if codeType != nil {
 		kind = *codeType
@@ -107,6 +132,26 @@ func (q *queryResolver) CodeImage(ctx context.Context, encryptedID string, codeT
 
 // verifyEncrypted is 6.5.3 as plain Go, shared by the graph and the public page.
 func (r *Resolver) verifyEncrypted(ctx context.Context, token string) (*model.Verification, *models.Certificate, error) {
+	region, err := r.whereToken(ctx, token)
+	if err != nil {
+		if models.ErrorCode(err) == models.EINVALID {
+			return &model.Verification{Result: false, Reason: models.ErrorMessage(err)}, nil, nil
+		}
+		return nil, nil, err
+	}
+	if region != r.cfg.Region {
+		c, err := r.remoteByToken(ctx, region, strings.TrimSpace(token), models.UseVerification)
+		switch {
+		case models.ErrorCode(err) == models.EINVALID || models.ErrorCode(err) == models.ENOTFOUND:
+			// The owner's "invalid or expired" is an answer, not a failure of the link.
+			return &model.Verification{Result: false, Reason: models.ErrorMessage(err)}, nil, nil
+		case err != nil:
+			return nil, nil, err
+		case c == nil:
+			return &model.Verification{Result: false, Reason: "the certificate no longer exists"}, nil, nil
+		}
+		return r.judge(c), c, nil
+	}
 	id, err := r.openEncryptedID(token)
 	if err != nil {
 		return &model.Verification{Result: false, Reason: err.Error()}, nil, nil

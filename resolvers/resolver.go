@@ -45,6 +45,7 @@ type Resolver struct {
 	cfg    Config
 	cache  *cache.Cache
 	trust  *keys.Trust
+	nat    *National
 }
 
 // Deps are the resolvers' collaborators: the store they read, the write
@@ -54,6 +55,9 @@ type Deps struct {
 	Writer *issuing.Writer
 	Cache  *cache.Cache
 	Keys   *keys.Trust
+	// National links this process to other regions; nil: none (a node
+	// without a hub answers other provinces' certificates UNAVAILABLE).
+	National *National
 }
 
 // New returns the resolver root over its dependencies.
@@ -73,7 +77,7 @@ func New(d Deps, log *slog.Logger, cfg Config) (*Resolver, error) {
 	if cfg.RegionName == "" {
 		cfg.RegionName = store.RegionName(cfg.Region)
 	}
-	return &Resolver{store: d.Store, writer: d.Writer, log: log, cfg: cfg, cache: d.Cache, trust: d.Keys}, nil
+	return &Resolver{store: d.Store, writer: d.Writer, log: log, cfg: cfg, cache: d.Cache, trust: d.Keys, nat: d.National}, nil
 }
 
 // today is the current calendar date in China Standard Time, the zone the

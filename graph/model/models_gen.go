@@ -104,6 +104,35 @@ type HolderByCodesInput struct {
 type Mutation struct {
 }
 
+// This node's link to the hub.
+type NationalStatus struct {
+	// node or hub.
+	Mode   string `json:"mode"`
+	Region string `json:"region"`
+	// Whether the node has registered with the hub (and the last publication did not fail).
+	Connected bool `json:"connected"`
+	// Directory changes not yet published.
+	Backlog         int        `json:"backlog"`
+	LastPublishedAt *time.Time `json:"lastPublishedAt,omitempty"`
+	LastError       *string    `json:"lastError,omitempty"`
+}
+
+// A provincial node registered at the hub (admins).
+type Node struct {
+	Region string `json:"region"`
+	// The NODE account admitNode bound to the region.
+	AccountID string `json:"accountId"`
+	// The base URL the hub calls the node at (empty until it registers).
+	URL string `json:"url"`
+	// Ids of every signing key the node registered, oldest first.
+	KeyIds     []string   `json:"keyIds"`
+	LastSeenAt *time.Time `json:"lastSeenAt,omitempty"`
+	// Live entries of the node's province in the national directory.
+	DirectorySize int `json:"directorySize"`
+	// The hub's key for holder digests: answered only to the node's own NODE account.
+	HolderDigestKey *string `json:"holderDigestKey,omitempty"`
+}
+
 type PageInfo struct {
 	HasNextPage bool    `json:"hasNextPage"`
 	EndCursor   *string `json:"endCursor,omitempty"`
@@ -121,6 +150,16 @@ type PlatformKey struct {
 }
 
 type Query struct {
+}
+
+type RegisterNodeInput struct {
+	// The node's --public-url.
+	URL string `json:"url"`
+	// The node's current SM2 signing certificate, PEM.
+	SigningCertificatePem string `json:"signingCertificatePem"`
+	// The account the node made at itself for the hub to call it with.
+	AccountID   string `json:"accountId"`
+	AccessToken string `json:"accessToken"`
 }
 
 // One signature found in a layout file.

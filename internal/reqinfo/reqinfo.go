@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"strings"
 
 	"certgraph/models"
 )
@@ -32,6 +33,24 @@ type RequestInfo struct {
 	// UseFor is the X-Use-For header: the reason for reads that have no
 	// argument to carry one (federation entity fetches).
 	UseFor string
+	// National holds the inter-node headers (X-Certgraph-Via, -On-Behalf-Of,
+	// -Request-Id, -Deadline) as received; the resolvers honour them only
+	// from NODE accounts.
+	National http.Header
+}
+
+// NationalHeaders copies the X-Certgraph-* headers of req (nil if none).
+func NationalHeaders(req *http.Request) http.Header {
+	var h http.Header
+	for k, v := range req.Header {
+		if strings.HasPrefix(k, "X-Certgraph-") {
+			if h == nil {
+				h = http.Header{}
+			}
+			h[k] = v
+		}
+	}
+	return h
 }
 
 // Attacher attaches a request's information to a context before the

@@ -46,6 +46,9 @@ var migrations = []migration{
 		return tx.AutoMigrate(&models.CertificateFile{})
 	}},
 	{4, "national: node registry, node keys, directory, directory versions, outbox, hub credential", migrateNational},
+	{5, "audit: on behalf of and request id of reads across regions", func(tx *gorm.DB) error {
+		return tx.AutoMigrate(&models.AccessRecord{})
+	}},
 }
 
 // Migrate applies every migration not yet recorded, each in its own

@@ -20,7 +20,8 @@ func Credentials(requests reqinfo.Attacher, next http.Handler) http.Handler {
 			}
 		}
 		ctx := requests.WithRequest(req.Context(), reqinfo.RequestInfo{Credentials: creds, Channel: models.ChannelGraphQL, Remote: reqinfo.RemoteAddr(req),
-			BaseURL: reqinfo.BaseURL(req), UseFor: strings.TrimSpace(req.Header.Get("X-Use-For"))})
+			BaseURL: reqinfo.BaseURL(req), UseFor: strings.TrimSpace(req.Header.Get("X-Use-For")),
+			National: reqinfo.NationalHeaders(req)})
 		next.ServeHTTP(w, req.WithContext(ctx))
 	})
 }

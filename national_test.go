@@ -1,0 +1,341 @@
+package main
+
+import (
+	"bytes"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/json"
+	"encoding/pem"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"certgraph/internal/gmcrypto"
+	"certgraph/internal/ident"
+)
+
+// proc is one certgraph process of the three-process national test.
+type proc struct {
+	t        *testing.T
+	bin      string
+	name     string
+	addr     string
+	env      []string
+	cmd      *exec.Cmd
+	exited   chan error
+	stderr   *lockedBuffer
+	adminTok string
+}
+
+func (p *proc) url() string { return "http://" + p.addr }
+
+func freeAddr(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// run runs a subcommand of the binary with the process's environment.
+func (p *proc) run(args ...string) string {
+	p.t.Helper()
+	cmd := exec.Command(p.bin, args...)
+	cmd.Env = p.env
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		p.t.Fatalf("%s %v: %v\n%s", p.name, args, err, out)
+	}
+	return string(out)
+}
+
+func (p *proc) start() {
+	p.t.Helper()
+	p.cmd = exec.Command(p.bin, "serve")
+	p.cmd.Env = p.env
+	p.stderr = &lockedBuffer{}
+	p.cmd.Stdout, p.cmd.Stderr = io.Discard, p.stderr
+	if err := p.cmd.Start(); err != nil {
+		p.t.Fatal(err)
+	}
+	p.exited = make(chan error, 1)
+	cmd, exited := p.cmd, p.exited
+	go func() { exited <- cmd.Wait() }()
+	p.t.Cleanup(p.stop)
+	for i := 0; ; i++ {
+		if resp, err := http.Get(p.url() + "/healthz"); err == nil {
+			resp.Body.Close()
+			return
+		}
+		if i == 400 {
+			p.t.Fatalf("%s did not start: %s", p.name, p.stderr.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func (p *proc) stop() {
+	if p.cmd == nil {
+		return
+	}
+	p.cmd.Process.Kill()
+	<-p.exited
+	p.cmd = nil
+}
+
+func (p *proc) gql(token, query string, vars map[string]any) *gqlResponse {
+	p.t.Helper()
+	return (&testEnv{t: p.t, url: p.url()}).gql(token, query, vars)
+}
+
+func newProc(t *testing.T, bin, name string, extra ...string) *proc {
+	dir := t.TempDir()
+	p := &proc{t: t, bin: bin, name: name, addr: freeAddr(t), adminTok: "admin-token-" + name}
+	p.env = append(os.Environ(),
+		"CERTGRAPH_ADDR="+p.addr,
+		"CERTGRAPH_DATA_DIR="+filepath.Join(dir, "data"),
+		"CERTGRAPH_DATABASE_URL="+testDatabaseURL(t),
+		"CERTGRAPH_BOOTSTRAP_ADMIN_TOKEN="+p.adminTok,
+		"CERTGRAPH_DEMO=false",
+		"CERTGRAPH_LOG_LEVEL=warn",
+		"CERTGRAPH_AUTO_APPROVE=127.0.0.0/8",
+		"CERTGRAPH_NATIONAL_TIMEOUT=2s",
+	)
+	p.env = append(p.env, extra...)
+	return p
+}
+
+// regionCert returns a driving licence identifier issued in region.
+func regionCert(t *testing.T, region string, serial int) (id, dept string) {
+	first17 := "11" + region + "0000000000000"
+	c, err := ident.CreditCodeCheck(first17)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dept = first17 + string(c)
+	cid, err := ident.NewCertID("11100000000013338W032", dept, fmt.Sprint(serial), "001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cid.String(), dept
+}
+
+const nationalHolder = "11010519491231002X"
+
+func importLine(t *testing.T, region string, serial int, issued string) string {
+	id, dept := regionCert(t, region, serial)
+	line, _ := json.Marshal(map[string]any{"certificateID": id, "certificateType": "机动车驾驶证", "certificateName": "机动车驾驶证",
+		"certificateNumber": fmt.Sprintf("JZ%s%04d", region, serial), "certificateHolder": "张三", "certificateHolderCode": nationalHolder,
+		"certificateHolderType": "111", "issueDept": "公安交通管理局 " + region, "issueDeptCode": dept, "issueDate": issued,
+		"certificateValidateStart": issued, "certificateValidateEnd": "长期",
+		"Surface": []map[string]any{{"name": "姓名", "value": "张三", "valueType": "string", "columnName": "xm"}}})
+	return string(line)
+}
+
+// TestNationalThreeProcesses runs a hub (00) and nodes 51 and 50 from the
+// built binary, each with its own database, and reads 50's certificates
+// from a consumer at 51 over real HTTP.
+func TestNationalThreeProcesses(t *testing.T) {
+	if testing.Short() {
+		t.Skip("three processes")
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "certgraph")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	hub := newProc(t, bin, "hub", "CERTGRAPH_MODE=hub", "CERTGRAPH_REGION=00")
+	hub.start()
+	// The nodes' accounts at the hub: registered, then admitted as NODE of their region.
+	nodeAccount := func(region string) (string, string) {
+		r := hub.gql("", `mutation($in: RegisterSystemInput!) { registerSystem(input: $in) { accountId accessToken } }`,
+			map[string]any{"in": map[string]any{"systemName": "node " + region, "systemIp": "127.0.0.1", "deptCode": "node" + region, "deptName": "node " + region}}).must(t)
+		id, tok := r.str("registerSystem.accountId"), r.str("registerSystem.accessToken")
+		hub.gql(hub.adminTok, `mutation($a: ID!, $r: String!) { admitNode(accountId: $a, region: $r) { roles } }`, map[string]any{"a": id, "r": region}).must(t)
+		return id, tok
+	}
+	node := func(region string, lines ...string) *proc {
+		id, tok := nodeAccount(region)
+		p := newProc(t, bin, "node"+region, "CERTGRAPH_REGION="+region)
+		p.env = append(p.env, "CERTGRAPH_PUBLIC_URL="+p.url(), "CERTGRAPH_NATIONAL_URL="+hub.url(),
+			"CERTGRAPH_NATIONAL_ACCOUNT_ID="+id, "CERTGRAPH_NATIONAL_TOKEN="+tok)
+		f := filepath.Join(dir, region+".jsonl")
+		os.WriteFile(f, []byte(strings.Join(lines, "\n")+"\n"), 0o600)
+		p.run("migrate")
+		p.run("import", f)
+		p.run("seed", "--certificates", "0", "--files", "10")
+		p.start()
+		return p
+	}
+	n51 := node("51", importLine(t, "51", 1, "2023-05-01"))
+	n50 := node("50", importLine(t, "50", 1, "2024-06-01"), importLine(t, "50", 2, "2022-01-15"))
+	id50, _ := regionCert(t, "50", 1)
+	id51, _ := regionCert(t, "51", 1)
+
+	// Both nodes join and publish their directories.
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		r := hub.gql(hub.adminTok, `{ nodes { region url keyIds directorySize } }`, nil).must(t)
+		sizes := map[string]float64{}
+		for _, n := range r.Data["nodes"].([]any) {
+			m := n.(map[string]any)
+			sizes[m["region"].(string)] = m["directorySize"].(float64)
+		}
+		if sizes["51"] == 1 && sizes["50"] == 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("nodes did not publish: %v\nnode51: %s\nnode50: %s", sizes, n51.stderr.String(), n50.stderr.String())
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+
+	env51 := &testEnv{t: t, url: n51.url()}
+	consumerID, consumer := func() (string, string) {
+		r := n51.gql("", `mutation($in: RegisterSystemInput!) { registerSystem(input: $in) { accountId accessToken } }`,
+			map[string]any{"in": map[string]any{"systemName": "consumer", "systemIp": "127.0.0.1", "deptCode": "c", "deptName": "c"}}).must(t)
+		return r.str("registerSystem.accountId"), r.str("registerSystem.accessToken")
+	}()
+	_ = env51
+
+	// By id: a 50 certificate read at 51 looks like a local one, with its region and source.
+	const fields = `id name number region source signingKeyId digitalSign status type { code name } holder { code name } issueDept { code name } surfaces { name value } file { sm3 } fileLink { url }`
+	r := n51.gql(consumer, `query($id: ID!) { certificate(id: $id, useFor: SHARED_APPLICATION) { `+fields+` } }`, map[string]any{"id": id50}).must(t)
+	if r.str("certificate.region") != "50" || r.str("certificate.source") != "NATIONAL" || r.str("certificate.holder.name") != "张三" || r.str("certificate.number") != "JZ500001" {
+		t.Fatalf("remote certificate: %s", r.Raw)
+	}
+	// digitalSign verifies offline against the key the hub publishes for 50.
+	resp, err := http.Get(hub.url() + "/.well-known/certgraph/keys/50.pem")
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("key directory: %v %v", err, resp)
+	}
+	pemBytes, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	block, _ := pem.Decode(pemBytes)
+	if block == nil {
+		t.Fatalf("key directory answered %q", pemBytes)
+	}
+	if gmcrypto.CertificateKeyID(block.Bytes) != r.str("certificate.signingKeyId") {
+		t.Fatalf("key id %s, certificate names %s", gmcrypto.CertificateKeyID(block.Bytes), r.str("certificate.signingKeyId"))
+	}
+	if _, err := x509.ParseCertificate(block.Bytes); err != nil && !strings.Contains(err.Error(), "unsupported") && !strings.Contains(err.Error(), "unknown") {
+		t.Logf("x509 parse: %v", err)
+	}
+	if r.str("certificate.digitalSign") == "" {
+		t.Fatal("no digitalSign")
+	}
+	// The file, through 51's own link, fetched through the hub.
+	if link := r.str("certificate.fileLink.url"); link != "" {
+		if !strings.HasPrefix(link, n51.url()+"/files/") {
+			t.Fatalf("file link %s does not point at the origin 51", link)
+		}
+		resp, err := http.Get(link)
+		if err != nil || resp.StatusCode != 200 {
+			t.Fatalf("download through the hub: %v %+v", err, resp)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if gmcrypto.SM3Hex(body) != r.str("certificate.file.sm3") {
+			t.Fatal("downloaded file does not match its SM3")
+		}
+		// Verification by file at 51 finds the owner through the hub.
+		v := n51.gql(consumer, `query($f: String!) { verifyByFile(format: `+strings.ToUpper(fileFormatOf(body))+`, fileEntity: $f) { result certificateId dataVerify } }`,
+			map[string]any{"f": base64.StdEncoding.EncodeToString(body)}).must(t)
+		if v.str("verifyByFile.certificateId") != id50 {
+			t.Fatalf("verify by file at 51: %s", v.Raw)
+		}
+	} else {
+		t.Fatalf("remote certificate has no file link: %s", r.Raw)
+	}
+
+	// By holder: 51's own and 50's, merged, newest first.
+	h := n51.gql(consumer, `query($c: String!) { certificates(holderCode: $c, useFor: SHARED_APPLICATION) { id region source issueDate } }`, map[string]any{"c": nationalHolder}).must(t)
+	list := h.Data["certificates"].([]any)
+	if len(list) != 3 || list[0].(map[string]any)["region"] != "50" || list[1].(map[string]any)["region"] != "51" || list[2].(map[string]any)["region"] != "50" {
+		t.Fatalf("holder answer: %s", h.Raw)
+	}
+
+	// By encrypted id: minted by the owner (prefix 50), readable at 51.
+	e := n51.gql(consumer, `query($id: ID!) { certificate(id: $id, useFor: SHOW) { encryptedId { encryptedId verifyUrl } } }`, map[string]any{"id": id50}).must(t)
+	tok := e.str("certificate.encryptedId.encryptedId")
+	if !strings.HasPrefix(tok, "50") || !strings.HasPrefix(e.str("certificate.encryptedId.verifyUrl"), n51.url()+"/v/") {
+		t.Fatalf("encrypted id: %s", e.Raw)
+	}
+	b := n51.gql(consumer, `query($t: String!) { certificateByEncryptedId(encryptedId: $t, useFor: SHOW) { id region } verifyEncryptedId(encryptedId: $t) { result } }`, map[string]any{"t": tok}).must(t)
+	if b.str("certificateByEncryptedId.id") != id50 || b.Data["verifyEncryptedId"].(map[string]any)["result"] != true {
+		t.Fatalf("by encrypted id: %s", b.Raw)
+	}
+	// Verification by fields.
+	vf := n51.gql(consumer, `query($c: String!, $n: String!) { verifyByFields(input: {holderCode: $c, number: $n, useFor: VERIFICATION}) { result certificateId } }`,
+		map[string]any{"c": nationalHolder, "n": "JZ500002"}).must(t)
+	if vf.Data["verifyByFields"].(map[string]any)["result"] != true {
+		t.Fatalf("verify by fields: %s", vf.Raw)
+	}
+	// A legacy endpoint: 6.4.2 by id, same answer as for a local certificate.
+	lr := env51.legacyJSON("/api/cert/info/by-id", map[string]any{"head": map[string]any{"accountId": consumerID, "accessToken": consumer}, "data": map[string]any{"certificateID": id50, "useFor": "01"}})
+	if !bytes.Contains(lr.Raw, []byte("JZ500001")) || !bytes.Contains(lr.Raw, []byte(`"接口调用成功"`)) {
+		t.Fatalf("legacy 6.4.2 for a remote certificate: %s", lr.Raw)
+	}
+
+	// The owner's audit names the 51 caller.
+	a := n50.gql(n50.adminTok, `{ accessRecords(filter: {subject: "`+id50+`"}, first: 50) { edges { node { accountId onBehalfOf requestId operation } } } }`, nil).must(t)
+	if !strings.Contains(string(a.Raw), consumerID+"@51") {
+		t.Fatalf("audit at 50 does not name %s@51: %s", consumerID, a.Raw)
+	}
+
+	// Revocation at 50 is seen at 51 on the next request.
+	n50.gql(n50.adminTok, `mutation($id: ID!) { revokeCertificate(id: $id, reason: "test") { status } }`, map[string]any{"id": id50}).must(t)
+	s := n51.gql(consumer, `query($id: ID!) { certificate(id: $id, useFor: SHARED_APPLICATION) { status } }`, map[string]any{"id": id50}).must(t)
+	if s.str("certificate.status") != "REVOKED" {
+		t.Fatalf("after revocation at 50: %s", s.Raw)
+	}
+
+	// Loops: a consumer's Via is ignored (a fresh read); a forged Via from a NODE account is refused at the hub.
+	forged := (&testEnv{t: t, url: hub.url()}).gql(func() string { _, tk := nodeAccount("52"); return tk }(),
+		`query($id: ID!) { certificate(id: $id, useFor: OTHER) { id } }`, map[string]any{"id": id50}, "X-Certgraph-Via", "44")
+	if len(forged.Errors) == 0 || forged.Errors[0].Extensions["code"] != "FORBIDDEN" {
+		t.Fatalf("forged Via at the hub: %s", forged.Raw)
+	}
+
+	// The hub down: remote reads UNAVAILABLE naming 00, local reads fine, holder answers keep their local part.
+	hub.stop()
+	start := time.Now()
+	u := (&testEnv{t: t, url: n51.url()}).gql(consumer, `query($id: ID!) { certificate(id: $id, useFor: SHARED_APPLICATION) { id } }`, map[string]any{"id": id50})
+	if len(u.Errors) == 0 || u.Errors[0].Extensions["code"] != "UNAVAILABLE" || u.Errors[0].Extensions["region"] != "00" || time.Since(start) > 3*time.Second {
+		t.Fatalf("hub down, remote read (%v): %s", time.Since(start), u.Raw)
+	}
+	n51.gql(consumer, `query($id: ID!) { certificate(id: $id, useFor: SHARED_APPLICATION) { id } }`, map[string]any{"id": id51}).must(t)
+	p := (&testEnv{t: t, url: n51.url()}).gql(consumer, `query($c: String!) { certificates(holderCode: $c, useFor: SHARED_APPLICATION) { id region } }`, map[string]any{"c": nationalHolder})
+	if p.Data == nil || len(p.Data["certificates"].([]any)) != 1 || len(p.Errors) != 1 || p.Errors[0].Extensions["region"] != "00" || len(p.Errors[0].Path) == 0 {
+		t.Fatalf("hub down, holder answer: %s", p.Raw)
+	}
+
+	// The hub back: reads recover without restarting the nodes.
+	hub.start()
+	deadline = time.Now().Add(15 * time.Second)
+	for {
+		u := (&testEnv{t: t, url: n51.url()}).gql(consumer, `query($id: ID!) { certificate(id: $id, useFor: SHARED_APPLICATION) { status } }`, map[string]any{"id": id50})
+		if len(u.Errors) == 0 && u.str("certificate.status") == "REVOKED" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no recovery after the hub restarted: %s", u.Raw)
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+}
+
+func fileFormatOf(b []byte) string {
+	if bytes.HasPrefix(b, []byte("%PDF")) {
+		return "pdf"
+	}
+	return "ofd"
+}
