@@ -318,6 +318,13 @@ func TestNationalThreeProcesses(t *testing.T) {
 		t.Fatalf("hub down, holder answer: %s", p.Raw)
 	}
 
+	// Legacy 6.4.1: a success with the local part, saying what is missing.
+	lp := env51.legacyJSON("/api/cert/info/by-holder", map[string]any{"head": map[string]any{"accountId": consumerID, "accessToken": consumer},
+		"data": map[string]any{"certificateHolderCode": nationalHolder, "certificateHolderType": "111", "certificateType": "机动车驾驶证", "useFor": "01"}})
+	if !bytes.Contains(lp.Raw, []byte("接口调用成功（全国部分不可用：")) || !bytes.Contains(lp.Raw, []byte("JZ510001")) || bytes.Contains(lp.Raw, []byte("JZ500002")) {
+		t.Fatalf("legacy holder answer with the hub down: %s", lp.Raw)
+	}
+
 	// The hub back: reads recover without restarting the nodes.
 	hub.start()
 	deadline = time.Now().Add(15 * time.Second)

@@ -65,6 +65,9 @@ const (
 	statusSuccess  = "0"
 	statusFailure  = "1"
 	messageSuccess = "接口调用成功"
+	// messagePartialPrefix starts the message of a holder answer whose
+	// national part is missing (the local part is answered).
+	messagePartialPrefix = "接口调用成功（全国部分不可用："
 	failurePrefix  = "接口调用失败："
 )
 
@@ -113,3 +116,6 @@ func fromGraphQL(e *gqlerror.Error, params map[string]string) *Failure {
 	}
 	return f
 }
+
+// messagePartial is 接口调用成功（全国部分不可用：reason）.
+func messagePartial(reason string) string { return messagePartialPrefix + reason + "）" }
