@@ -68,7 +68,7 @@ const (
 	// messagePartialPrefix starts the message of a holder answer whose
 	// national part is missing (the local part is answered).
 	messagePartialPrefix = "接口调用成功（全国部分不可用："
-	failurePrefix  = "接口调用失败："
+	failurePrefix        = "接口调用失败："
 )
 
 func missing(param string) *Failure {
