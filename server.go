@@ -57,6 +57,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		cmd, args = args[0], args[1:]
 	}
+	var sub []string
+	if cmd == "national" && len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		// `national status --flags…`: the action first, the flags after it.
+		sub, args = args[:1], args[1:]
+	}
 	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	seedOpts := seedFlags(fs, cmd)
@@ -79,7 +84,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "keys":
 		return cmdKeys(cfg, rest, stdout)
 	case "national":
-		return cmdNational(ctx, cfg, log, rest, stdout)
+		return cmdNational(ctx, cfg, log, append(sub, rest...), stdout)
 	}
 	return fmt.Errorf("unknown command %q (serve, migrate, seed, import, accounts, keys, national)", cmd)
 }
