@@ -233,6 +233,7 @@ func TestNationalThreeProcesses(t *testing.T) {
 		t.Fatal("no digitalSign")
 	}
 	// The file, through 51's own link, fetched through the hub.
+	var fileBody []byte
 	if link := r.str("certificate.fileLink.url"); link != "" {
 		if !strings.HasPrefix(link, n51.url()+"/files/") {
 			t.Fatalf("file link %s does not point at the origin 51", link)
@@ -243,6 +244,7 @@ func TestNationalThreeProcesses(t *testing.T) {
 		}
 		body, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
+		fileBody = body
 		if gmcrypto.SM3Hex(body) != r.str("certificate.file.sm3") {
 			t.Fatal("downloaded file does not match its SM3")
 		}
@@ -283,6 +285,38 @@ func TestNationalThreeProcesses(t *testing.T) {
 	lr := env51.legacyJSON("/api/cert/info/by-id", map[string]any{"head": map[string]any{"accountId": consumerID, "accessToken": consumer}, "data": map[string]any{"certificateID": id50, "useFor": "01"}})
 	if !bytes.Contains(lr.Raw, []byte("JZ500001")) || !bytes.Contains(lr.Raw, []byte(`"接口调用成功"`)) {
 		t.Fatalf("legacy 6.4.2 for a remote certificate: %s", lr.Raw)
+	}
+
+	// Every legacy endpoint answers a remote certificate as it does a local one.
+	lhead := map[string]any{"accountId": consumerID, "accessToken": consumer}
+	creds := []string{"X-Account-Id", consumerID, "X-Access-Token", consumer}
+	legacyCases := []struct {
+		path string
+		body map[string]any
+		want []string
+	}{
+		{"/api/cert/search", map[string]any{"head": lhead, "data": map[string]any{"certificateHolderCode": nationalHolder, "useFor": "01"}}, []string{"JZ500001", "JZ510001", `"total":3`}},
+		{"/api/cert/download/by-holder", map[string]any{"head": lhead, "data": map[string]any{"certificateHolderCode": nationalHolder, "certificateType": "机动车驾驶证", "useFor": "01"}}, []string{"JZ500001", n51.url() + "/files/"}},
+		{"/api/cert/download/by-id", map[string]any{"head": lhead, "data": map[string]any{"certificateID": id50, "useFor": "02"}}, []string{"JZ500001", n51.url() + "/files/"}},
+		{"/api/cert/download/by-encrypted-id", map[string]any{"head": lhead, "data": map[string]any{"encryptedId": tok, "useFor": "01"}}, []string{"JZ500001"}},
+		{"/api/cert/info/by-holder", map[string]any{"head": lhead, "data": map[string]any{"certificateHolderCode": nationalHolder, "certificateType": "机动车驾驶证", "useFor": "01"}}, []string{"JZ500001", "JZ510001", "张三"}},
+		{"/api/cert/info/by-id", map[string]any{"head": lhead, "data": map[string]any{"certificateID": id50, "useFor": "02"}}, []string{"JZ500001", "digitalSign"}},
+		{"/api/cert/encrypted-id", map[string]any{"head": lhead, "data": map[string]any{"certificateHolderCode": nationalHolder, "certificateNumber": "JZ500001"}}, []string{`[{\"encryptedId\":\"50`}},
+		{"/api/cert/verify/by-fields", map[string]any{"CertificateHolderCode": nationalHolder, "CertificateData": map[string]any{"certificateNumber": "JZ500002"}, "UseFor": "01"}, []string{`"VerifyResult":"true"`}},
+		{"/api/cert/verify/by-file", map[string]any{"data": map[string]any{"fileFormat": fileFormatOf(fileBody), "fileEntity": base64.StdEncoding.EncodeToString(fileBody)}}, []string{`"result":"1"`}},
+		{"/api/cert/verify/by-encrypted-id", map[string]any{"encryptedId": tok}, []string{`"VerifyResult":"true"`}},
+		{"/api/system/register", map[string]any{"systemName": "legacy", "systemIp": "127.0.0.1", "deptCode": "d", "deptName": "d"}, []string{"accessToken"}},
+	}
+	for _, c := range legacyCases {
+		lr := env51.legacyJSON(c.path, c.body, creds...)
+		for _, w := range c.want {
+			if !bytes.Contains(lr.Raw, []byte(w)) {
+				t.Errorf("legacy %s for a remote certificate lacks %q: %s", c.path, w, lr.Raw)
+			}
+		}
+	}
+	if q := env51.legacyJSON("/api/cert/qrcode", map[string]any{"head": map[string]any{"accountId": consumerID, "accessToken": consumer, "encryptedId": tok}}); q.ContentType != "image/png" {
+		t.Errorf("legacy qrcode of a 50 encrypted id: %s", q.Raw)
 	}
 
 	// The owner's audit names the 51 caller.
