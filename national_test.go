@@ -23,7 +23,7 @@ import (
 
 // proc is one certgraph process of the three-process national test.
 type proc struct {
-	t        *testing.T
+	t        testing.TB
 	bin      string
 	name     string
 	addr     string
@@ -36,7 +36,7 @@ type proc struct {
 
 func (p *proc) url() string { return "http://" + p.addr }
 
-func freeAddr(t *testing.T) string {
+func freeAddr(t testing.TB) string {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -96,7 +96,7 @@ func (p *proc) gql(token, query string, vars map[string]any) *gqlResponse {
 	return (&testEnv{t: p.t, url: p.url()}).gql(token, query, vars)
 }
 
-func newProc(t *testing.T, bin, name string, extra ...string) *proc {
+func newProc(t testing.TB, bin, name string, extra ...string) *proc {
 	dir := t.TempDir()
 	p := &proc{t: t, bin: bin, name: name, addr: freeAddr(t), adminTok: "admin-token-" + name}
 	p.env = append(os.Environ(),
@@ -114,7 +114,7 @@ func newProc(t *testing.T, bin, name string, extra ...string) *proc {
 }
 
 // regionCert returns a driving licence identifier issued in region.
-func regionCert(t *testing.T, region string, serial int) (id, dept string) {
+func regionCert(t testing.TB, region string, serial int) (id, dept string) {
 	first17 := "11" + region + "0000000000000"
 	c, err := ident.CreditCodeCheck(first17)
 	if err != nil {
@@ -130,7 +130,7 @@ func regionCert(t *testing.T, region string, serial int) (id, dept string) {
 
 const nationalHolder = "11010519491231002X"
 
-func importLine(t *testing.T, region string, serial int, issued string) string {
+func importLine(t testing.TB, region string, serial int, issued string) string {
 	id, dept := regionCert(t, region, serial)
 	line, _ := json.Marshal(map[string]any{"certificateID": id, "certificateType": "机动车驾驶证", "certificateName": "机动车驾驶证",
 		"certificateNumber": fmt.Sprintf("JZ%s%04d", region, serial), "certificateHolder": "张三", "certificateHolderCode": nationalHolder,
@@ -147,56 +147,10 @@ func TestNationalThreeProcesses(t *testing.T) {
 	if testing.Short() {
 		t.Skip("three processes")
 	}
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "certgraph")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	hub := newProc(t, bin, "hub", "CERTGRAPH_MODE=hub", "CERTGRAPH_REGION=00")
-	hub.start()
-	// The nodes' accounts at the hub: registered, then admitted as NODE of their region.
-	nodeAccount := func(region string) (string, string) {
-		r := hub.gql("", `mutation($in: RegisterSystemInput!) { registerSystem(input: $in) { accountId accessToken } }`,
-			map[string]any{"in": map[string]any{"systemName": "node " + region, "systemIp": "127.0.0.1", "deptCode": "node" + region, "deptName": "node " + region}}).must(t)
-		id, tok := r.str("registerSystem.accountId"), r.str("registerSystem.accessToken")
-		hub.gql(hub.adminTok, `mutation($a: ID!, $r: String!) { admitNode(accountId: $a, region: $r) { roles } }`, map[string]any{"a": id, "r": region}).must(t)
-		return id, tok
-	}
-	node := func(region string, lines ...string) *proc {
-		id, tok := nodeAccount(region)
-		p := newProc(t, bin, "node"+region, "CERTGRAPH_REGION="+region)
-		p.env = append(p.env, "CERTGRAPH_PUBLIC_URL="+p.url(), "CERTGRAPH_NATIONAL_URL="+hub.url(),
-			"CERTGRAPH_NATIONAL_ACCOUNT_ID="+id, "CERTGRAPH_NATIONAL_TOKEN="+tok)
-		f := filepath.Join(dir, region+".jsonl")
-		os.WriteFile(f, []byte(strings.Join(lines, "\n")+"\n"), 0o600)
-		p.run("migrate")
-		p.run("import", f)
-		p.run("seed", "--certificates", "0", "--files", "10")
-		p.start()
-		return p
-	}
-	n51 := node("51", importLine(t, "51", 1, "2023-05-01"))
-	n50 := node("50", importLine(t, "50", 1, "2024-06-01"), importLine(t, "50", 2, "2022-01-15"))
+	f := startFederation(t, 0)
+	hub, n51, n50, nodeAccount := f.hub, f.n51, f.n50, f.nodeAccount
 	id50, _ := regionCert(t, "50", 1)
 	id51, _ := regionCert(t, "51", 1)
-
-	// Both nodes join and publish their directories.
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		r := hub.gql(hub.adminTok, `{ nodes { region url keyIds directorySize } }`, nil).must(t)
-		sizes := map[string]float64{}
-		for _, n := range r.Data["nodes"].([]any) {
-			m := n.(map[string]any)
-			sizes[m["region"].(string)] = m["directorySize"].(float64)
-		}
-		if sizes["51"] == 1 && sizes["50"] == 2 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("nodes did not publish: %v\nnode51: %s\nnode50: %s", sizes, n51.stderr.String(), n50.stderr.String())
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
 
 	env51 := &testEnv{t: t, url: n51.url()}
 	consumerID, consumer := func() (string, string) {
@@ -361,7 +315,7 @@ func TestNationalThreeProcesses(t *testing.T) {
 
 	// The hub back: reads recover without restarting the nodes.
 	hub.start()
-	deadline = time.Now().Add(15 * time.Second)
+	deadline := time.Now().Add(15 * time.Second)
 	for {
 		u := (&testEnv{t: t, url: n51.url()}).gql(consumer, `query($id: ID!) { certificate(id: $id, useFor: SHARED_APPLICATION) { status } }`, map[string]any{"id": id50})
 		if len(u.Errors) == 0 && u.str("certificate.status") == "REVOKED" {
@@ -379,4 +333,132 @@ func fileFormatOf(b []byte) string {
 		return "pdf"
 	}
 	return "ofd"
+}
+
+// federation is a hub and nodes 51 and 50 started from the built binary.
+type federation struct {
+	hub, n51, n50 *proc
+	nodeAccount   func(region string) (string, string)
+	// published is the time from starting the nodes until the hub's
+	// directory listed every certificate of both.
+	published time.Duration
+}
+
+// startFederation builds the binary, starts the hub, admits nodes 51 and 50
+// and starts them with their own certificates (51: one plus extra51 more;
+// 50: two), then waits until the hub's directory lists all of them.
+func startFederation(t testing.TB, extra51 int) *federation {
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "certgraph")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	hub := newProc(t, bin, "hub", "CERTGRAPH_MODE=hub", "CERTGRAPH_REGION=00")
+	hub.start()
+	// The nodes' accounts at the hub: registered, then admitted as NODE of their region.
+	nodeAccount := func(region string) (string, string) {
+		r := hub.gql("", `mutation($in: RegisterSystemInput!) { registerSystem(input: $in) { accountId accessToken } }`,
+			map[string]any{"in": map[string]any{"systemName": "node " + region, "systemIp": "127.0.0.1", "deptCode": "node" + region, "deptName": "node " + region}}).must(t)
+		id, tok := r.str("registerSystem.accountId"), r.str("registerSystem.accessToken")
+		hub.gql(hub.adminTok, `mutation($a: ID!, $r: String!) { admitNode(accountId: $a, region: $r) { roles } }`, map[string]any{"a": id, "r": region}).must(t)
+		return id, tok
+	}
+	node := func(region string, seeded int, lines ...string) *proc {
+		id, tok := nodeAccount(region)
+		p := newProc(t, bin, "node"+region, "CERTGRAPH_REGION="+region)
+		p.env = append(p.env, "CERTGRAPH_PUBLIC_URL="+p.url(), "CERTGRAPH_NATIONAL_URL="+hub.url(),
+			"CERTGRAPH_NATIONAL_ACCOUNT_ID="+id, "CERTGRAPH_NATIONAL_TOKEN="+tok)
+		f := filepath.Join(dir, region+".jsonl")
+		os.WriteFile(f, []byte(strings.Join(lines, "\n")+"\n"), 0o600)
+		p.run("migrate")
+		p.run("import", f)
+		p.run("seed", "--certificates", "0", "--files", "10")
+		if seeded > 0 {
+			p.run("seed", "--certificates", fmt.Sprint(seeded), "--files", "0")
+		}
+		p.start()
+		return p
+	}
+	n51 := node("51", extra51, importLine(t, "51", 1, "2023-05-01"))
+	started := time.Now()
+	n50 := node("50", 0, importLine(t, "50", 1, "2024-06-01"), importLine(t, "50", 2, "2022-01-15"))
+
+	// Both nodes join and publish their directories.
+	deadline := time.Now().Add(30*time.Second + time.Duration(extra51)*time.Millisecond)
+	for {
+		r := hub.gql(hub.adminTok, `{ nodes { region url keyIds directorySize } }`, nil).must(t)
+		sizes := map[string]float64{}
+		for _, n := range r.Data["nodes"].([]any) {
+			m := n.(map[string]any)
+			sizes[m["region"].(string)] = m["directorySize"].(float64)
+		}
+		if sizes["51"] == float64(1+extra51) && sizes["50"] == 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("nodes did not publish: %v\nnode51: %s\nnode50: %s", sizes, n51.stderr.String(), n50.stderr.String())
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+
+	return &federation{hub: hub, n51: n51, n50: n50, nodeAccount: nodeAccount, published: time.Since(started)}
+}
+
+// consumerAt registers an approved consumer at p (loopback is auto-approved).
+func consumerAt(t testing.TB, p *proc) string {
+	r := p.gql("", `mutation($in: RegisterSystemInput!) { registerSystem(input: $in) { accessToken } }`,
+		map[string]any{"in": map[string]any{"systemName": "bench", "systemIp": "127.0.0.1", "deptCode": "b", "deptName": "b"}}).must(t)
+	return r.str("registerSystem.accessToken")
+}
+
+// BenchmarkNationalRead measures one certificate read by id at node 51
+// over HTTP: a 51 certificate (local), a 50 certificate (51 → hub → 50 and
+// back), and the local read again with the hub killed (local reads must
+// not depend on the hub). Three processes from the built binary.
+func BenchmarkNationalRead(b *testing.B) {
+	f := startFederation(b, 0)
+	tok := consumerAt(b, f.n51)
+	id51, _ := regionCert(b, "51", 1)
+	id50, _ := regionCert(b, "50", 1)
+	client := &http.Client{}
+	read := func(b *testing.B, id string) {
+		body, _ := json.Marshal(map[string]any{"query": `query($id: ID!) { certificate(id: $id, useFor: SHARED_APPLICATION) { id region status holder { name } surfaces { name value } } }`,
+			"variables": map[string]any{"id": id}})
+		for b.Loop() {
+			req, _ := http.NewRequest(http.MethodPost, f.n51.url()+"/graphql", bytes.NewReader(body))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Authorization", "Bearer "+tok)
+			resp, err := client.Do(req)
+			if err != nil {
+				b.Fatal(err)
+			}
+			out, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != 200 || !bytes.Contains(out, []byte(id)) || bytes.Contains(out, []byte(`"errors"`)) {
+				b.Fatalf("read %s: %s", id, out)
+			}
+		}
+	}
+	b.Run("local", func(b *testing.B) { read(b, id51) })
+	b.Run("remote-through-hub", func(b *testing.B) { read(b, id50) })
+	f.hub.stop()
+	b.Run("local-hub-down", func(b *testing.B) { read(b, id51) })
+}
+
+// BenchmarkNationalPublish measures publication end to end: node 51 starts
+// with CERTGRAPH_BENCH_CERTIFICATES seeded certificates (default 20,000)
+// queued in its outbox, joins the hub and publishes them over HTTP; the
+// time until the hub's directory lists every one is reported.
+func BenchmarkNationalPublish(b *testing.B) {
+	n := 20000
+	if s := os.Getenv("CERTGRAPH_BENCH_CERTIFICATES"); s != "" {
+		if _, err := fmt.Sscan(s, &n); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for b.Loop() {
+		f := startFederation(b, n)
+		b.ReportMetric(f.published.Seconds(), "s-to-publish")
+		b.ReportMetric(float64(n)/f.published.Seconds(), "certificates/s")
+	}
 }
