@@ -371,6 +371,9 @@ func startFederation(t testing.TB, extra51 int) *federation {
 		f := filepath.Join(dir, region+".jsonl")
 		os.WriteFile(f, []byte(strings.Join(lines, "\n")+"\n"), 0o600)
 		p.run("migrate")
+		cat := filepath.Join(dir, "catalogue.jsonl")
+		os.WriteFile(cat, []byte(drivingLicenceType+"\n"), 0o600)
+		p.run("catalogue", "import", cat)
 		p.run("import", f)
 		p.run("seed", "--certificates", "0", "--files", "10")
 		if seeded > 0 {
@@ -468,3 +471,7 @@ func BenchmarkNationalPublish(b *testing.B) {
 		b.ReportMetric(float64(n)/f.published.Seconds(), "certificates/s")
 	}
 }
+
+// drivingLicenceType is the one catalogue entry the national test's nodes
+// bring (a new database has no certificate types).
+const drivingLicenceType = `{"code": "11100000000013338W032", "name": "机动车驾驶证", "holderKind": "PERSON", "local": true, "surfaceTemplate": [{"name": "姓名", "columnName": "xm", "valueType": "string"}, {"name": "准驾车型", "columnName": "zjcx", "valueType": "string"}]}`

@@ -58,8 +58,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		cmd, args = args[0], args[1:]
 	}
 	var sub []string
-	if cmd == "national" && len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		// `national status --flags…`: the action first, the flags after it.
+	if (cmd == "national" || cmd == "catalogue") && len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		// `national status --flags…`, `catalogue import FILE --flags…`: the action first, the flags after it.
 		sub, args = args[:1], args[1:]
 	}
 	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
@@ -83,10 +83,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return cmdAccounts(ctx, cfg, log, rest, stdout)
 	case "keys":
 		return cmdKeys(cfg, rest, stdout)
+	case "catalogue":
+		return cmdCatalogue(ctx, cfg, log, append(sub, rest...), stdout)
 	case "national":
 		return cmdNational(ctx, cfg, log, append(sub, rest...), stdout)
 	}
-	return fmt.Errorf("unknown command %q (serve, migrate, seed, import, accounts, keys, national)", cmd)
+	return fmt.Errorf("unknown command %q (serve, migrate, seed, import, catalogue, accounts, keys, national)", cmd)
 }
 
 func newLogger(level slog.Level, w io.Writer) *slog.Logger {

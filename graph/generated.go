@@ -205,16 +205,17 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		AdmitNode         func(childComplexity int, accountID string, region string) int
-		ApproveAccount    func(childComplexity int, id string) int
-		AttachFile        func(childComplexity int, certificateID string, format models.FileFormat, fileEntity string) int
-		PublishDirectory  func(childComplexity int, entries []national.Entry) int
-		RegisterNode      func(childComplexity int, input model.RegisterNodeInput) int
-		RegisterSystem    func(childComplexity int, input models.RegisterSystemInput) int
-		RevokeAccount     func(childComplexity int, id string) int
-		RevokeCertificate func(childComplexity int, id string, reason string) int
-		RotateToken       func(childComplexity int, id string) int
-		SetRoles          func(childComplexity int, id string, roles []models.Role) int
+		AdmitNode             func(childComplexity int, accountID string, region string) int
+		ApproveAccount        func(childComplexity int, id string) int
+		AttachFile            func(childComplexity int, certificateID string, format models.FileFormat, fileEntity string) int
+		DefineCertificateType func(childComplexity int, input model.DefineCertificateTypeInput) int
+		PublishDirectory      func(childComplexity int, entries []national.Entry) int
+		RegisterNode          func(childComplexity int, input model.RegisterNodeInput) int
+		RegisterSystem        func(childComplexity int, input models.RegisterSystemInput) int
+		RevokeAccount         func(childComplexity int, id string) int
+		RevokeCertificate     func(childComplexity int, id string, reason string) int
+		RotateToken           func(childComplexity int, id string) int
+		SetRoles              func(childComplexity int, id string, roles []models.Role) int
 	}
 
 	NationalStatus struct {
@@ -373,6 +374,7 @@ type MutationResolver interface {
 	SetRoles(ctx context.Context, id string, roles []models.Role) (*models.Account, error)
 	RevokeCertificate(ctx context.Context, id string, reason string) (*models.Certificate, error)
 	AttachFile(ctx context.Context, certificateID string, format models.FileFormat, fileEntity string) (*models.CertificateFile, error)
+	DefineCertificateType(ctx context.Context, input model.DefineCertificateTypeInput) (*models.CertificateType, error)
 	AdmitNode(ctx context.Context, accountID string, region string) (*models.Account, error)
 	RegisterNode(ctx context.Context, input model.RegisterNodeInput) (*model.Node, error)
 	PublishDirectory(ctx context.Context, entries []national.Entry) (int, error)
@@ -1082,6 +1084,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AttachFile(childComplexity, args["certificateId"].(string), args["format"].(models.FileFormat), args["fileEntity"].(string)), true
+	case "Mutation.defineCertificateType":
+		if e.ComplexityRoot.Mutation.DefineCertificateType == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_defineCertificateType_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DefineCertificateType(childComplexity, args["input"].(model.DefineCertificateTypeInput)), true
 	case "Mutation.publishDirectory":
 		if e.ComplexityRoot.Mutation.PublishDirectory == nil {
 			break
@@ -1685,10 +1698,12 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("AccessRecordFilter", ec.unmarshalInputAccessRecordFilter),
 			graphql.NewInputUnmarshaler("CertificateByIDsInput", ec.unmarshalInputCertificateByIDsInput),
 			graphql.NewInputUnmarshaler("CertificateFilter", ec.unmarshalInputCertificateFilter),
+			graphql.NewInputUnmarshaler("DefineCertificateTypeInput", ec.unmarshalInputDefineCertificateTypeInput),
 			graphql.NewInputUnmarshaler("DirectoryEntryInput", ec.unmarshalInputDirectoryEntryInput),
 			graphql.NewInputUnmarshaler("HolderByCodesInput", ec.unmarshalInputHolderByCodesInput),
 			graphql.NewInputUnmarshaler("RegisterNodeInput", ec.unmarshalInputRegisterNodeInput),
 			graphql.NewInputUnmarshaler("RegisterSystemInput", ec.unmarshalInputRegisterSystemInput),
+			graphql.NewInputUnmarshaler("SurfaceFieldInput", ec.unmarshalInputSurfaceFieldInput),
 			graphql.NewInputUnmarshaler("VerifyFieldsInput", ec.unmarshalInputVerifyFieldsInput),
 		)
 	}
@@ -2114,6 +2129,23 @@ type Node {
   holderDigestKey: String
 }
 
+input SurfaceFieldInput {
+  name: String!
+  columnName: String!
+  valueType: SurfaceValueType!
+}
+
+"A certificate type (证照目录 entry) as an admin defines it."
+input DefineCertificateTypeInput {
+  "The defining body's 18-character 统一社会信用代码 and 3 digits, e.g. 11100000000013338W009."
+  code: String!
+  name: String!
+  holderKind: HolderKind!
+  "Whether this province issues it (holder queries for a type not issued here go to the hub only)."
+  local: Boolean!
+  surfaceTemplate: [SurfaceFieldInput!]!
+}
+
 input RegisterNodeInput {
   "The node's --public-url."
   url: String!
@@ -2223,6 +2255,8 @@ type Mutation {
   revokeCertificate(id: ID!, reason: String!): Certificate!
   "Attach or replace a certificate's layout file (issuers, admins); fileEntity is base64."
   attachFile(certificateId: ID!, format: FileFormat!, fileEntity: String!): CertificateFile!
+  "Define or change a certificate type of the catalogue (admins), an upsert by code. A type certificates use keeps its holder kind."
+  defineCertificateType(input: DefineCertificateTypeInput!): CertificateType!
   "Hub, admins: approve an account as the NODE of a province (one account per region); again to release a pinned URL."
   admitNode(accountId: ID!, region: String!): Account!
   "Hub, NODE accounts: register or refresh the calling node (URL pinned at first, keys kept by id)."
@@ -3012,6 +3046,20 @@ func (ec *executionContext) field_Mutation_attachFile_args(ctx context.Context, 
 		return nil, err
 	}
 	args["fileEntity"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_defineCertificateType_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.DefineCertificateTypeInput, error) {
+			return ec.unmarshalNDefineCertificateTypeInput2certgraphᚋgraphᚋmodelᚐDefineCertificateTypeInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
 	return args, nil
 }
 
@@ -6387,6 +6435,50 @@ func (ec *executionContext) fieldContext_Mutation_attachFile(ctx context.Context
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_attachFile_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_defineCertificateType(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_defineCertificateType(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DefineCertificateType(ctx, fc.Args["input"].(model.DefineCertificateTypeInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.CertificateType) graphql.Marshaler {
+			return ec.marshalNCertificateType2ᚖcertgraphᚋmodelsᚐCertificateType(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_defineCertificateType(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CertificateType(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_defineCertificateType_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -9917,6 +10009,76 @@ func UnmarshalCertificateFilter(ctx context.Context, raw any) (model.Certificate
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputDefineCertificateTypeInput(ctx context.Context, obj any) (model.DefineCertificateTypeInput, error) {
+	var it model.DefineCertificateTypeInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"code", "name", "holderKind", "local", "surfaceTemplate"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "code":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("code"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Code = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "holderKind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("holderKind"))
+			data, err := ec.unmarshalNHolderKind2certgraphᚋmodelsᚐHolderKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HolderKind = data
+		case "local":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("local"))
+			data, err := ec.unmarshalNBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Local = data
+		case "surfaceTemplate":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("surfaceTemplate"))
+			data, err := ec.unmarshalNSurfaceFieldInput2ᚕcertgraphᚋgraphᚋmodelᚐSurfaceFieldInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SurfaceTemplate = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalDefineCertificateTypeInput unmarshals raw into the DefineCertificateTypeInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalDefineCertificateTypeInput(ctx context.Context, raw any) (model.DefineCertificateTypeInput, error) {
+	var out model.DefineCertificateTypeInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "DefineCertificateTypeInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputDirectoryEntryInput(ctx context.Context, obj any) (national.Entry, error) {
 	var it national.Entry
 	if obj == nil {
@@ -10194,6 +10356,62 @@ func (ec *executionContext) unmarshalInputRegisterSystemInput(ctx context.Contex
 func UnmarshalRegisterSystemInput(ctx context.Context, raw any) (models.RegisterSystemInput, error) {
 	var out models.RegisterSystemInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "RegisterSystemInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputSurfaceFieldInput(ctx context.Context, obj any) (model.SurfaceFieldInput, error) {
+	var it model.SurfaceFieldInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "columnName", "valueType"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "columnName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("columnName"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ColumnName = data
+		case "valueType":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("valueType"))
+			data, err := ec.unmarshalNSurfaceValueType2certgraphᚋmodelsᚐSurfaceValueType(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ValueType = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSurfaceFieldInput unmarshals raw into the SurfaceFieldInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSurfaceFieldInput(ctx context.Context, raw any) (model.SurfaceFieldInput, error) {
+	var out model.SurfaceFieldInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SurfaceFieldInput", raw, &out)
 	return out, err
 }
 
@@ -11508,6 +11726,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "attachFile":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_attachFile(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "defineCertificateType":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_defineCertificateType(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -12916,6 +13141,11 @@ func (ec *executionContext) marshalNDate2certgraphᚋmodelsᚐDate(ctx context.C
 	return v
 }
 
+func (ec *executionContext) unmarshalNDefineCertificateTypeInput2certgraphᚋgraphᚋmodelᚐDefineCertificateTypeInput(ctx context.Context, v any) (model.DefineCertificateTypeInput, error) {
+	res, err := ec.unmarshalInputDefineCertificateTypeInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNDepartment2certgraphᚋmodelsᚐDepartment(ctx context.Context, sel ast.SelectionSet, v models.Department) graphql.Marshaler {
 	return ec._Department(ctx, sel, &v)
 }
@@ -13372,6 +13602,25 @@ func (ec *executionContext) marshalNSurfaceField2ᚕcertgraphᚋmodelsᚐSurface
 	}
 
 	return ret
+}
+
+func (ec *executionContext) unmarshalNSurfaceFieldInput2certgraphᚋgraphᚋmodelᚐSurfaceFieldInput(ctx context.Context, v any) (model.SurfaceFieldInput, error) {
+	res, err := ec.unmarshalInputSurfaceFieldInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNSurfaceFieldInput2ᚕcertgraphᚋgraphᚋmodelᚐSurfaceFieldInputᚄ(ctx context.Context, v any) ([]model.SurfaceFieldInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.SurfaceFieldInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNSurfaceFieldInput2certgraphᚋgraphᚋmodelᚐSurfaceFieldInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func (ec *executionContext) unmarshalNSurfaceValueType2certgraphᚋmodelsᚐSurfaceValueType(ctx context.Context, v any) (models.SurfaceValueType, error) {

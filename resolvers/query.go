@@ -94,8 +94,8 @@ func (r *Resolver) holderCertificates(ctx context.Context, acc *models.Account, 
 		switch {
 		case err != nil:
 			return nil, err
-		case ct == nil && r.dispatches():
-			localPart = false // a type unknown here: the hub's to answer
+		case ct == nil && (r.dispatches() || r.hubMode()):
+			localPart = false // a type unknown here: the hub's (or at the hub, the regions') to answer
 		case ct == nil && len(hop.Via) > 0:
 			return nil, r.audit(ctx, acc, op, useFor, models.OutcomeOK, "certificate type "+given+" is not in this catalogue", code)
 		case ct == nil:

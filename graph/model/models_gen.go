@@ -69,6 +69,17 @@ type Count struct {
 	Count int    `json:"count"`
 }
 
+// A certificate type (证照目录 entry) as an admin defines it.
+type DefineCertificateTypeInput struct {
+	// The defining body's 18-character 统一社会信用代码 and 3 digits, e.g. 11100000000013338W009.
+	Code       string            `json:"code"`
+	Name       string            `json:"name"`
+	HolderKind models.HolderKind `json:"holderKind"`
+	// Whether this province issues it (holder queries for a type not issued here go to the hub only).
+	Local           bool                `json:"local"`
+	SurfaceTemplate []SurfaceFieldInput `json:"surfaceTemplate"`
+}
+
 // An encrypted certificate identifier (加密电子证照标识) and where it verifies.
 type EncryptedID struct {
 	EncryptedID string    `json:"encryptedId"`
@@ -179,6 +190,12 @@ type Statistics struct {
 	ByDepartment []Count `json:"byDepartment"`
 	ByStatus     []Count `json:"byStatus"`
 	ByRegion     []Count `json:"byRegion"`
+}
+
+type SurfaceFieldInput struct {
+	Name       string                  `json:"name"`
+	ColumnName string                  `json:"columnName"`
+	ValueType  models.SurfaceValueType `json:"valueType"`
 }
 
 // The answer of a verification (spec 6.5).

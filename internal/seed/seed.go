@@ -105,6 +105,10 @@ func Generate(ctx context.Context, db *store.DB, opts Options, progress func(don
 		depts = append(depts, dept)
 		deptByCode[d.code] = dept
 	}
+	// Demo data brings its own catalogue of certificate types.
+	if err := db.EnsureCertificateTypes(ctx, store.CertificateTypes); err != nil {
+		return sum, fmt.Errorf("seed: certificate types: %w", err)
+	}
 	if sum.Departments, err = db.InsertDepartments(ctx, depts); err != nil {
 		return sum, fmt.Errorf("seed: departments: %w", err)
 	}
