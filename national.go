@@ -84,7 +84,7 @@ func startNational(ctx context.Context, a *app) {
 		return
 	}
 	hub := &national.RemoteDirectory{Client: n.Dispatcher.Client, Target: n.Dispatcher.Hub, AccountID: s.AccountID, Timeout: max(s.Timeout, 30*time.Second)}
-	pub := &national.Publisher{Region: s.Region, Outbox: out, Source: out, Hub: hub, Log: a.log}
+	pub := &national.Publisher{Region: s.Region, Outbox: out, Source: out, Hub: hub, Batch: national.MaxBatch, Log: a.log}
 	n.SetStatus(pub.Status, out.Backlog)
 	register := func(ctx context.Context) error {
 		cred, err := a.resolver.EnsureHubAccount(ctx)

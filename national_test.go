@@ -2,7 +2,7 @@ package main
 
 import (
 	"bytes"
-	"crypto/x509"
+	"crypto/ecdsa"
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
@@ -19,6 +19,8 @@ import (
 
 	"certgraph/internal/gmcrypto"
 	"certgraph/internal/ident"
+
+	"github.com/emmansun/gmsm/smx509"
 )
 
 // proc is one certgraph process of the three-process national test.
@@ -180,11 +182,21 @@ func TestNationalThreeProcesses(t *testing.T) {
 	if gmcrypto.CertificateKeyID(block.Bytes) != r.str("certificate.signingKeyId") {
 		t.Fatalf("key id %s, certificate names %s", gmcrypto.CertificateKeyID(block.Bytes), r.str("certificate.signingKeyId"))
 	}
-	if _, err := x509.ParseCertificate(block.Bytes); err != nil && !strings.Contains(err.Error(), "unsupported") && !strings.Contains(err.Error(), "unknown") {
-		t.Logf("x509 parse: %v", err)
+	sm2cert, err := smx509.ParseCertificate(block.Bytes)
+	if err != nil {
+		t.Fatalf("key directory certificate: %v", err)
 	}
-	if r.str("certificate.digitalSign") == "" {
-		t.Fatal("no digitalSign")
+	pub, ok := sm2cert.PublicKey.(*ecdsa.PublicKey)
+	if !ok {
+		t.Fatalf("key directory certificate holds a %T", sm2cert.PublicKey)
+	}
+	// The relying party at 51 verifies 50's digitalSign over the documented
+	// canonical form with nothing but the key the hub published.
+	full := n51.gql(consumer, certQuery, map[string]any{"id": id50}).must(t)
+	c50 := full.get("certificate").(map[string]any)
+	sig, err := base64.StdEncoding.DecodeString(c50["digitalSign"].(string))
+	if err != nil || !gmcrypto.Verify(pub, relyingPartyCanonical(c50), sig) {
+		t.Fatalf("digitalSign of a 50 certificate read at 51 does not verify with the hub's 50.pem: %v", err)
 	}
 	// The file, through 51's own link, fetched through the hub.
 	var fileBody []byte
