@@ -298,7 +298,12 @@ func TestNationalThreeProcesses(t *testing.T) {
 		t.Fatalf("after revocation at 50: %s", s.Raw)
 	}
 
-	// Loops: a consumer's Via is ignored (a fresh read); a forged Via from a NODE account is refused at the hub.
+	// Loops: a consumer's Via is ignored (a fresh read, dispatched as usual);
+	// a forged Via from a NODE account is refused at the hub.
+	if v := (&testEnv{t: t, url: n51.url()}).gql(consumer, `query($id: ID!) { certificate(id: $id, useFor: OTHER) { region } }`,
+		map[string]any{"id": id50}, "X-Certgraph-Via", "51,00"); len(v.Errors) != 0 || v.str("certificate.region") != "50" {
+		t.Fatalf("a consumer's Via header changed the read: %s", v.Raw)
+	}
 	forged := (&testEnv{t: t, url: hub.url()}).gql(func() string { _, tk := nodeAccount("52"); return tk }(),
 		`query($id: ID!) { certificate(id: $id, useFor: OTHER) { id } }`, map[string]any{"id": id50}, "X-Certgraph-Via", "44")
 	if len(forged.Errors) == 0 || forged.Errors[0].Extensions["code"] != "FORBIDDEN" {
@@ -325,12 +330,19 @@ func TestNationalThreeProcesses(t *testing.T) {
 		t.Fatalf("legacy holder answer with the hub down: %s", lp.Raw)
 	}
 
+	// A write at 51 with the hub down succeeds and waits in the outbox.
+	n51.gql(n51.adminTok, `mutation($id: ID!) { revokeCertificate(id: $id, reason: "hub down") { status } }`, map[string]any{"id": id51}).must(t)
+	if st := n51.gql(n51.adminTok, `{ nationalStatus { connected backlog } }`, nil).must(t); st.get("nationalStatus.backlog").(float64) < 1 {
+		t.Fatalf("backlog with the hub down: %s", st.Raw)
+	}
+
 	// The hub back: reads recover without restarting the nodes.
 	hub.start()
-	deadline := time.Now().Add(15 * time.Second)
+	deadline := time.Now().Add(45 * time.Second)
 	for {
 		u := (&testEnv{t: t, url: n51.url()}).gql(consumer, `query($id: ID!) { certificate(id: $id, useFor: SHARED_APPLICATION) { status } }`, map[string]any{"id": id50})
-		if len(u.Errors) == 0 && u.str("certificate.status") == "REVOKED" {
+		st := n51.gql(n51.adminTok, `{ nationalStatus { connected backlog } }`, nil).must(t)
+		if len(u.Errors) == 0 && u.str("certificate.status") == "REVOKED" && st.get("nationalStatus.backlog").(float64) == 0 {
 			break
 		}
 		if time.Now().After(deadline) {
