@@ -133,12 +133,16 @@ func regionCert(t testing.TB, region string, serial int) (id, dept string) {
 const nationalHolder = "11010519491231002X"
 
 func importLine(t testing.TB, region string, serial int, issued string) string {
+	return importLineFor(t, region, serial, issued, nationalHolder, "张三")
+}
+
+func importLineFor(t testing.TB, region string, serial int, issued, holderCode, holderName string) string {
 	id, dept := regionCert(t, region, serial)
 	line, _ := json.Marshal(map[string]any{"certificateID": id, "certificateType": "机动车驾驶证", "certificateName": "机动车驾驶证",
-		"certificateNumber": fmt.Sprintf("JZ%s%04d", region, serial), "certificateHolder": "张三", "certificateHolderCode": nationalHolder,
+		"certificateNumber": fmt.Sprintf("JZ%s%04d", region, serial), "certificateHolder": holderName, "certificateHolderCode": holderCode,
 		"certificateHolderType": "111", "issueDept": "公安交通管理局 " + region, "issueDeptCode": dept, "issueDate": issued,
 		"certificateValidateStart": issued, "certificateValidateEnd": "长期",
-		"Surface": []map[string]any{{"name": "姓名", "value": "张三", "valueType": "string", "columnName": "xm"}}})
+		"Surface": []map[string]any{{"name": "姓名", "value": holderName, "valueType": "string", "columnName": "xm"}}})
 	return string(line)
 }
 
@@ -229,6 +233,12 @@ func TestNationalThreeProcesses(t *testing.T) {
 	list := h.Data["certificates"].([]any)
 	if len(list) != 3 || list[0].(map[string]any)["region"] != "50" || list[1].(map[string]any)["region"] != "51" || list[2].(map[string]any)["region"] != "50" {
 		t.Fatalf("holder answer: %s", h.Raw)
+	}
+
+	// holder(code) answers a holder known only elsewhere (this one holds only 50 certificates).
+	other := n51.gql(consumer, `{ holder(code: "11010119900307803X") { code name certificates(useFor: SHARED_APPLICATION) { id region } } }`, nil).must(t)
+	if other.str("holder.name") != "李四" || len(other.get("holder.certificates").([]any)) != 1 {
+		t.Fatalf("a holder known only at 50, read at 51: %s", other.Raw)
 	}
 
 	// By encrypted id: minted by the owner (prefix 50), readable at 51.
@@ -408,7 +418,7 @@ func startFederation(t testing.TB, extra51 int) *federation {
 	}
 	n51 := node("51", extra51, importLine(t, "51", 1, "2023-05-01"))
 	started := time.Now()
-	n50 := node("50", 0, importLine(t, "50", 1, "2024-06-01"), importLine(t, "50", 2, "2022-01-15"))
+	n50 := node("50", 0, importLine(t, "50", 1, "2024-06-01"), importLine(t, "50", 2, "2022-01-15"), importLineFor(t, "50", 3, "2021-04-04", "11010119900307803X", "李四"))
 
 	// Both nodes join and publish their directories.
 	deadline := time.Now().Add(30*time.Second + time.Duration(extra51)*time.Millisecond)
@@ -419,7 +429,7 @@ func startFederation(t testing.TB, extra51 int) *federation {
 			m := n.(map[string]any)
 			sizes[m["region"].(string)] = m["directorySize"].(float64)
 		}
-		if sizes["51"] == float64(1+extra51) && sizes["50"] == 2 {
+		if sizes["51"] == float64(1+extra51) && sizes["50"] == 3 {
 			break
 		}
 		if time.Now().After(deadline) {

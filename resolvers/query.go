@@ -42,7 +42,13 @@ func (q *queryResolver) Holder(ctx context.Context, code string, typ *string) (*
 	if err != nil {
 		return nil, err
 	}
-	return q.holderByCode(ctx, code, t)
+	h, err := q.holderByCode(ctx, code, t)
+	if h != nil || err != nil || !(q.dispatches() || q.hubMode()) {
+		return h, err
+	}
+	// A holder known only in other regions: asked of the hub (at the hub,
+	// of the regions its directory lists for the holder).
+	return q.remoteHolderByCode(ctx, code, t)
 }
 
 func (r *Resolver) holderByCode(ctx context.Context, code, typ string) (*models.Holder, error) {

@@ -330,3 +330,56 @@ func (r *Resolver) remoteFile(ctx context.Context, id string, useFor models.UseF
 	f.Content = content
 	return &f, c, nil
 }
+
+// remoteHolderByCode finds a holder that exists only in other regions: at a
+// node the hub answers (for reads that started here), at the hub the first
+// region its directory lists for the holder that knows them.
+func (r *Resolver) remoteHolderByCode(ctx context.Context, code, holderType string) (*models.Holder, error) {
+	hop, err := r.hopOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var regions []string
+	switch {
+	case r.hubMode():
+		if d := r.nat.Digester(); d != nil {
+			all, err := r.store.HolderRegions(ctx, d.Digest(code), "")
+			if err != nil {
+				return nil, err
+			}
+			for _, x := range all {
+				if !hop.Via.Contains(x) {
+					regions = append(regions, x)
+				}
+			}
+		}
+	case hop.Origin():
+		regions = []string{national.HubRegion}
+	}
+	vars := map[string]any{"code": code}
+	if holderType != "" {
+		vars["type"] = holderType
+	}
+	var firstErr error
+	for _, region := range regions {
+		var a struct {
+			H *struct {
+				Code, Name, Province string
+				Type                 struct{ Code string }
+			} `json:"holder"`
+		}
+		resp, err := r.send(ctx, region, national.Request{Query: `query holder($code: String!, $type: String) { holder(code: $code, type: $type) { code name province type { code } } }`, Variables: vars}, &a)
+		if err == nil && a.H == nil {
+			err = resp.Err()
+		}
+		switch {
+		case err != nil:
+			if firstErr == nil {
+				firstErr = err
+			}
+		case a.H != nil && a.H.Code == code:
+			return &models.Holder{Code: a.H.Code, Name: a.H.Name, Province: a.H.Province, TypeCode: a.H.Type.Code}, nil
+		}
+	}
+	return nil, firstErr
+}
