@@ -380,7 +380,7 @@ type federation struct {
 
 // startFederation builds the binary, starts the hub, admits nodes 51 and 50
 // and starts them with their own certificates (51: one plus extra51 more;
-// 50: two), then waits until the hub's directory lists all of them.
+// 50: three), then waits until the hub's directory lists all of them.
 func startFederation(t testing.TB, extra51 int) *federation {
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "certgraph")
