@@ -231,8 +231,14 @@ func TestNationalThreeProcesses(t *testing.T) {
 	// By holder: 51's own and 50's, merged, newest first.
 	h := n51.gql(consumer, `query($c: String!) { certificates(holderCode: $c, useFor: SHARED_APPLICATION) { id region source issueDate } }`, map[string]any{"c": nationalHolder}).must(t)
 	list := h.Data["certificates"].([]any)
-	if len(list) != 3 || list[0].(map[string]any)["region"] != "50" || list[1].(map[string]any)["region"] != "51" || list[2].(map[string]any)["region"] != "50" {
+	if len(list) != 4 || list[0].(map[string]any)["region"] != "50" || list[1].(map[string]any)["region"] != "51" || list[2].(map[string]any)["region"] != "50" || list[3].(map[string]any)["region"] != "00" {
 		t.Fatalf("holder answer: %s", h.Raw)
+	}
+
+	// A certificate of a province without a node is the hub's own.
+	id11, _ := regionCert(t, "11", 1)
+	if c := n51.gql(consumer, `query($id: ID!) { certificate(id: $id, useFor: OTHER) { region source number } }`, map[string]any{"id": id11}).must(t); c.str("certificate.region") != "00" || c.str("certificate.source") != "NATIONAL" {
+		t.Fatalf("a central department's certificate read at 51: %s", c.Raw)
 	}
 
 	// holder(code) answers a holder known only elsewhere (this one holds only 50 certificates).
@@ -271,7 +277,7 @@ func TestNationalThreeProcesses(t *testing.T) {
 		body map[string]any
 		want []string
 	}{
-		{"/api/cert/search", map[string]any{"head": lhead, "data": map[string]any{"certificateHolderCode": nationalHolder, "useFor": "01"}}, []string{"JZ500001", "JZ510001", `"total":3`}},
+		{"/api/cert/search", map[string]any{"head": lhead, "data": map[string]any{"certificateHolderCode": nationalHolder, "useFor": "01"}}, []string{"JZ500001", "JZ510001", `"total":4`}},
 		{"/api/cert/download/by-holder", map[string]any{"head": lhead, "data": map[string]any{"certificateHolderCode": nationalHolder, "certificateType": "机动车驾驶证", "useFor": "01"}}, []string{"JZ500001", n51.url() + "/files/"}},
 		{"/api/cert/download/by-id", map[string]any{"head": lhead, "data": map[string]any{"certificateID": id50, "useFor": "02"}}, []string{"JZ500001", n51.url() + "/files/"}},
 		{"/api/cert/download/by-encrypted-id", map[string]any{"head": lhead, "data": map[string]any{"encryptedId": tok, "useFor": "01"}}, []string{"JZ500001"}},
@@ -388,6 +394,14 @@ func startFederation(t testing.TB, extra51 int) *federation {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	hub := newProc(t, bin, "hub", "CERTGRAPH_MODE=hub", "CERTGRAPH_REGION=00")
+	// The hub owns the certificates of provinces without a node: here one a
+	// central department (region 11) issued.
+	hubCat, hubCerts := filepath.Join(dir, "hub-catalogue.jsonl"), filepath.Join(dir, "hub.jsonl")
+	os.WriteFile(hubCat, []byte(drivingLicenceType+"\n"), 0o600)
+	os.WriteFile(hubCerts, []byte(importLine(t, "11", 1, "2020-02-02")+"\n"), 0o600)
+	hub.run("migrate")
+	hub.run("catalogue", "import", hubCat)
+	hub.run("import", hubCerts)
 	hub.start()
 	// The nodes' accounts at the hub: registered, then admitted as NODE of their region.
 	nodeAccount := func(region string) (string, string) {
