@@ -117,6 +117,11 @@ func startNational(ctx context.Context, a *app) {
 				return
 			case <-time.After(reconcileEvery):
 			}
+			// Registering again refreshes the hub's copy of the credentials
+			// (rotated here before they expire) and the node's last-seen time.
+			if err := register(ctx); err != nil {
+				a.log.Warn("national: registering again with the hub failed", "err", err)
+			}
 		}
 	}()
 }
