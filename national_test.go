@@ -346,6 +346,26 @@ func TestNationalThreeProcesses(t *testing.T) {
 		t.Fatalf("legacy holder answer with the hub down: %s", lp.Raw)
 	}
 
+	// The owner down (hub up): UNAVAILABLE naming 50; the holder answer keeps 51's and the hub's parts.
+	hub.start()
+	n50.stop()
+	// (51's breaker for the hub, opened while the hub was down, half-opens within 5 s.)
+	for i := 0; ; i++ {
+		u := (&testEnv{t: t, url: n51.url()}).gql(consumer, `query($id: ID!) { certificate(id: $id, useFor: SHARED_APPLICATION) { id } }`, map[string]any{"id": id50})
+		if len(u.Errors) == 1 && u.Errors[0].Extensions["code"] == "UNAVAILABLE" && u.Errors[0].Extensions["region"] == "50" {
+			break
+		}
+		if i == 40 || len(u.Errors) == 0 || u.Errors[0].Extensions["code"] != "UNAVAILABLE" {
+			t.Fatalf("owner down, remote read: %s", u.Raw)
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+	if p := (&testEnv{t: t, url: n51.url()}).gql(consumer, `query($c: String!) { certificates(holderCode: $c, useFor: SHARED_APPLICATION) { id region } }`, map[string]any{"c": nationalHolder}); p.Data == nil || len(p.Data["certificates"].([]any)) != 2 || len(p.Errors) != 1 || p.Errors[0].Extensions["region"] != "50" {
+		t.Fatalf("owner down, holder answer: %s", p.Raw)
+	}
+	n50.start()
+	hub.stop()
+
 	// A write at 51 with the hub down succeeds and waits in the outbox.
 	n51.gql(n51.adminTok, `mutation($id: ID!) { revokeCertificate(id: $id, reason: "hub down") { status } }`, map[string]any{"id": id51}).must(t)
 	if st := n51.gql(n51.adminTok, `{ nationalStatus { connected backlog } }`, nil).must(t); st.get("nationalStatus.backlog").(float64) < 1 {
