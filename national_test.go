@@ -38,7 +38,7 @@ type proc struct {
 
 func (p *proc) url() string { return "http://" + p.addr }
 
-func freeAddr(t testing.TB) string {
+func loopbackAddr(t testing.TB) string {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -100,7 +100,7 @@ func (p *proc) gql(token, query string, vars map[string]any) *gqlResponse {
 
 func newProc(t testing.TB, bin, name string, extra ...string) *proc {
 	dir := t.TempDir()
-	p := &proc{t: t, bin: bin, name: name, addr: freeAddr(t), adminTok: "admin-token-" + name}
+	p := &proc{t: t, bin: bin, name: name, addr: loopbackAddr(t), adminTok: "admin-token-" + name}
 	p.env = append(os.Environ(),
 		"CERTGRAPH_ADDR="+p.addr,
 		"CERTGRAPH_DATA_DIR="+filepath.Join(dir, "data"),

@@ -3,10 +3,12 @@ package resolvers
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"certgraph/internal/metrics"
 	"certgraph/internal/national"
 	"certgraph/models"
 )
@@ -111,6 +113,9 @@ func (r *Resolver) hopOf(ctx context.Context) (national.Hop, error) {
 			st.hopErr = models.Errorf(models.EFORBIDDEN, "%s", err.Error())
 			return
 		}
+		if st.Lang == models.Chinese {
+			hop.AcceptLanguage = "zh-CN"
+		}
 		st.hop = hop
 	})
 	return st.hop, st.hopErr
@@ -129,7 +134,9 @@ func (r *Resolver) send(ctx context.Context, region string, req national.Request
 		return nil, err
 	}
 	d := r.nat.Dispatcher
+	start := time.Now()
 	resp, err := d.Send(ctx, hop, region, req, out)
+	r.metrics.ObserveNationalCall(region, nationalOutcome(resp, err), time.Since(start))
 	if err != nil {
 		switch {
 		case errors.Is(err, national.ErrNoRedispatch), errors.Is(err, national.ErrLoop), errors.Is(err, national.ErrForgedVia):
@@ -157,4 +164,24 @@ func useForName(u models.UseFor) string {
 func issuingRegion(id string) string {
 	r, _ := national.IssuingRegion(id)
 	return r
+}
+
+// nationalOutcome classifies a dispatched call for the metrics.
+func nationalOutcome(resp *national.Response, err error) metrics.NationalOutcome {
+	var re *national.RegionError
+	switch {
+	case err == nil && resp != nil && resp.Err() == nil:
+		return metrics.NationalOK
+	case err == nil && resp != nil && models.ErrorCode(resp.Err()) == models.ENOTFOUND:
+		return metrics.NationalNotFound
+	case err == nil:
+		return metrics.NationalRefused
+	case errors.Is(err, context.DeadlineExceeded):
+		return metrics.NationalTimeout
+	case errors.As(err, &re) && (strings.Contains(re.Reason, "nonsense") || strings.Contains(re.Reason, "shape") || strings.Contains(re.Reason, "not a GraphQL") || strings.Contains(re.Reason, "instead of")):
+		return metrics.NationalBadAnswer
+	case errors.As(err, &re):
+		return metrics.NationalUnavailable
+	}
+	return metrics.NationalRefused
 }

@@ -251,7 +251,7 @@ func (r *Resolver) certificateForRead(ctx context.Context, acc *models.Account, 
 	}
 	cid, err := ident.ParseCertID(strings.TrimSpace(id))
 	if err != nil {
-		return nil, models.Invalid("id", "%s", err.Error())
+		return nil, models.Invalid("id", "is not a valid certificate identifier: %s", err)
 	}
 	region, err := r.where(ctx, cid.String())
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 	"certgraph/internal/cache"
 	"certgraph/internal/issuing"
 	"certgraph/internal/keys"
+	"certgraph/internal/metrics"
 	"certgraph/internal/store"
 	"certgraph/models"
 )
@@ -46,6 +47,8 @@ type Resolver struct {
 	cache  *cache.Cache
 	trust  *keys.Trust
 	nat    *National
+	// metrics is nil-safe: nil records nothing.
+	metrics *metrics.Metrics
 }
 
 // Deps are the resolvers' collaborators: the store they read, the write
@@ -58,6 +61,8 @@ type Deps struct {
 	// National links this process to other regions; nil: none (a node
 	// without a hub answers other provinces' certificates UNAVAILABLE).
 	National *National
+	// Metrics records audit writes; nil records nothing.
+	Metrics *metrics.Metrics
 }
 
 // New returns the resolver root over its dependencies.
@@ -77,7 +82,7 @@ func New(d Deps, log *slog.Logger, cfg Config) (*Resolver, error) {
 	if cfg.RegionName == "" {
 		cfg.RegionName = store.RegionName(cfg.Region)
 	}
-	return &Resolver{store: d.Store, writer: d.Writer, log: log, cfg: cfg, cache: d.Cache, trust: d.Keys, nat: d.National}, nil
+	return &Resolver{store: d.Store, writer: d.Writer, log: log, cfg: cfg, cache: d.Cache, trust: d.Keys, nat: d.National, metrics: d.Metrics}, nil
 }
 
 // today is the current calendar date in China Standard Time, the zone the

@@ -25,11 +25,19 @@ func (e *RegionError) Error() string {
 // Unwrap exposes the cause and the domain code EUNAVAILABLE, so
 // models.ErrorCode(err) is EUNAVAILABLE and errors.Is finds the cause.
 func (e *RegionError) Unwrap() []error {
-	u := []error{&models.Error{Code: models.EUNAVAILABLE, Message: e.Error()}}
+	u := []error{e.domain()}
 	if e.Err != nil {
 		u = append(u, e.Err)
 	}
 	return u
+}
+
+// domain is the error as the catalogue renders it in each language.
+func (e *RegionError) domain() *models.Error {
+	if e.Region == HubRegion {
+		return models.Errorf(models.EUNAVAILABLE, "the national platform (00) cannot answer now: %s", e.Reason)
+	}
+	return models.Errorf(models.EUNAVAILABLE, "the platform of region %s cannot answer now: %s", e.Region, e.Reason)
 }
 
 // RegionName names a region in messages: "national platform (00)" or

@@ -173,6 +173,9 @@ type Hop struct {
 	OnBehalfOf Principal
 	RequestID  string
 	Deadline   time.Time
+	// AcceptLanguage, when set, is sent as Accept-Language so the owner
+	// words its reasons in the original caller's language.
+	AcceptLanguage string
 }
 
 // Origin reports whether the read started here (it came with no Via).
@@ -280,4 +283,7 @@ func (h Hop) Apply(hdr http.Header) {
 	}
 	hdr.Set(HeaderRequestID, h.RequestID)
 	hdr.Set(HeaderDeadline, h.Deadline.UTC().Format(time.RFC3339Nano))
+	if h.AcceptLanguage != "" {
+		hdr.Set("Accept-Language", h.AcceptLanguage)
+	}
 }
