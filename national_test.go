@@ -543,3 +543,38 @@ func BenchmarkNationalPublish(b *testing.B) {
 // drivingLicenceType is the one catalogue entry the national test's nodes
 // bring (a new database has no certificate types).
 const drivingLicenceType = `{"code": "11100000000013338W032", "name": "机动车驾驶证", "holderKind": "PERSON", "local": true, "surfaceTemplate": [{"name": "姓名", "columnName": "xm", "valueType": "string"}, {"name": "准驾车型", "columnName": "zjcx", "valueType": "string"}]}`
+
+// TestNodeNeverRedispatches: at a node, a read that came through the hub
+// (the hub's NODE account, Via ending in 00) is answered from the node's own
+// database or refused, never sent on; a Via that already passed this node is
+// refused; a NODE account that is not the hub's has its headers refused.
+func TestNodeNeverRedispatches(t *testing.T) {
+	e := newTestEnv(t, map[string]string{"CERTGRAPH_NATIONAL_URL": "http://127.0.0.1:1", "CERTGRAPH_NATIONAL_ACCOUNT_ID": "x",
+		"CERTGRAPH_NATIONAL_TOKEN": "y", "CERTGRAPH_PUBLIC_URL": "http://127.0.0.1:2"})
+	_, certs := e.standardFixture(1, 1)
+	hubID, hubTok := e.withRoles("NODE")
+	e.app.national.SetHubAccount(hubID)
+	id50, _ := regionCert(t, "50", 1)
+	q := `query($id: ID!) { certificate(id: $id, useFor: OTHER) { id } }`
+	hop := []string{"X-Certgraph-Via", "51,00", "X-Certgraph-On-Behalf-Of", "someone@44", "X-Certgraph-Request-Id", "req-1"}
+	// Via 51,00 arriving at 51: a loop.
+	if r := e.gql(hubTok, q, map[string]any{"id": certs[0].ID}, hop...); r.code() != "FORBIDDEN" {
+		t.Fatalf("a Via that passed this node: %s", r.Raw)
+	}
+	hop[1] = "44,00"
+	// Its own certificate: answered, audited on behalf of the original caller.
+	e.gql(hubTok, q, map[string]any{"id": certs[0].ID}, hop...).must(t)
+	a := e.gql(testAdminToken, `query($s: String!) { accessRecords(filter: {subject: $s}) { edges { node { accountId onBehalfOf requestId } } } }`, map[string]any{"s": certs[0].ID}).must(t)
+	if !strings.Contains(string(a.Raw), `"onBehalfOf":"someone@44"`) || !strings.Contains(string(a.Raw), `"requestId":"req-1"`) {
+		t.Fatalf("audit of a read through the hub: %s", a.Raw)
+	}
+	// Another region's certificate: never sent on.
+	if r := e.gql(hubTok, q, map[string]any{"id": id50}, hop...); r.code() != "FORBIDDEN" || !strings.Contains(r.Errors[0].Message, "never dispatched again") {
+		t.Fatalf("a read through the hub for a 50 certificate at 51: %s", r.Raw)
+	}
+	// A NODE account that is not the hub's: its inter-node headers are refused.
+	_, otherTok := e.withRoles("NODE")
+	if r := e.gql(otherTok, q, map[string]any{"id": certs[0].ID}, hop...); r.code() != "FORBIDDEN" {
+		t.Fatalf("a NODE account other than the hub's: %s", r.Raw)
+	}
+}
