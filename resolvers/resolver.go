@@ -46,6 +46,7 @@ type Resolver struct {
 	cfg    Config
 	cache  *cache.Cache
 	trust  *keys.Trust
+	nat    *National
 	// metrics is nil-safe: nil records nothing.
 	metrics *metrics.Metrics
 }
@@ -57,6 +58,9 @@ type Deps struct {
 	Writer *issuing.Writer
 	Cache  *cache.Cache
 	Keys   *keys.Trust
+	// National links this process to other regions; nil: none (a node
+	// without a hub answers other provinces' certificates UNAVAILABLE).
+	National *National
 	// Metrics records audit writes; nil records nothing.
 	Metrics *metrics.Metrics
 }
@@ -78,7 +82,7 @@ func New(d Deps, log *slog.Logger, cfg Config) (*Resolver, error) {
 	if cfg.RegionName == "" {
 		cfg.RegionName = store.RegionName(cfg.Region)
 	}
-	return &Resolver{store: d.Store, writer: d.Writer, log: log, cfg: cfg, cache: d.Cache, trust: d.Keys, metrics: d.Metrics}, nil
+	return &Resolver{store: d.Store, writer: d.Writer, log: log, cfg: cfg, cache: d.Cache, trust: d.Keys, nat: d.National, metrics: d.Metrics}, nil
 }
 
 // today is the current calendar date in China Standard Time, the zone the

@@ -29,6 +29,9 @@ func (r *Resolver) canonicalInput(ctx context.Context, c *models.Certificate) (m
 // DigitalSign signs the certificate's canonical form with the platform's
 // SM2 key at the moment of reading, so it always covers the data served.
 func (r *certificateResolver) DigitalSign(ctx context.Context, c *models.Certificate) (string, error) {
+	if c.Remote != nil {
+		return c.Remote.DigitalSign, nil // the owner's signature, as it made it
+	}
 	in, err := r.canonicalInput(ctx, c)
 	if err != nil {
 		return "", err

@@ -115,7 +115,13 @@ func (w *Writer) PutCertificate(ctx context.Context, in *Certificate) (store.Out
 				return fmt.Errorf("storing the layout file: %w", err)
 			}
 		}
-		return nil
+		if out == store.Unchanged && in.File == nil {
+			return nil
+		}
+		// The national directory learns of the change from the outbox,
+		// written in this same transaction.
+		_, err = tx.EnqueueDirectoryChange(ctx, c.ID, false)
+		return err
 	})
 	return out, err
 }
@@ -125,14 +131,17 @@ func (w *Writer) AttachFile(ctx context.Context, certID string, f *File) (*model
 	return w.storeFile(ctx, certID, f)
 }
 
-// storeFile stores a certificate's file in its own transaction, announcing
-// the certificate as changed (its file is read through ReadCurrent).
+// storeFile stores a file and its directory change in one transaction,
+// announcing the certificate as changed (its file is read through ReadCurrent).
 func (w *Writer) storeFile(ctx context.Context, certID string, f *File) (*models.CertificateFile, error) {
 	var row *models.CertificateFile
 	err := w.Tx(ctx, func(tx *store.DB, stale func(...string)) error {
 		stale(cache.CertificateKey(certID))
 		var err error
-		row, err = w.putFile(ctx, tx, certID, f)
+		if row, err = w.putFile(ctx, tx, certID, f); err != nil {
+			return err
+		}
+		_, err = tx.EnqueueDirectoryChange(ctx, certID, false)
 		return err
 	})
 	return row, err

@@ -3,8 +3,6 @@ package store_test
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -19,7 +17,6 @@ import (
 	"gorm.io/gorm"
 )
 
-var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
 type nopCache struct{}
 
