@@ -183,6 +183,9 @@ func TestTwoNodes(t *testing.T) {
 	}
 	bin := buildBinary(t)
 	env := sharedDatabase(t)
+	// The certificate types of the example (the catalogue is data): the
+	// demo generator brings them, with one certificate.
+	runCommand(t, bin, env, "seed", "--certificates", "1", "--files", "0", "--seed", "1")
 	a := startProcess(t, bin, "node-a", env)
 	b := startProcess(t, bin, "node-b", env)
 

@@ -67,6 +67,7 @@ func TestReplicaThroughTheBinary(t *testing.T) {
 		"CERTGRAPH_DATABASE_URL":         r.PrimaryURL,
 		"CERTGRAPH_DATABASE_REPLICA_URL": r.ReplicaURL,
 	}
+	runCommand(t, bin, env, "seed", "--certificates", "1", "--files", "0", "--seed", "1") // the certificate types
 	runCommand(t, bin, env, "import", filepath.Join("internal", "importer", "testdata", "example.jsonl"))
 	n := startProcess(t, bin, "node-r", env)
 	waitReplica(t, n, "up")
