@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 
 	"gorm.io/gorm"
 )
@@ -13,6 +14,8 @@ import (
 type DB struct {
 	g       *gorm.DB
 	dialect Dialect
+	// timeout bounds each statement (nanoseconds; 0 = none), see SetTimeout.
+	timeout *atomic.Int64
 }
 
 // Dialect names the database family this DB talks to.
@@ -30,7 +33,7 @@ func (s *DB) with(ctx context.Context) *gorm.DB { return s.g.WithContext(ctx) }
 // commit together, or none do when fn returns an error.
 func (s *DB) Transaction(ctx context.Context, fn func(tx *DB) error) error {
 	return s.with(ctx).Transaction(func(g *gorm.DB) error {
-		return fn(&DB{g: g, dialect: s.dialect})
+		return fn(&DB{g: g, dialect: s.dialect, timeout: s.timeout})
 	})
 }
 
