@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"certgraph/internal/ratelimit"
 )
 
 // config is every setting of the binary, read in one place: flags, each
@@ -32,6 +34,23 @@ type config struct {
 	KeyDir              string
 	EncryptedIDTTL      time.Duration
 	FileLinkTTL         time.Duration
+	// AllowedHosts are the Host header values (without port) links may be
+	// built from when PublicURL is empty.
+	AllowedHosts []string
+	// Rate limits (in-memory token buckets, per node).
+	RateAccount, RateAddress, RateRegistrations, RateMaskedLookups ratelimit.Rate
+	// DBTimeout bounds each database statement; ReadTimeout the reading of
+	// a whole request (headers and body).
+	DBTimeout, ReadTimeout time.Duration
+}
+
+// secretFlags are the settings whose values must never be printed: the
+// usage text shows their environment variable, not its value.
+var secretFlags = map[string]bool{"bootstrap-admin-token": true, "database-url": true}
+
+// envName is the environment variable of a flag: CERTGRAPH_<NAME>.
+func envName(flagName string) string {
+	return "CERTGRAPH_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
 }
 
 // embedded reports whether the configuration uses the embedded SQLite store.
@@ -43,7 +62,10 @@ func (c *config) embedded() bool { return c.DatabaseURL == "" }
 // A subcommand's own flags are registered on fs before the call.
 func parseConfig(fs *flag.FlagSet, args []string, getenv func(string) string) (*config, []string, error) {
 	env := func(flagName, def string) string {
-		if v := getenv("CERTGRAPH_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))); v != "" {
+		if secretFlags[flagName] {
+			return def // read after parsing, so usage never shows it
+		}
+		if v := getenv(envName(flagName)); v != "" {
 			return v
 		}
 		return def
@@ -67,8 +89,23 @@ func parseConfig(fs *flag.FlagSet, args []string, getenv func(string) string) (*
 	encTTL := fs.String("encrypted-id-ttl", env("encrypted-id-ttl", "10m"), "lifetime of encrypted identifiers (CERTGRAPH_ENCRYPTED_ID_TTL)")
 	linkTTL := fs.String("file-link-ttl", env("file-link-ttl", "10m"), "lifetime of file download links (CERTGRAPH_FILE_LINK_TTL)")
 	logLevel := fs.String("log-level", env("log-level", "info"), "debug, info, warn or error (CERTGRAPH_LOG_LEVEL)")
+	allowedHosts := fs.String("allowed-hosts", env("allowed-hosts", "localhost,127.0.0.1,::1"), "Host header values links may point at when --public-url is empty; requests for other hosts are refused (CERTGRAPH_ALLOWED_HOSTS)")
+	rateAccount := fs.String("rate-account", env("rate-account", "3000/1m"), "requests per account and node, N/period or off (CERTGRAPH_RATE_ACCOUNT)")
+	rateAddress := fs.String("rate-address", env("rate-address", "6000/1m"), "requests per client address and node, N/period or off (CERTGRAPH_RATE_ADDRESS)")
+	rateRegistrations := fs.String("rate-registrations", env("rate-registrations", "30/1h"), "registrations per client address and node (CERTGRAPH_RATE_REGISTRATIONS)")
+	rateMasked := fs.String("rate-masked-lookups", env("rate-masked-lookups", "120/1h"), "lookups by holder code per analyst (masked) account and node, each alias counted (CERTGRAPH_RATE_MASKED_LOOKUPS)")
+	dbTimeout := fs.String("db-timeout", env("db-timeout", "10s"), "longest a database statement may take before the request answers UNAVAILABLE (CERTGRAPH_DB_TIMEOUT)")
+	readTimeout := fs.String("read-timeout", env("read-timeout", "60s"), "longest the reading of a request (headers and body) may take (CERTGRAPH_READ_TIMEOUT)")
 	if err := fs.Parse(args); err != nil {
 		return nil, nil, err
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if !set["bootstrap-admin-token"] {
+		c.BootstrapAdminToken = getenv(envName("bootstrap-admin-token"))
+	}
+	if !set["database-url"] {
+		c.DatabaseURL = getenv(envName("database-url"))
 	}
 	var err error
 	// Unset (neither flag nor environment) means the store's default; an
@@ -123,6 +160,26 @@ func parseConfig(fs *flag.FlagSet, args []string, getenv func(string) string) (*
 	}
 	if len(c.Region) != 2 || strings.Trim(c.Region, "0123456789") != "" {
 		return nil, nil, fmt.Errorf("--region: %q is not a 2-digit province code", c.Region)
+	}
+	for name, dst := range map[string]*ratelimit.Rate{"rate-account": &c.RateAccount, "rate-address": &c.RateAddress, "rate-registrations": &c.RateRegistrations, "rate-masked-lookups": &c.RateMaskedLookups} {
+		v := map[string]*string{"rate-account": rateAccount, "rate-address": rateAddress, "rate-registrations": rateRegistrations, "rate-masked-lookups": rateMasked}[name]
+		if *dst, err = ratelimit.ParseRate(*v); err != nil {
+			return nil, nil, fmt.Errorf("--%s: %v", name, err)
+		}
+	}
+	if c.DBTimeout, err = time.ParseDuration(*dbTimeout); err != nil || c.DBTimeout <= 0 {
+		return nil, nil, fmt.Errorf("--db-timeout: %q is not a positive duration (e.g. 10s)", *dbTimeout)
+	}
+	if c.ReadTimeout, err = time.ParseDuration(*readTimeout); err != nil || c.ReadTimeout <= 0 {
+		return nil, nil, fmt.Errorf("--read-timeout: %q is not a positive duration (e.g. 60s)", *readTimeout)
+	}
+	for _, h := range strings.Split(*allowedHosts, ",") {
+		if h = strings.ToLower(strings.TrimSpace(h)); h != "" {
+			if strings.ContainsAny(h, "/ @") {
+				return nil, nil, fmt.Errorf("--allowed-hosts: %q is not a host name", h)
+			}
+			c.AllowedHosts = append(c.AllowedHosts, strings.Trim(h, "[]"))
+		}
 	}
 	if c.KeyDir == "" {
 		c.KeyDir = filepath.Join(c.DataDir, "keys")

@@ -162,7 +162,7 @@ func legacyEndpointCases() []legacyEndpointCase {
 			unknown: &legacyVariant{map[string]any{"encryptedId": "$tamperedEncryptedId"}, verifyFalse("forged")},
 			expired: &legacyVariant{map[string]any{"encryptedId": "$expiredEncryptedId"}, verifyFalse("expired")},
 			revoked: &legacyVariant{map[string]any{"encryptedId": "$revokedEncryptedId"}, verifyFalse("revoked")}},
-		{path: "/api/system/register", noCreds: true, valid: map[string]any{"systemName": "测试系统𠈌", "systemIp": "10.0.0.9", "deptCode": "11510100MB0000003", "deptName": "测试部门"},
+		{path: "/api/system/register", noCreds: true, valid: map[string]any{"systemName": "测试系统𠈌", "systemIp": "10.0.0.9", "deptCode": creditCode("11510100MB0000003"), "deptName": "测试部门"},
 			required: []string{"systemName", "systemIp", "deptCode", "deptName"}, strings: []string{"systemName", "systemIp", "deptCode", "deptName"}},
 	}
 }

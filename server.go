@@ -26,6 +26,8 @@ import (
 	"certgraph/internal/keys"
 	"certgraph/internal/metrics"
 	"certgraph/internal/overhttp"
+	"certgraph/internal/ratelimit"
+	"certgraph/internal/reqinfo"
 	"certgraph/internal/store"
 	"certgraph/internal/web"
 	"certgraph/legacy"
@@ -95,6 +97,8 @@ type app struct {
 	writer   *issuing.Writer
 	resolver *resolvers.Resolver
 	metrics  *metrics.Metrics
+	// addresses is the per-client-address rate limit of every surface.
+	addresses *ratelimit.Limiter
 }
 
 // open connects the store, migrates it and builds the resolvers.
@@ -111,6 +115,8 @@ func open(ctx context.Context, cfg *config, log *slog.Logger) (*app, error) {
 	if len(applied) > 0 {
 		log.Info("migrated", "versions", applied, "dialect", db.Dialect())
 	}
+	// Bounded from here on: migrations may take long, requests may not.
+	db.SetTimeout(cfg.DBTimeout)
 	trust, err := keys.Load(cfg.KeyDir, cfg.EncryptedIDTTL, cfg.FileLinkTTL)
 	if err != nil {
 		db.Close()
@@ -121,9 +127,13 @@ func open(ctx context.Context, cfg *config, log *slog.Logger) (*app, error) {
 		db.Close()
 		return nil, err
 	}
-	a := &app{cfg: cfg, log: log, store: db, keys: trust, cache: c, writer: issuing.NewWriter(db, c, trust, store.RegionName(cfg.Region), nil), metrics: metrics.New()}
+	a := &app{cfg: cfg, log: log, store: db, keys: trust, cache: c, writer: issuing.NewWriter(db, c, trust, store.RegionName(cfg.Region), nil), metrics: metrics.New(),
+		addresses: ratelimit.New(cfg.RateAddress, nil)}
 	a.resolver, err = resolvers.New(resolvers.Deps{Store: db, Writer: a.writer, Cache: c, Keys: trust}, log, resolvers.Config{
 		Region: cfg.Region, RegionName: store.RegionName(cfg.Region), TokenTTL: cfg.TokenTTL, AutoApprove: cfg.AutoApprove, PublicURL: cfg.PublicURL,
+		AllowedHosts: cfg.AllowedHosts,
+		Limits: resolvers.Limits{Account: ratelimit.New(cfg.RateAccount, nil), Registrations: ratelimit.New(cfg.RateRegistrations, nil),
+			MaskedLookups: ratelimit.New(cfg.RateMaskedLookups, nil)},
 	})
 	if err != nil {
 		a.close()
@@ -158,7 +168,7 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, stdout io.Writer)
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: newServer(a), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	srv := newHTTPServer(a)
 	printWelcome(stdout, cfg, ln.Addr().String())
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -179,6 +189,15 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, stdout io.Writer)
 	return nil
 }
 
+// newHTTPServer is the node's HTTP server with its timeouts: a request's
+// headers must arrive within 10 s and the whole request (body included)
+// within --read-timeout, so a client trickling bytes cannot hold a
+// connection and its goroutine.
+func newHTTPServer(a *app) *http.Server {
+	return &http.Server{Handler: newServer(a), ReadHeaderTimeout: min(10*time.Second, a.cfg.ReadTimeout), ReadTimeout: a.cfg.ReadTimeout,
+		IdleTimeout: 2 * time.Minute}
+}
+
 func printWelcome(w io.Writer, cfg *config, addr string) {
 	host := addr
 	if h, p, err := net.SplitHostPort(addr); err == nil && (h == "::" || h == "0.0.0.0" || h == "") {
@@ -193,7 +212,7 @@ func printWelcome(w io.Writer, cfg *config, addr string) {
 		fmt.Fprintf(w, "Register a system, then have an admin approve it (certgraph accounts approve ID):\n")
 	}
 	fmt.Fprintf(w, "  curl -s http://%s/graphql -H 'Content-Type: application/json' \\\n", host)
-	fmt.Fprintf(w, "    -d '{\"query\":\"mutation { registerSystem(input: {systemName: \\\"demo\\\", systemIp: \\\"127.0.0.1\\\", deptCode: \\\"demo\\\", deptName: \\\"demo\\\"}) { accountId accessToken status } }\"}'\n")
+	fmt.Fprintf(w, "    -d '{\"query\":\"mutation { registerSystem(input: {systemName: \\\"demo\\\", systemIp: \\\"127.0.0.1\\\", deptCode: \\\"11510000MB0000001R\\\", deptName: \\\"demo\\\"}) { accountId accessToken status } }\"}'\n")
 }
 
 // newServer is the node's HTTP surface.
@@ -201,7 +220,8 @@ func newServer(a *app) http.Handler {
 	mux := http.NewServeMux()
 	gql := newGraphQLHandler(a)
 	mux.Handle("/graphql", gqllimits.BodyLimit(a.cfg.MaxBodyBytes, overhttp.Wrap(web.Credentials(a.resolver, gql))))
-	mux.Handle("/api/", legacy.New(legacy.Config{Executor: newGraphQLExecutor(a), Requests: a.resolver, MaxBodyBytes: a.cfg.MaxBodyBytes, Log: a.log}))
+	mux.Handle("/api/", legacy.New(legacy.Config{Executor: newGraphQLExecutor(a), Requests: a.resolver, MaxBodyBytes: a.cfg.MaxBodyBytes, Log: a.log,
+		Admit: func(req *http.Request) (bool, time.Duration) { return a.addresses.Allow(reqinfo.RemoteAddr(req).String()) }}))
 	gi := graphiql.Handler("/graphql", a.log)
 	mux.Handle("/graphiql", gi)
 	mux.Handle("/graphiql/", gi)
@@ -209,7 +229,7 @@ func newServer(a *app) http.Handler {
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/graphiql", http.StatusFound)
 	})
-	return a.metrics.Wrap(mux)
+	return a.metrics.Wrap(web.LimitAddresses(a.addresses, mux))
 }
 
 // newGraphQLHandler builds the executable schema's HTTP handler with

@@ -80,6 +80,14 @@ func invalid(param, format string, args ...any) *Failure {
 	return &Failure{Kind: KindInvalid, Param: param, Reason: fmt.Sprintf(format, args...)}
 }
 
+// rateLimited is the failure of a request over a rate limit.
+func rateLimited(retryAfterSeconds int) *Failure {
+	if retryAfterSeconds < 1 {
+		retryAfterSeconds = 1
+	}
+	return &Failure{Kind: KindOther, Reason: fmt.Sprintf("请求过于频繁，请 %d 秒后再试", retryAfterSeconds)}
+}
+
 func notFound(format string, args ...any) *Failure {
 	return &Failure{Kind: KindNotFound, Reason: fmt.Sprintf(format, args...)}
 }
@@ -107,7 +115,18 @@ func fromGraphQL(e *gqlerror.Error, params map[string]string) *Failure {
 	case "NOT_FOUND":
 		f.Kind, f.Reason = KindNotFound, "未找到："+msg
 	case "UNAVAILABLE":
-		f.Kind, f.Reason = KindOther, "服务暂不可用："+msg
+		// The GraphQL message is English and may name internals; the caller
+		// gets a plain Chinese reason.
+		f.Kind, f.Reason = KindOther, "其他异常：服务暂不可用（数据库或依赖的服务无响应），请稍后重试"
+	case "RATE_LIMITED":
+		secs := 1
+		switch n := e.Extensions["retryAfter"].(type) {
+		case int:
+			secs = n
+		case float64:
+			secs = int(n)
+		}
+		f = rateLimited(secs)
 	default:
 		f.Kind, f.Reason = KindOther, "其他异常："+msg
 	}

@@ -3,6 +3,7 @@ package models
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Error codes are the stable, application-level failure classes. They are
@@ -16,6 +17,7 @@ const (
 	ECONFLICT        = "ECONFLICT"        // the request contradicts stored state
 	EUNAVAILABLE     = "EUNAVAILABLE"     // a dependency (e.g. the national platform) cannot answer now
 	EINTERNAL        = "EINTERNAL"        // a bug or an infrastructure failure; details are logged, not shown
+	ERATELIMITED     = "ERATELIMITED"     // too many requests from this account or address; RetryAfter says when to try again
 )
 
 // Error is the one error type the domain returns: a stable Code, the input
@@ -24,6 +26,14 @@ type Error struct {
 	Code    string
 	Field   string
 	Message string
+	// RetryAfter, for ERATELIMITED, is how long until the caller may try again.
+	RetryAfter time.Duration
+}
+
+// RateLimited returns an ERATELIMITED error: what was limited, and when to
+// try again.
+func RateLimited(retryAfter time.Duration, format string, args ...any) *Error {
+	return &Error{Code: ERATELIMITED, Message: fmt.Sprintf(format, args...), RetryAfter: retryAfter}
 }
 
 // Error implements the error interface.

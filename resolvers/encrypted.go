@@ -16,12 +16,16 @@ import (
 
 // encryptedID seals a certificate identifier for showing (亮证, 6.4.3).
 func (r *Resolver) encryptedID(ctx context.Context, certID string) (*model.EncryptedID, error) {
+	base, err := r.baseURL(ctx)
+	if err != nil {
+		return nil, err
+	}
 	now := r.cfg.Now()
 	tok, err := r.trust.Sealer.Seal(certID, now)
 	if err != nil {
 		return nil, err
 	}
-	return &model.EncryptedID{EncryptedID: tok, ExpiresAt: now.Add(r.trust.Sealer.Lifetime()).UTC().Truncate(time.Second), VerifyURL: r.baseURL(ctx) + "/v/" + tok}, nil
+	return &model.EncryptedID{EncryptedID: tok, ExpiresAt: now.Add(r.trust.Sealer.Lifetime()).UTC().Truncate(time.Second), VerifyURL: base + "/v/" + tok}, nil
 }
 
 func (r *certificateResolver) EncryptedID(ctx context.Context, c *models.Certificate) (*model.EncryptedID, error) {
@@ -56,20 +60,20 @@ func (q *queryResolver) EncryptedIds(ctx context.Context, holderCode string, hol
 func (r *Resolver) openEncryptedID(token string) (string, error) {
 	token = strings.TrimSpace(token)
 	if token == "" {
-		return "", errors.New("the encrypted identifier is empty")
+		return "", fmt.Errorf("the encrypted identifier is empty (%w)", gmcrypto.ErrMalformed)
 	}
 	id, _, err := r.trust.Sealer.Open(token, r.cfg.Now())
 	switch {
 	case err == nil:
 		return id, nil
 	case errors.Is(err, gmcrypto.ErrExpired):
-		return "", fmt.Errorf("the encrypted identifier has expired (%v)", err)
+		return "", fmt.Errorf("the encrypted identifier has expired (%w)", err)
 	case errors.Is(err, gmcrypto.ErrTampered):
-		return "", fmt.Errorf("the encrypted identifier was altered or forged (%v)", err)
+		return "", fmt.Errorf("the encrypted identifier was altered or forged (%w)", err)
 	case errors.Is(err, gmcrypto.ErrUnknownKey):
-		return "", fmt.Errorf("the encrypted identifier was made with a key this platform no longer has (%v)", err)
+		return "", fmt.Errorf("the encrypted identifier was made with a key this platform no longer has (%w)", err)
 	case errors.Is(err, gmcrypto.ErrMalformed):
-		return "", fmt.Errorf("the encrypted identifier is malformed or truncated (%v)", err)
+		return "", fmt.Errorf("the encrypted identifier is malformed or truncated (%w)", err)
 	}
 	return "", err
 }
@@ -97,7 +101,11 @@ func (q *queryResolver) CodeImage(ctx context.Context, encryptedID string, codeT
 	if codeType != nil {
 		kind = *codeType
 	}
-	payload := q.baseURL(ctx) + "/v/" + strings.TrimSpace(encryptedID)
+	base, err := q.baseURL(ctx)
+	if err != nil {
+		return nil, err
+	}
+	payload := base + "/v/" + strings.TrimSpace(encryptedID)
 	png, err := barcode.Encode(barcode.Kind(kind), payload, barcode.Options{})
 	if err != nil {
 		return nil, models.Invalid("encryptedId", "cannot be drawn as %s: %v", kind, err)

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"log/slog"
 
+	"certgraph/internal/ratelimit"
+	"certgraph/internal/store"
 	"certgraph/models"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -20,6 +22,7 @@ var graphQLCodes = map[string]string{
 	models.ECONFLICT:        "BAD_USER_INPUT",
 	models.EUNAVAILABLE:     "UNAVAILABLE",
 	models.EINTERNAL:        "INTERNAL",
+	models.ERATELIMITED:     "RATE_LIMITED",
 }
 
 // ErrorPresenter turns resolver errors into GraphQL errors with
@@ -39,6 +42,14 @@ func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 				gerr.Extensions = map[string]any{"code": "BAD_USER_INPUT"}
 				return gerr
 			}
+			if store.Unavailable(err) {
+				// The database did not answer in time or refused the
+				// connection: a fault of the moment, not of the request.
+				log.WarnContext(ctx, "database unavailable", "err", err, "path", gerr.Path.String())
+				gerr.Message = "the database does not answer; try again later"
+				gerr.Extensions = map[string]any{"code": "UNAVAILABLE"}
+				return gerr
+			}
 			log.ErrorContext(ctx, "internal error", "err", err, "path", gerr.Path.String())
 			gerr.Message = "internal error"
 			gerr.Extensions = map[string]any{"code": "INTERNAL"}
@@ -55,6 +66,9 @@ func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 		gerr.Extensions = map[string]any{"code": code}
 		if derr.Field != "" {
 			gerr.Extensions["field"] = derr.Field
+		}
+		if derr.Code == models.ERATELIMITED {
+			gerr.Extensions["retryAfter"] = ratelimit.RetryAfterSeconds(derr.RetryAfter)
 		}
 		return gerr
 	}

@@ -39,12 +39,16 @@ func (r *certificateResolver) FileLink(ctx context.Context, c *models.Certificat
 	if useFor == "" {
 		useFor = models.UseOther
 	}
+	base, err := r.baseURL(ctx)
+	if err != nil {
+		return nil, err
+	}
 	exp := r.cfg.Now().Add(r.trust.FileLinkTTL).Truncate(time.Second)
 	tok := r.trust.MintLink(keys.FileLink{CertificateID: c.ID, SHA256: f.SHA256[:32], Expires: exp.Unix(), AccountID: acc.ID, UseFor: useFor})
 	if err := r.audit(ctx, acc, "fileLink", useFor, models.OutcomeOK, "download link minted", c.ID); err != nil {
 		return nil, err
 	}
-	return &model.FileLink{Format: f.Format, URL: r.baseURL(ctx) + "/files/" + tok, ExpiresAt: exp.UTC()}, nil
+	return &model.FileLink{Format: f.Format, URL: base + "/files/" + tok, ExpiresAt: exp.UTC()}, nil
 }
 
 // mayManage reports whether acc may change certificate c: admins any,
@@ -98,7 +102,16 @@ func (r *Resolver) Download(ctx context.Context, token string) (*models.Certific
 	case errors.Is(err, keys.ErrLinkExpired):
 		return nil, nil, models.Errorf(models.ENOTFOUND, "%s", err.Error())
 	}
-	acc := &models.Account{ID: l.AccountID}
+	// A link lives no longer than the account that minted it.
+	acc, err := r.store.AccountByID(ctx, l.AccountID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if acc == nil || acc.Status != models.AccountApproved {
+		acc = &models.Account{ID: l.AccountID}
+		_ = r.auditAs(ctx, acc, models.ChannelFile, "download", l.UseFor, models.OutcomeDenied, "the account that made the link is no longer approved", l.CertificateID)
+		return nil, nil, models.Errorf(models.EFORBIDDEN, "the account that made this link is no longer approved; the link is void")
+	}
 	f, err := r.store.File(ctx, l.CertificateID)
 	if err != nil {
 		return nil, nil, err

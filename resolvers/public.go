@@ -2,7 +2,9 @@ package resolvers
 
 import (
 	"context"
+	"errors"
 
+	"certgraph/internal/gmcrypto"
 	"certgraph/internal/ident"
 	"certgraph/models"
 )
@@ -18,6 +20,20 @@ type PublicVerification struct {
 	Type, Holder, Code, Dept, Validity string
 }
 
+// publicReasonZH says in plain Chinese why a code does not verify; the
+// internal (English) detail is for the audit record only.
+func publicReasonZH(openErr error) string {
+	switch {
+	case openErr == nil:
+		return "核验码对应的证照已不存在"
+	case errors.Is(openErr, gmcrypto.ErrExpired):
+		return "核验码已过期，请持证人重新出示"
+	case errors.Is(openErr, gmcrypto.ErrMalformed):
+		return "核验码不完整或已损坏，请重新扫码"
+	}
+	return "核验码无效，不是本平台签发的有效核验码"
+}
+
 var reasonsZH = map[models.CertificateStatus]string{
 	models.StatusValid: "证照在有效期内，未被注销", models.StatusRevoked: "证照已被注销",
 	models.StatusExpired: "证照已超过有效期", models.StatusNotYetValid: "证照尚未生效",
@@ -26,11 +42,20 @@ var reasonsZH = map[models.CertificateStatus]string{
 // VerifyPublic is GET /v/{encryptedId} as plain Go: 6.5.3 for anyone
 // holding a code, without an account, audited on the public channel.
 func (r *Resolver) VerifyPublic(ctx context.Context, token string) (*PublicVerification, error) {
+	if _, err := r.openEncryptedID(token); errors.Is(err, gmcrypto.ErrMalformed) {
+		// Not even the shape of a code: nothing was looked up, so nothing
+		// is audited (the per-address rate limit bounds such requests).
+		return &PublicVerification{Province: r.cfg.RegionName, Reason: publicReasonZH(err)}, nil
+	}
 	v, c, err := r.verifyEncrypted(ctx, token)
 	if err != nil {
 		return nil, err
 	}
-	view := &PublicVerification{Province: r.cfg.RegionName, Valid: v.Result, Reason: "核验码无效或已过期：" + v.Reason}
+	view := &PublicVerification{Province: r.cfg.RegionName, Valid: v.Result}
+	if c == nil {
+		_, oerr := r.openEncryptedID(token)
+		view.Reason = publicReasonZH(oerr)
+	}
 	subject := "(undecryptable)"
 	if c != nil {
 		subject = c.ID

@@ -29,15 +29,25 @@ func (q *queryResolver) Departments(ctx context.Context) ([]models.Department, e
 	return q.store.Departments(ctx)
 }
 
+// Holder looks a holder up by code. Every lookup is audited, found or not:
+// whether a code exists is itself personal data.
 func (q *queryResolver) Holder(ctx context.Context, code string, typ *string) (*models.Holder, error) {
-	if _, err := q.require(ctx, readers...); err != nil {
+	acc, err := q.require(ctx, readers...)
+	if err != nil {
 		return nil, err
 	}
 	code, t, err := q.checkHolderCode(ctx, "code", "type", code, typ)
 	if err != nil {
 		return nil, err
 	}
-	return q.holderByCode(ctx, code, t)
+	h, err := q.holderByCode(ctx, code, t)
+	if err != nil {
+		return nil, err
+	}
+	if h == nil {
+		return nil, q.audit(ctx, acc, "holder", models.UseOther, models.OutcomeNotFound, "", code)
+	}
+	return h, q.audit(ctx, acc, "holder", models.UseOther, models.OutcomeOK, "", code)
 }
 
 func (r *Resolver) holderByCode(ctx context.Context, code, typ string) (*models.Holder, error) {

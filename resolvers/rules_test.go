@@ -49,7 +49,7 @@ func newRulesEnv(t *testing.T) *rulesEnv {
 func (e *rulesEnv) account(t *testing.T, id string, status models.AccountStatus, expires time.Time, roles ...models.Role) string {
 	t.Helper()
 	tok := NewToken()
-	a := models.Account{ID: id, SystemName: id, SystemIP: "127.0.0.1", DeptCode: "d", DeptName: "d", Status: status,
+	a := models.Account{ID: id, SystemName: id, SystemIP: "127.0.0.1", DeptCode: "11510000MB0000001R", DeptName: "d", Status: status,
 		TokenHash: HashToken(tok), TokenExpiresAt: expires, CreatedAt: e.now}
 	a.SetRoles(roles)
 	if err := e.db.CreateAccount(context.Background(), &a); err != nil {

@@ -1,8 +1,10 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"strings"
+	"time"
 
 	"certgraph/internal/reqinfo"
 	"certgraph/models"
@@ -21,6 +23,11 @@ func Credentials(requests reqinfo.Attacher, next http.Handler) http.Handler {
 		}
 		ctx := requests.WithRequest(req.Context(), reqinfo.RequestInfo{Credentials: creds, Channel: models.ChannelGraphQL, Remote: reqinfo.RemoteAddr(req),
 			BaseURL: reqinfo.BaseURL(req), UseFor: strings.TrimSpace(req.Header.Get("X-Use-For"))})
+		if l, ok := requests.(interface {
+			RetryAfter(context.Context) time.Duration
+		}); ok {
+			w = &retryAfterWriter{ResponseWriter: w, ctx: ctx, limited: l.RetryAfter}
+		}
 		next.ServeHTTP(w, req.WithContext(ctx))
 	})
 }
