@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"certgraph/internal/gqllimits"
 	"certgraph/internal/ratelimit"
 )
 
@@ -29,6 +30,8 @@ type config struct {
 	MaxBodyBytes        int64
 	MaxDepth            int
 	MaxComplexity       int
+	MaxTokens           int
+	MaxFields           int
 	LogLevel            slog.Level
 	PublicURL           string
 	KeyDir              string
@@ -84,6 +87,8 @@ func parseConfig(fs *flag.FlagSet, args []string, getenv func(string) string) (*
 	maxBody := fs.String("max-body-bytes", env("max-body-bytes", "8388608"), "largest GraphQL request body; layout files of up to 5 MiB travel base64 inside it (CERTGRAPH_MAX_BODY_BYTES)")
 	maxDepth := fs.String("max-depth", env("max-depth", "12"), "deepest GraphQL operation (CERTGRAPH_MAX_DEPTH)")
 	maxComplexity := fs.String("max-complexity", env("max-complexity", "5000"), "most complex GraphQL operation (CERTGRAPH_MAX_COMPLEXITY)")
+	maxTokens := fs.String("max-tokens", env("max-tokens", strconv.Itoa(gqllimits.DefaultMaxTokens)), "most lexical tokens in a GraphQL document, checked before validation (CERTGRAPH_MAX_TOKENS)")
+	maxFields := fs.String("max-fields", env("max-fields", strconv.Itoa(gqllimits.DefaultMaxFields)), "most field selections in a GraphQL document, fragments counted where spread (CERTGRAPH_MAX_FIELDS)")
 	fs.StringVar(&c.KeyDir, "key-dir", env("key-dir", ""), "SM2/SM4/PDF/link keys, created on first start; default <data-dir>/keys; share it between nodes (CERTGRAPH_KEY_DIR)")
 	fs.StringVar(&c.PublicURL, "public-url", env("public-url", ""), "base URL of links and code payloads, e.g. https://zz.example.gov.cn; empty = the request's host (CERTGRAPH_PUBLIC_URL)")
 	encTTL := fs.String("encrypted-id-ttl", env("encrypted-id-ttl", "10m"), "lifetime of encrypted identifiers (CERTGRAPH_ENCRYPTED_ID_TTL)")
@@ -157,6 +162,12 @@ func parseConfig(fs *flag.FlagSet, args []string, getenv func(string) string) (*
 	}
 	if c.MaxComplexity, err = strconv.Atoi(*maxComplexity); err != nil || c.MaxComplexity < 10 {
 		return nil, nil, fmt.Errorf("--max-complexity: %q is not a limit of at least 10", *maxComplexity)
+	}
+	if c.MaxTokens, err = strconv.Atoi(*maxTokens); err != nil || c.MaxTokens < 100 {
+		return nil, nil, fmt.Errorf("--max-tokens: %q is not a limit of at least 100", *maxTokens)
+	}
+	if c.MaxFields, err = strconv.Atoi(*maxFields); err != nil || c.MaxFields < 10 {
+		return nil, nil, fmt.Errorf("--max-fields: %q is not a limit of at least 10", *maxFields)
 	}
 	if len(c.Region) != 2 || strings.Trim(c.Region, "0123456789") != "" {
 		return nil, nil, fmt.Errorf("--region: %q is not a 2-digit province code", c.Region)

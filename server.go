@@ -221,8 +221,10 @@ func newServer(a *app) http.Handler {
 	gql := newGraphQLHandler(a)
 	mux.Handle("/graphql", gqllimits.BodyLimit(a.cfg.MaxBodyBytes, overhttp.Wrap(web.Credentials(a.resolver, gql))))
 	mux.Handle("/api/", legacy.New(legacy.Config{Executor: newGraphQLExecutor(a), Requests: a.resolver, MaxBodyBytes: a.cfg.MaxBodyBytes, Log: a.log,
-		Admit: func(req *http.Request) (bool, time.Duration) { return a.addresses.Allow(reqinfo.RemoteAddr(req).String()) }}))
-	gi := graphiql.Handler("/graphql", a.log)
+		Admit: func(req *http.Request) (bool, time.Duration) {
+			return a.addresses.Allow(reqinfo.RemoteAddr(req).String())
+		}}))
+	gi := graphiql.Handler(graphiql.Config{Endpoint: "/graphql", DefaultQuery: graphiql.ExampleQuery})
 	mux.Handle("/graphiql", gi)
 	mux.Handle("/graphiql/", gi)
 	(&web.Server{Files: a.resolver, Verifier: a.resolver, Keys: a.keys, Ready: a.store.Ready, Metrics: a.metrics, Log: a.log}).Register(mux)
@@ -257,6 +259,7 @@ type graphQLConfig interface {
 	SetQueryCache(graphql.Cache[*ast.QueryDocument])
 	SetErrorPresenter(graphql.ErrorPresenterFunc)
 	SetRecoverFunc(graphql.RecoverFunc)
+	SetParserTokenLimit(int)
 }
 
 // configureGraphQL sets the caches, limits, error presenter and panic
@@ -265,8 +268,14 @@ func configureGraphQL(a *app, srv graphQLConfig) {
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.Use(extension.Introspection{})
 	srv.Use(extension.AutomaticPersistedQuery{Cache: newAPQCache()})
+	// Request limits (internal/gqllimits): the document is measured before
+	// validation, after APQ has expanded it; errors are bounded on the way out.
+	srv.Use(gqllimits.Document{MaxTokens: a.cfg.MaxTokens, MaxFields: a.cfg.MaxFields, MaxDirectives: gqllimits.DefaultMaxDirectives})
 	srv.Use(gqllimits.Depth{Max: a.cfg.MaxDepth})
+	srv.Use(gqllimits.Aliases{Fields: resolvers.ExpensiveRootFields, Max: gqllimits.DefaultMaxAliases})
 	srv.Use(extension.FixedComplexityLimit(a.cfg.MaxComplexity))
+	srv.Use(gqllimits.Errors{Max: gqllimits.DefaultMaxErrors, MaxMessageBytes: gqllimits.DefaultMaxMessageBytes})
+	srv.SetParserTokenLimit(a.cfg.MaxTokens)
 	srv.SetErrorPresenter(resolvers.ErrorPresenter(a.log))
 	srv.SetRecoverFunc(func(ctx context.Context, v any) error {
 		a.log.ErrorContext(ctx, "panic in resolver", "panic", v)

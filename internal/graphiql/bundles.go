@@ -1,7 +1,7 @@
 package graphiql
 
-// Bundle is one third-party browser file the GraphiQL page loads: where it comes from in
-// node_modules, where it is kept in assets/, its pinned digest, and its CDN fallback address.
+// Bundle is one third-party file committed in assets/ and embedded: where it comes from in
+// node_modules, where it is kept in assets/ and its pinned digest.
 type Bundle struct {
 	// Package is the npm package and exact version, e.g. "react@18.2.0".
 	Package string
@@ -10,11 +10,9 @@ type Bundle struct {
 	// AssetPath is the file's path under assets/ and under <mount>/assets/ on the server;
 	// it carries the version so the file can be cached as immutable.
 	AssetPath string
-	// Integrity is the Subresource Integrity value (sha256-<base64>) of the file. The npm
-	// files are byte-identical to the CDN ones, so one digest pins both.
+	// Integrity is the Subresource Integrity value (sha256-<base64>) of the file: the
+	// committed copy, the embedded one and a refresh from npm must all match it.
 	Integrity string
-	// CDNURL is where the same file is loaded from when assets were not generated.
-	CDNURL string
 	// Kind says how the page references the file.
 	Kind BundleKind
 }
@@ -31,16 +29,16 @@ const (
 	License
 )
 
-// Bundles lists every file gen copies from node_modules into assets/, in the order the page
-// loads them (React before ReactDOM before GraphiQL). Versions must match package.json; the
-// digests are the ones gqlgen v0.17.98's playground pins for the same CDN files.
+// Bundles lists every file committed in assets/ (gen refreshes them from node_modules), in
+// the order the page loads them (React before ReactDOM before GraphiQL). Versions must match
+// package.json and package-lock.json; the script and stylesheet digests are also the ones
+// gqlgen v0.17.98's playground pins for the same files on jsDelivr.
 var Bundles = []Bundle{
 	{
 		Package:   "react@18.2.0",
 		NPMPath:   "react/umd/react.production.min.js",
 		AssetPath: "react@18.2.0/umd/react.production.min.js",
 		Integrity: "sha256-S0lp+k7zWUMk2ixteM6HZvu8L9Eh//OVrt+ZfbCpmgY=",
-		CDNURL:    "https://cdn.jsdelivr.net/npm/react@18.2.0/umd/react.production.min.js",
 		Kind:      Script,
 	},
 	{
@@ -48,7 +46,6 @@ var Bundles = []Bundle{
 		NPMPath:   "react-dom/umd/react-dom.production.min.js",
 		AssetPath: "react-dom@18.2.0/umd/react-dom.production.min.js",
 		Integrity: "sha256-IXWO0ITNDjfnNXIu5POVfqlgYoop36bDzhodR6LW5Pc=",
-		CDNURL:    "https://cdn.jsdelivr.net/npm/react-dom@18.2.0/umd/react-dom.production.min.js",
 		Kind:      Script,
 	},
 	{
@@ -56,7 +53,6 @@ var Bundles = []Bundle{
 		NPMPath:   "graphiql/graphiql.min.css",
 		AssetPath: "graphiql@4.1.2/graphiql.min.css",
 		Integrity: "sha256-MEh+B2NdMSpj9kexQNN3QKc8UzMrCXW/Sx/phcpuyIU=",
-		CDNURL:    "https://cdn.jsdelivr.net/npm/graphiql@4.1.2/graphiql.min.css",
 		Kind:      Stylesheet,
 	},
 	{
@@ -64,11 +60,19 @@ var Bundles = []Bundle{
 		NPMPath:   "graphiql/graphiql.min.js",
 		AssetPath: "graphiql@4.1.2/graphiql.min.js",
 		Integrity: "sha256-hnImuor1znlJkD/FOTL3jayfS/xsyNoP04abi8bFJWs=",
-		CDNURL:    "https://cdn.jsdelivr.net/npm/graphiql@4.1.2/graphiql.min.js",
 		Kind:      Script,
 	},
 	// The MIT licences travel with the code we redistribute inside the binary.
-	{Package: "react@18.2.0", NPMPath: "react/LICENSE", AssetPath: "react@18.2.0/LICENSE", Kind: License},
-	{Package: "react-dom@18.2.0", NPMPath: "react-dom/LICENSE", AssetPath: "react-dom@18.2.0/LICENSE", Kind: License},
-	{Package: "graphiql@4.1.2", NPMPath: "graphiql/LICENSE", AssetPath: "graphiql@4.1.2/LICENSE", Kind: License},
+	{
+		Package: "react@18.2.0", NPMPath: "react/LICENSE", AssetPath: "react@18.2.0/LICENSE",
+		Integrity: "sha256-UkEte8fOQVfqYou6rLiCngqcs8WPV/mRdhJryM8r/IU=", Kind: License,
+	},
+	{
+		Package: "react-dom@18.2.0", NPMPath: "react-dom/LICENSE", AssetPath: "react-dom@18.2.0/LICENSE",
+		Integrity: "sha256-UkEte8fOQVfqYou6rLiCngqcs8WPV/mRdhJryM8r/IU=", Kind: License,
+	},
+	{
+		Package: "graphiql@4.1.2", NPMPath: "graphiql/LICENSE", AssetPath: "graphiql@4.1.2/LICENSE",
+		Integrity: "sha256-Sxj75VxOj5Fpy3Ar4Tj02Fii2tkgw5hXIE/9ycHJ/cQ=", Kind: License,
+	},
 }

@@ -1,11 +1,12 @@
 // Package graphiql serves the GraphiQL IDE for certgraph's GraphQL endpoint from this binary,
 // with its React and GraphiQL bundles embedded, so analysts on networks without internet
-// access get a working page.
+// access get a working page from any build (`go run .`, `go install`, an air-gapped `go build`).
 //
-// The bundles are not committed: `go generate ./internal/graphiql` takes them from npm
-// (versions pinned by package.json, package-lock.json and Bundles) into assets/. A binary
-// built without that step falls back to loading the same files from a CDN and says so in
-// its log; Offline reports which case this binary is.
+// The bundles are committed in assets/ (graphiql 4.1.2, react and react-dom 18.2.0, MIT, with
+// their licences) and pinned by digest in Bundles. `go generate ./internal/graphiql` refreshes
+// them from npm (versions pinned by package.json and package-lock.json, whose checksums npm
+// verifies) and checks each file against its pin; `go run ./internal/graphiql/gen -verify`
+// checks the committed copies without npm.
 package graphiql
 
 import (
@@ -13,10 +14,12 @@ import (
 	"crypto/sha256"
 	"embed"
 	"encoding/base64"
+	"errors"
+	"fmt"
 	"html/template"
 	"io/fs"
-	"log/slog"
 	"net/http"
+	"net/url"
 	"path"
 	"strings"
 	"sync"
@@ -25,36 +28,49 @@ import (
 
 //go:generate go run ./gen
 
-// embedded holds assets/: always README.md, plus the bundles when go generate has run.
+// embedded holds assets/ (the third-party bundles) and page/ (this package's own script,
+// stylesheet and example query).
 //
-//go:embed assets
+//go:embed assets page
 var embedded embed.FS
+
+// ExampleQuery is the editor's content on a first visit: a holder → certificates → surfaces
+// walk and a statistics query, with codes that exist in the demo data.
+//
+//go:embed page/example.graphql
+var ExampleQuery string
 
 // AssetsPrefix is the path segment under the mount path where the bundles are served:
 // a page mounted at /graphiql loads /graphiql/assets/<Bundle.AssetPath>.
 const AssetsPrefix = "/assets/"
 
-// GenerateCommand is how to embed the bundles into a build; warnings and test failures cite it.
+// GenerateCommand refreshes the committed bundles from npm.
 const GenerateCommand = "go generate ./internal/graphiql"
 
-// asset is one embedded bundle ready to serve.
+// Page files served beside the bundles; their names cannot clash with a bundle's, which
+// always start with name@version/.
+const (
+	pageScript     = "certgraph/graphiql.js"
+	pageStylesheet = "certgraph/graphiql.css"
+)
+
+// asset is one embedded file ready to serve.
 type asset struct {
 	data        []byte
 	contentType string
-	etag        string
+	integrity   string // Digest of data; its ETag too
+	immutable   bool   // a versioned, pinned bundle (page files change with certgraph)
 }
 
-// inventory is the result of checking the embedded bundles once per process.
+// inventory is the result of checking the embedded files once per process.
 type inventory struct {
-	offline bool
-	missing []string // asset paths absent or not matching their pinned digest
-	assets  map[string]asset
+	err    error // nil when every bundle is present and matches its pin
+	assets map[string]asset
 }
 
 var (
 	loadOnce sync.Once
 	loaded   inventory
-	warnOnce sync.Once
 )
 
 func load() inventory {
@@ -62,81 +78,114 @@ func load() inventory {
 	return loaded
 }
 
-// check looks up every bundle in fsys and accepts the set only if all are present and every
-// digest matches its pin, so a half-generated or wrong-version assets/ never serves a page
-// that breaks in the browser on an integrity failure.
+// Check reports whether this binary's embedded bundles are all present and match their
+// pinned digests. It only fails for a damaged checkout; tests and CI assert it is nil.
+func Check() error { return load().err }
+
+// check looks up every bundle and page file in fsys and accepts the set only if all are
+// present and every bundle matches its pin, so a damaged assets/ never serves a page that
+// breaks in the browser on an integrity failure.
 func check(fsys fs.FS) inventory {
-	inv := inventory{assets: make(map[string]asset, len(Bundles))}
+	inv := inventory{assets: make(map[string]asset, len(Bundles)+2)}
+	var problems []error
 	for _, b := range Bundles {
 		data, err := fs.ReadFile(fsys, "assets/"+b.AssetPath)
 		if err != nil || len(data) == 0 {
-			inv.missing = append(inv.missing, b.AssetPath)
+			problems = append(problems, fmt.Errorf("%s is missing", b.AssetPath))
 			continue
 		}
-		sum := sha256.Sum256(data)
-		digest := "sha256-" + base64.StdEncoding.EncodeToString(sum[:])
-		if b.Integrity != "" && digest != b.Integrity {
-			inv.missing = append(inv.missing, b.AssetPath+" (digest "+digest+", pinned "+b.Integrity+")")
+		if digest := Digest(data); digest != b.Integrity {
+			problems = append(problems, fmt.Errorf("%s has digest %s, pinned %s", b.AssetPath, digest, b.Integrity))
 			continue
 		}
-		inv.assets[b.AssetPath] = asset{data: data, contentType: contentType(b), etag: `"` + digest + `"`}
+		inv.assets[b.AssetPath] = asset{data: data, contentType: contentType(b.AssetPath), integrity: b.Integrity, immutable: true}
 	}
-	inv.offline = len(inv.missing) == 0
+	for name, file := range map[string]string{pageScript: "page/graphiql.js", pageStylesheet: "page/graphiql.css"} {
+		data, err := fs.ReadFile(fsys, file)
+		if err != nil {
+			problems = append(problems, fmt.Errorf("%s is missing", file))
+			continue
+		}
+		inv.assets[name] = asset{data: data, contentType: contentType(file), integrity: Digest(data)}
+	}
+	if len(problems) > 0 {
+		inv.err = fmt.Errorf("GraphiQL files in this build are damaged (restore internal/graphiql/assets from git or run `%s`): %w", GenerateCommand, errors.Join(problems...))
+	}
 	return inv
 }
 
-func contentType(b Bundle) string {
-	switch b.Kind {
-	case Script:
+// Digest is the Subresource Integrity value of data: "sha256-" and the base64 SHA-256.
+func Digest(data []byte) string {
+	sum := sha256.Sum256(data)
+	return "sha256-" + base64.StdEncoding.EncodeToString(sum[:])
+}
+
+func contentType(name string) string {
+	switch path.Ext(name) {
+	case ".js":
 		return "text/javascript; charset=utf-8"
-	case Stylesheet:
+	case ".css":
 		return "text/css; charset=utf-8"
 	default:
 		return "text/plain; charset=utf-8"
 	}
 }
 
-// Offline reports whether this binary embeds all GraphiQL bundles, i.e. whether /graphiql
-// works without internet access. It is false for a build made without GenerateCommand.
-func Offline() bool { return load().offline }
+// Config is what the page needs to know about the server it is mounted on.
+type Config struct {
+	// Endpoint is where the page posts operations: a path on this server ("/graphql")
+	// or an absolute URL (whose origin the page's Content-Security-Policy then allows).
+	Endpoint string
+	// DefaultQuery fills the editor on a first visit (no query in the URL or the tab's
+	// storage); empty leaves GraphiQL's own welcome text.
+	DefaultQuery string
+}
 
-// Handler returns the GraphiQL page and its bundles. The page's fetcher posts to endpoint,
-// which may be a path on this server ("/graphql") or an absolute URL.
+// Handler returns the GraphiQL page and its files.
 //
 // Mount it at both the page path and its subtree, without http.StripPrefix, e.g.
 // mux.Handle("/graphiql", h) and mux.Handle("/graphiql/", h): the page's own request path
-// tells it where its bundles live (<path>/assets/...). The page reads its initial editors from
+// tells it where its files live (<path>/assets/...). The page reads its initial editors from
 // the URL query parameters query, variables, headers and operationName, and keeps query,
-// variables and operationName in the URL as they are edited so a query can be bookmarked;
-// headers are never written back to the URL or to browser storage because they carry tokens.
+// variables and operationName in the URL as they are edited so a query can be bookmarked.
+// Headers (the token) are kept in the tab's sessionStorage only, never in the URL or in
+// localStorage.
 //
-// If the bundles are not embedded, the page loads them from the CDN instead and Handler logs
-// one warning per process (to logger, or slog.Default if nil) naming GenerateCommand.
-func Handler(endpoint string, logger *slog.Logger) http.Handler {
-	if logger == nil {
-		logger = slog.Default()
-	}
-	inv := load()
-	warnOnce.Do(func() { warnIfOnline(logger, inv) })
-	return &handler{endpoint: endpoint, inv: inv}
+// The page is served with a Content-Security-Policy that allows scripts, styles and
+// connections to this server only (no inline script) and forbids framing.
+func Handler(cfg Config) http.Handler {
+	return &handler{cfg: cfg, inv: load(), csp: contentSecurityPolicy(cfg.Endpoint)}
 }
 
-// warnIfOnline logs, for an inventory that is not complete, that the page will need the CDN
-// and how to fix the build.
-func warnIfOnline(logger *slog.Logger, inv inventory) {
-	if inv.offline {
-		return
+// contentSecurityPolicy allows what GraphiQL needs from this server and nothing else:
+// its scripts and stylesheets (GraphiQL sets element styles from script, and its editor
+// inserts <style> elements, hence 'unsafe-inline' for styles only), data: images and fonts
+// from its stylesheet, and connections to the endpoint.
+func contentSecurityPolicy(endpoint string) string {
+	connect := "'self'"
+	if u, err := url.Parse(endpoint); err == nil && u.Scheme != "" && u.Host != "" {
+		connect += " " + u.Scheme + "://" + u.Host
 	}
-	logger.Warn("GraphiQL bundles are not embedded in this build; /graphiql will load them from the CDN and will not work without internet access",
-		"missing", inv.missing, "fix", "run `"+GenerateCommand+"` (needs npm) and rebuild")
+	return strings.Join([]string{
+		"default-src 'none'",
+		"script-src 'self'",
+		"style-src 'self' 'unsafe-inline'",
+		"img-src 'self' data:",
+		"font-src 'self' data:",
+		"connect-src " + connect,
+		"base-uri 'none'",
+		"form-action 'none'",
+		"frame-ancestors 'none'",
+	}, "; ")
 }
 
 type handler struct {
-	endpoint string
-	inv      inventory
+	cfg Config
+	inv inventory
+	csp string
 }
 
-// startTime is the Last-Modified of embedded bundles: they cannot change while we run.
+// startTime is the Last-Modified of embedded files: they cannot change while we run.
 var startTime = time.Now()
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -145,6 +194,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "GraphiQL is read-only: use GET", http.StatusMethodNotAllowed)
 		return
 	}
+	w.Header().Set("X-Content-Type-Options", "nosniff")
 	if i := strings.LastIndex(r.URL.Path, AssetsPrefix); i >= 0 {
 		h.serveAsset(w, r, r.URL.Path[i+len(AssetsPrefix):])
 		return
@@ -159,11 +209,14 @@ func (h *handler) serveAsset(w http.ResponseWriter, r *http.Request, name string
 		return
 	}
 	w.Header().Set("Content-Type", a.contentType)
-	// The path carries the package version and the content is pinned by digest, so the
-	// browser never needs to ask again.
-	w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
-	w.Header().Set("ETag", a.etag)
-	w.Header().Set("X-Content-Type-Options", "nosniff")
+	if a.immutable {
+		// The path carries the package version and the content is pinned by digest, so the
+		// browser never needs to ask again.
+		w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+	} else {
+		w.Header().Set("Cache-Control", "no-cache")
+	}
+	w.Header().Set("ETag", `"`+a.integrity+`"`)
 	http.ServeContent(w, r, path.Base(name), startTime, bytes.NewReader(a.data))
 }
 
@@ -174,29 +227,30 @@ type pageBundle struct {
 }
 
 type pageData struct {
-	Endpoint    string
-	Stylesheets []pageBundle
-	Scripts     []pageBundle
+	Endpoint     string
+	DefaultQuery string
+	Stylesheets  []pageBundle
+	Scripts      []pageBundle
 }
 
 func (h *handler) servePage(w http.ResponseWriter, r *http.Request) {
+	if h.inv.err != nil {
+		http.Error(w, h.inv.err.Error(), http.StatusInternalServerError)
+		return
+	}
 	base := strings.TrimSuffix(r.URL.Path, "/") + AssetsPrefix
-	data := pageData{Endpoint: h.endpoint}
+	data := pageData{Endpoint: h.cfg.Endpoint, DefaultQuery: h.cfg.DefaultQuery}
 	for _, b := range Bundles {
-		if b.Kind != Script && b.Kind != Stylesheet {
-			continue
-		}
-		u := b.CDNURL
-		if h.inv.offline {
-			u = base + b.AssetPath
-		}
-		pb := pageBundle{URL: u, Integrity: b.Integrity}
-		if b.Kind == Script {
+		pb := pageBundle{URL: base + b.AssetPath, Integrity: b.Integrity}
+		switch b.Kind {
+		case Script:
 			data.Scripts = append(data.Scripts, pb)
-		} else {
+		case Stylesheet:
 			data.Stylesheets = append(data.Stylesheets, pb)
 		}
 	}
+	data.Stylesheets = append(data.Stylesheets, pageBundle{URL: base + pageStylesheet, Integrity: h.inv.assets[pageStylesheet].integrity})
+	data.Scripts = append(data.Scripts, pageBundle{URL: base + pageScript, Integrity: h.inv.assets[pageScript].integrity})
 	var buf bytes.Buffer
 	if err := page.Execute(&buf, data); err != nil {
 		// Only a template bug gets here: the data are fixed strings.
@@ -205,7 +259,8 @@ func (h *handler) servePage(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-cache")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Content-Security-Policy", h.csp)
+	w.Header().Set("X-Frame-Options", "DENY")
 	w.Header().Set("Referrer-Policy", "no-referrer") // the URL may hold a bookmarked query
 	_, _ = w.Write(buf.Bytes())
 }
@@ -216,58 +271,16 @@ var page = template.Must(template.New("graphiql").Parse(`<!DOCTYPE html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>certgraph · GraphiQL</title>
-<style>
-body { margin: 0; }
-#graphiql { height: 100vh; }
-.loading { height: 100%; display: flex; align-items: center; justify-content: center; font: 2rem sans-serif; }
-</style>
 {{- range .Stylesheets}}
-<link rel="stylesheet" href="{{.URL}}" integrity="{{.Integrity}}" crossorigin="anonymous">
+<link rel="stylesheet" href="{{.URL}}" integrity="{{.Integrity}}">
 {{- end}}
 </head>
 <body>
-<div id="graphiql"><div class="loading">Loading GraphiQL…</div></div>
+<div id="graphiql" data-endpoint="{{.Endpoint}}" data-default-query="{{.DefaultQuery}}"><div class="loading">Loading GraphiQL…</div></div>
 <noscript>GraphiQL needs JavaScript.</noscript>
 {{- range .Scripts}}
-<script src="{{.URL}}" integrity="{{.Integrity}}" crossorigin="anonymous"></script>
+<script src="{{.URL}}" integrity="{{.Integrity}}"></script>
 {{- end}}
-<script>
-(function () {
-  'use strict';
-  var root = document.getElementById('graphiql');
-  if (typeof GraphiQL === 'undefined' || typeof React === 'undefined' || typeof ReactDOM === 'undefined') {
-    root.textContent = 'GraphiQL could not load its scripts.';
-    return;
-  }
-  var params = new URLSearchParams(window.location.search);
-  // Only these are kept in the address bar; headers stay out of it (they carry tokens).
-  var kept = { query: params.get('query'), variables: params.get('variables'), operationName: params.get('operationName') };
-  function keep(key) {
-    return function (value) {
-      kept[key] = value;
-      var next = new URLSearchParams();
-      Object.keys(kept).forEach(function (k) { if (kept[k]) next.set(k, kept[k]); });
-      var search = next.toString();
-      history.replaceState(null, '', search ? '?' + search : window.location.pathname);
-    };
-  }
-  var headers = params.get('headers');
-  var fetcher = GraphiQL.createFetcher({ url: new URL({{.Endpoint}}, window.location.href).toString() });
-  ReactDOM.createRoot(root).render(React.createElement(GraphiQL, {
-    fetcher: fetcher,
-    query: kept.query || undefined,
-    variables: kept.variables || undefined,
-    operationName: kept.operationName || undefined,
-    headers: headers || undefined,
-    isHeadersEditorEnabled: true,
-    shouldPersistHeaders: false,
-    defaultEditorToolsVisibility: headers ? 'headers' : (kept.variables ? 'variables' : false),
-    onEditQuery: keep('query'),
-    onEditVariables: keep('variables'),
-    onEditOperationName: keep('operationName')
-  }));
-})();
-</script>
 </body>
 </html>
 `))

@@ -7,6 +7,28 @@
 // signature is cryptographically correct for the certificate it carries, and
 // whether that certificate is trusted and in its validity period. Result.Valid
 // answers only the first two; certificate status is reported alongside.
+//
+// # Budgets for untrusted packages
+//
+// Verify and Seal read packages from anyone. Before anything is inflated,
+// the archive's entry count and its declared sizes are checked (archive/zip
+// never inflates more than an entry declares); every read is then counted,
+// and each XML part is scanned iteratively before encoding/xml sees it. A
+// package over a budget is refused with a *LimitError (errors.Is(err,
+// ErrLimit)) naming it; VerifyOptions.Limits overrides them, zero fields
+// keeping the defaults (DefaultLimits):
+//
+//	MaxEntries     10,000     files in the zip archive
+//	MaxEntrySize   32 MiB     one decompressed file
+//	MaxTotalSize   64 MiB     decompressed bytes, declared and read (re-reads count)
+//	MaxXMLSize     4 MiB      one XML part
+//	MaxXMLDepth    256        element nesting of one XML part
+//	MaxXMLTokens   1,000,000  start and end tags of all XML parts together
+//	MaxXMLAttrs    256        attributes of one element
+//	MaxSignatures  64         signatures listed by the package
+//
+// XML document type declarations are always refused: OFD uses none, and
+// refusing them rules out entity expansion ("billion laughs").
 package ofd
 
 import (
@@ -32,9 +54,6 @@ var (
 	ErrMalformed = errors.New("ofd: malformed OFD package")
 )
 
-// maxEntrySize bounds one decompressed entry so a zip bomb cannot exhaust memory.
-const maxEntrySize = 256 << 20
-
 // pkgFile is one entry of an opened package.
 type pkgFile struct {
 	zf   *zip.File
@@ -46,11 +65,17 @@ type pkgFile struct {
 type pkg struct {
 	order []string
 	files map[string]*pkgFile
+	lim   Limits
+	// spent counts the decompressed bytes handed out; xmlTokens the XML tags scanned.
+	spent     int64
+	xmlTokens int
+	// err is the first budget exceeded; once set, the package is refused.
+	err *LimitError
 }
 
 // openPackage opens data as an OFD package, classifying unreadable input
 // into ErrEmpty, ErrNotZip, ErrNotOFD or ErrMalformed.
-func openPackage(data []byte) (*pkg, error) {
+func openPackage(data []byte, lim Limits) (*pkg, error) {
 	if len(data) == 0 {
 		return nil, ErrEmpty
 	}
@@ -58,8 +83,21 @@ func openPackage(data []byte) (*pkg, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrNotZip, err)
 	}
-	p := &pkg{files: make(map[string]*pkgFile)}
+	p := &pkg{files: make(map[string]*pkgFile), lim: lim.withDefaults()}
+	if len(zr.File) > p.lim.MaxEntries {
+		return nil, &LimitError{Budget: "MaxEntries", Max: int64(p.lim.MaxEntries), Where: fmt.Sprintf("the %d files of the zip archive", len(zr.File))}
+	}
+	// archive/zip never inflates more than an entry declares, so the declared
+	// sizes bound the work: a bomb is refused before anything is inflated.
+	var declared uint64
 	for _, f := range zr.File {
+		if f.UncompressedSize64 > uint64(p.lim.MaxEntrySize) {
+			return nil, &LimitError{Budget: "MaxEntrySize", Max: p.lim.MaxEntrySize, Where: fmt.Sprintf("zip entry %q (declared %d bytes)", f.Name, f.UncompressedSize64)}
+		}
+		declared += f.UncompressedSize64
+		if declared > uint64(p.lim.MaxTotalSize) {
+			return nil, &LimitError{Budget: "MaxTotalSize", Max: p.lim.MaxTotalSize, Where: fmt.Sprintf("the declared decompressed size of the zip archive's first %d files", len(p.order)+1)}
+		}
 		if strings.HasSuffix(f.Name, "/") {
 			continue // directory entry
 		}
@@ -115,13 +153,26 @@ func (p *pkg) has(name string) bool {
 	return ok
 }
 
-// read returns the decompressed bytes of the entry name.
+// read returns the decompressed bytes of the entry name, within the
+// per-entry and total budgets; a budget error is kept in p.err.
 func (p *pkg) read(name string) ([]byte, error) {
+	if p.err != nil {
+		return nil, p.err
+	}
 	f, ok := p.files[name]
 	if !ok {
 		return nil, fmt.Errorf("file %s is not in the package", "/"+name)
 	}
+	fail := func(e *LimitError) ([]byte, error) {
+		p.err = e
+		return nil, e
+	}
+	left := p.lim.MaxTotalSize - p.spent
 	if f.data != nil {
+		if int64(len(f.data)) > left {
+			return fail(&LimitError{Budget: "MaxTotalSize", Max: p.lim.MaxTotalSize, Where: "the decompressed bytes read from the package (at /" + name + ")"})
+		}
+		p.spent += int64(len(f.data))
 		return f.data, nil
 	}
 	rc, err := f.zf.Open()
@@ -129,13 +180,19 @@ func (p *pkg) read(name string) ([]byte, error) {
 		return nil, fmt.Errorf("file %s: cannot open zip entry: %v", "/"+name, err)
 	}
 	defer rc.Close()
-	b, err := io.ReadAll(io.LimitReader(rc, maxEntrySize+1))
+	// Inflate at most one byte past the smaller budget: enough to know it is exceeded.
+	n := min(p.lim.MaxEntrySize, left)
+	b, err := io.ReadAll(io.LimitReader(rc, n+1))
+	if int64(len(b)) > n {
+		if n == p.lim.MaxEntrySize {
+			return fail(&LimitError{Budget: "MaxEntrySize", Max: p.lim.MaxEntrySize, Where: "zip entry /" + name + " decompressed"})
+		}
+		return fail(&LimitError{Budget: "MaxTotalSize", Max: p.lim.MaxTotalSize, Where: "the decompressed bytes read from the package (at /" + name + ")"})
+	}
 	if err != nil {
 		return nil, fmt.Errorf("file %s: cannot decompress zip entry: %v", "/"+name, err)
 	}
-	if len(b) > maxEntrySize {
-		return nil, fmt.Errorf("file %s: larger than %d bytes", "/"+name, maxEntrySize)
-	}
+	p.spent += int64(len(b))
 	f.data = b
 	return b, nil
 }

@@ -56,18 +56,24 @@ const (
 // the signatures directory plus the new seal file; existing signatures are
 // kept (their protected files are not modified), so sealing twice yields two
 // seals. The seal itself is made and signed by the same signer.
-func Seal(data []byte, signer Signer) ([]byte, error) {
+func Seal(data []byte, signer Signer) (out []byte, err error) {
 	cert, err := checkSigner(signer)
 	if err != nil {
 		return nil, err
 	}
-	p, err := openPackage(data)
+	p, err := openPackage(data, Limits{})
 	if err != nil {
 		return nil, err
 	}
+	// A budget exceeded anywhere below refuses the package as such.
+	defer func() {
+		if p.err != nil {
+			out, err = nil, p.err
+		}
+	}()
 	ofdXML, _ := p.read("OFD.xml")
 	var root xOFD
-	if err := xml.Unmarshal(ofdXML, &root); err != nil {
+	if err := p.unmarshal("OFD.xml", ofdXML, &root); err != nil {
 		return nil, fmt.Errorf("%w: /OFD.xml: %v", ErrMalformed, err)
 	}
 	if len(root.DocBodies) == 0 || strings.TrimSpace(root.DocBodies[0].DocRoot) == "" {
@@ -81,6 +87,9 @@ func Seal(data []byte, signer Signer) ([]byte, error) {
 	docXML, err := p.read(docRoot)
 	if err != nil {
 		return nil, fmt.Errorf("%w: DocRoot: %v", ErrMalformed, err)
+	}
+	if err := p.checkXML(docRoot, docXML); err != nil {
+		return nil, err
 	}
 
 	replaced := map[string][]byte{}
@@ -110,7 +119,7 @@ func Seal(data []byte, signer Signer) ([]byte, error) {
 	var list xSignatures
 	if p.has(listPath) {
 		raw, _ := p.read(listPath)
-		if err := xml.Unmarshal(raw, &list); err != nil {
+		if err := p.unmarshal(listPath, raw, &list); err != nil {
 			return nil, fmt.Errorf("%w: /%s: %v", ErrMalformed, listPath, err)
 		}
 	}

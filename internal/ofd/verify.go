@@ -5,7 +5,6 @@ import (
 	"crypto/ecdsa"
 	"encoding/asn1"
 	"encoding/base64"
-	"encoding/xml"
 	"fmt"
 	"math/big"
 	"path"
@@ -111,12 +110,15 @@ type VerifyOptions struct {
 	SignerCerts []*smx509.Certificate
 	// Now is the time for expiry checks; zero means time.Now().
 	Now time.Time
+	// Limits are the parsing budgets; zero fields take DefaultLimits.
+	Limits Limits
 }
 
 // Verify checks every signature of the OFD package in data with default
 // options. The error is non-nil only when data cannot be read as an OFD
-// package (ErrEmpty, ErrNotZip, ErrNotOFD, ErrMalformed); every verification
-// failure is reported in the Result.
+// package (ErrEmpty, ErrNotZip, ErrNotOFD, ErrMalformed) or exceeds one of
+// the DefaultLimits (a *LimitError, ErrLimit); every verification failure is
+// reported in the Result.
 func Verify(data []byte) (*Result, error) {
 	return VerifyWithOptions(data, VerifyOptions{})
 }
@@ -124,10 +126,20 @@ func Verify(data []byte) (*Result, error) {
 // VerifyWithOptions is Verify with trust roots, candidate signer certificates
 // for plain signatures, and a fixed verification time.
 func VerifyWithOptions(data []byte, opts VerifyOptions) (*Result, error) {
-	p, err := openPackage(data)
+	p, err := openPackage(data, opts.Limits)
 	if err != nil {
 		return nil, err
 	}
+	res, err := verifyPackage(p, opts)
+	if p.err != nil {
+		return nil, p.err
+	}
+	return res, err
+}
+
+// verifyPackage verifies the opened package p; a budget exceeded on the way
+// is left in p.err and refuses the package.
+func verifyPackage(p *pkg, opts VerifyOptions) (*Result, error) {
 	if opts.Now.IsZero() {
 		opts.Now = time.Now()
 	}
@@ -137,7 +149,7 @@ func VerifyWithOptions(data []byte, opts VerifyOptions) (*Result, error) {
 
 	ofdXML, _ := p.read("OFD.xml")
 	var root xOFD
-	if err := xml.Unmarshal(ofdXML, &root); err != nil {
+	if err := p.unmarshal("OFD.xml", ofdXML, &root); err != nil {
 		fail("/OFD.xml cannot be parsed (changed or corrupt): %v", err)
 	}
 	var sigLists []string
@@ -159,11 +171,18 @@ func VerifyWithOptions(data []byte, opts VerifyOptions) (*Result, error) {
 			continue
 		}
 		var sl xSignatures
-		if err := xml.Unmarshal(raw, &sl); err != nil {
+		if err := p.unmarshal(list, raw, &sl); err != nil {
 			fail("signature list /%s (named in /OFD.xml) cannot be parsed: %v", list, err)
 			continue
 		}
+		if len(res.Signatures)+len(sl.Signatures) > p.lim.MaxSignatures {
+			p.err = &LimitError{Budget: "MaxSignatures", Max: int64(p.lim.MaxSignatures), Where: "the signatures listed in /" + list}
+			return nil, p.err
+		}
 		for _, e := range sl.Signatures {
+			if p.err != nil {
+				return nil, p.err
+			}
 			res.Signatures = append(res.Signatures, verifyOne(p, list, e, opts))
 		}
 	}
@@ -219,7 +238,7 @@ func checkOne(p *pkg, list string, e xSigEntry, opts VerifyOptions, r *Signature
 		return
 	}
 	var sx xSignature
-	if err := xml.Unmarshal(sigXML, &sx); err != nil {
+	if err := p.unmarshal(sigPath, sigXML, &sx); err != nil {
 		bad("%s cannot be parsed (changed or corrupt): %v", r.Location, err)
 	}
 

@@ -6,6 +6,27 @@
 // substitutes); Sign adds a detached CMS (adbe.pkcs7.detached) signature with
 // github.com/digitorus/pdfsign; Verify checks every signature of any PDF:
 // the CMS signature, the ByteRange coverage and, separately, certificate trust.
+//
+// # Budgets for untrusted files
+//
+// Verify reads files from anyone, so it never hands them to a parser that
+// recurses without bound or allocates what the file declares. Its own
+// reader (parse.go) reads only the trailer, the catalog and the signature
+// fields, lazily, and each CMS signature value is walked iteratively before
+// github.com/digitorus/pkcs7 parses it. A file over a budget is refused with
+// a *LimitError (errors.Is(err, ErrLimit)) naming it; VerifyOptions.Limits
+// overrides them, zero fields keeping the defaults (DefaultLimits):
+//
+//	MaxDepth         64         nesting of arrays/dictionaries, and of CMS values
+//	MaxObjects       250,000    PDF values parsed in total
+//	MaxXrefEntries   1,000,000  cross-reference entries in total
+//	MaxDecompressed  32 MiB     bytes inflated from xref and object streams
+//	MaxSignatures    64         ByteRange keywords and signature fields
+//	MaxASN1Elements  100,000    elements of one CMS signature value
+//
+// Sign uses github.com/digitorus/pdfsign (and through it
+// github.com/digitorus/pdf), which have no such budgets: it is for files
+// this package built, never for uploads.
 package pdfdoc
 
 import (

@@ -11,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/digitorus/pdf"
 	"github.com/digitorus/pkcs7"
 )
 
@@ -65,6 +64,8 @@ type VerifyOptions struct {
 	// Roots are the trusted root certificates; nil means the system roots.
 	// The platform adds its own signing certificate here to trust its PDFs.
 	Roots *x509.CertPool
+	// Limits are the parsing budgets; zero fields take DefaultLimits.
+	Limits Limits
 }
 
 // Verify checks every signature of a PDF using the system roots for trust;
@@ -92,9 +93,13 @@ func VerifyWithOptions(pdfBytes []byte, opts VerifyOptions) (*Result, error) {
 	if err := checkHeader(pdfBytes); err != nil {
 		return nil, err
 	}
+	lim := opts.Limits.withDefaults()
 	raws := scanByteRanges(pdfBytes)
-	dicts, parseErr := signatureDicts(pdfBytes)
-	if parseErr != nil && len(raws) == 0 {
+	if len(raws) > lim.MaxSignatures {
+		return nil, &LimitError{Budget: "MaxSignatures", Max: int64(lim.MaxSignatures), Where: fmt.Sprintf("the %d ByteRange keywords", len(raws))}
+	}
+	dicts, parseErr := signatureDicts(pdfBytes, lim)
+	if errors.Is(parseErr, ErrLimit) || parseErr != nil && len(raws) == 0 {
 		return nil, parseErr
 	}
 	res := &Result{}
@@ -124,7 +129,11 @@ func VerifyWithOptions(pdfBytes []byte, opts VerifyOptions) (*Result, error) {
 		if d != nil {
 			matched[d] = true
 		}
-		res.Signatures = append(res.Signatures, verifyOne(pdfBytes, r.br, d, roots))
+		sr, err := verifyOne(pdfBytes, r.br, d, roots, lim)
+		if err != nil {
+			return nil, err
+		}
+		res.Signatures = append(res.Signatures, sr)
 	}
 	// A signature field whose ByteRange is missing or differs from every
 	// one in the file bytes has been damaged.
@@ -193,7 +202,7 @@ type sigDict struct {
 }
 
 // verifyOne checks the signature whose ByteRange is br.
-func verifyOne(file []byte, br [4]int64, d *sigDict, roots *x509.CertPool) SignatureResult {
+func verifyOne(file []byte, br [4]int64, d *sigDict, roots *x509.CertPool, lim Limits) (SignatureResult, error) {
 	sr := SignatureResult{ByteRange: br}
 	if d != nil {
 		sr.Name, sr.Reason, sr.Location, sr.ContactInfo, sr.SubFilter = d.name, d.reason, d.location, d.contact, d.subFilter
@@ -205,33 +214,36 @@ func verifyOne(file []byte, br [4]int64, d *sigDict, roots *x509.CertPool) Signa
 	gapStart, gapEnd := br[0]+br[1], br[2]
 	if br[0] < 0 || br[1] < 0 || br[2] < 0 || br[3] < 0 || gapStart > gapEnd || br[2]+br[3] > size {
 		sr.Detail = fmt.Sprintf("ByteRange %v lies outside the %d-byte file or is out of order", br, size)
-		return sr
+		return sr, nil
 	}
 	sr.CoversWholeFile = br[0] == 0 && br[2]+br[3] == size
 	switch sr.SubFilter {
 	case "", "adbe.pkcs7.detached", "ETSI.CAdES.detached":
 	default:
 		sr.Detail = "unsupported signature format " + sr.SubFilter
-		return sr
+		return sr, nil
 	}
 	der, err := decodeContents(file[gapStart:gapEnd])
 	if err != nil {
 		sr.Detail = "the bytes excluded by ByteRange are not the signature value: " + err.Error()
-		return sr
+		return sr, nil
+	}
+	if err := checkBER(der, lim); err != nil {
+		return sr, err
 	}
 	p7, err := pkcs7.Parse(der)
 	if err != nil {
 		sr.Detail = "signature value is not a CMS SignedData: " + err.Error()
-		return sr
+		return sr, nil
 	}
 	if len(p7.Signers) != 1 {
 		sr.Detail = fmt.Sprintf("CMS SignedData has %d signers, want 1", len(p7.Signers))
-		return sr
+		return sr, nil
 	}
 	ee := p7.GetOnlySigner()
 	if ee == nil {
 		sr.Detail = "CMS SignedData does not contain the signer's certificate"
-		return sr
+		return sr, nil
 	}
 	sr.Certificate = ee
 	sr.Signer = ee.Subject.CommonName
@@ -254,7 +266,7 @@ func verifyOne(file []byte, br [4]int64, d *sigDict, roots *x509.CertPool) Signa
 		} else {
 			sr.Detail = "signature does not verify: " + err.Error()
 		}
-		return sr
+		return sr, nil
 	}
 	sr.Valid = true
 	sr.Detail = "signature verifies over the ByteRange"
@@ -292,7 +304,7 @@ func verifyOne(file []byte, br [4]int64, d *sigDict, roots *x509.CertPool) Signa
 	default:
 		sr.TrustDetail = "certificate chain not trusted: " + err.Error()
 	}
-	return sr
+	return sr, nil
 }
 
 // verifyCrypto checks the message digest and the signature value of p7's
@@ -418,54 +430,114 @@ func isPDFSpace(c byte) bool {
 	return false
 }
 
-// signatureDicts parses the PDF and returns the signature dictionaries of
-// its AcroForm signature fields.
-func signatureDicts(b []byte) (found []*sigDict, err error) {
-	rdr, err := openPDF(b)
+// signatureDicts parses the PDF within lim and returns the signature
+// dictionaries of its AcroForm signature fields. A *LimitError means the
+// file was refused; any other error, that its structure is unreadable.
+func signatureDicts(b []byte, lim Limits) (found []*sigDict, err error) {
+	p := newParser(b, lim)
+	defer func() {
+		var le *LimitError
+		if err != nil && !errors.As(err, &le) {
+			found, err = nil, fmt.Errorf("%w: %v", ErrMalformedPDF, err)
+		}
+	}()
+	if err := p.readXref(); err != nil {
+		return nil, err
+	}
+	root, err := p.resolve(p.trailer["Root"])
 	if err != nil {
 		return nil, err
 	}
-	defer func() {
-		if r := recover(); r != nil {
-			found, err = nil, fmt.Errorf("%w: %v", ErrMalformedPDF, r)
-		}
-	}()
-	root := rdr.Trailer().Key("Root")
-	if root.Kind() != pdf.Dict {
-		return nil, fmt.Errorf("%w: trailer has no document catalog", ErrMalformedPDF)
+	catalog, ok := root.(pdfDict)
+	if !ok {
+		return nil, errors.New("trailer has no document catalog")
 	}
-	var walk func(fields pdf.Value, depth int)
-	walk = func(fields pdf.Value, depth int) {
-		if depth > 32 { // guards against reference cycles in the field tree
-			return
+	acro, err := p.resolve(catalog["AcroForm"])
+	if err != nil {
+		return nil, err
+	}
+	form, _ := acro.(pdfDict)
+	fields, err := p.resolve(form["Fields"])
+	if err != nil {
+		return nil, err
+	}
+	// The field tree is walked with an explicit stack; each referenced field
+	// is visited once, so shared or cyclic Kids cost nothing extra.
+	visited := map[int64]bool{}
+	stack := []any{fields}
+	for len(stack) > 0 {
+		if len(found) > p.lim.MaxSignatures {
+			return nil, &LimitError{Budget: "MaxSignatures", Max: int64(p.lim.MaxSignatures), Where: "the signature fields"}
 		}
-		for i := 0; i < fields.Len(); i++ {
-			f := fields.Index(i)
-			if kids := f.Key("Kids"); kids.Kind() == pdf.Array {
-				walk(kids, depth+1)
-			}
-			v := f.Key("V")
-			if f.Key("FT").Name() != "Sig" || v.Kind() != pdf.Dict {
+		top := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if r, ok := top.(pdfRef); ok {
+			if visited[r.num] {
 				continue
 			}
-			d := &sigDict{
-				name:      v.Key("Name").Text(),
-				reason:    v.Key("Reason").Text(),
-				location:  v.Key("Location").Text(),
-				contact:   v.Key("ContactInfo").Text(),
-				subFilter: v.Key("SubFilter").Name(),
-				m:         v.Key("M").Text(),
-			}
-			if brv := v.Key("ByteRange"); brv.Kind() == pdf.Array && brv.Len() == 4 {
-				d.hasRange = true
-				for k := range d.br {
-					d.br[k] = brv.Index(k).Int64()
-				}
-			}
-			found = append(found, d)
+			visited[r.num] = true
 		}
+		v, err := p.resolve(top)
+		if err != nil {
+			return nil, err
+		}
+		if arr, ok := v.(pdfArray); ok {
+			for i := len(arr) - 1; i >= 0; i-- {
+				stack = append(stack, arr[i])
+			}
+			continue
+		}
+		f, ok := v.(pdfDict)
+		if !ok {
+			continue
+		}
+		if kids, ok := f["Kids"]; ok {
+			stack = append(stack, kids)
+		}
+		ft, err := p.resolve(f["FT"])
+		if err != nil {
+			return nil, err
+		}
+		vv, err := p.resolve(f["V"])
+		if err != nil {
+			return nil, err
+		}
+		sig, ok := vv.(pdfDict)
+		if ft != pdfName("Sig") || !ok {
+			continue
+		}
+		d := &sigDict{}
+		for _, t := range []struct {
+			key string
+			dst *string
+		}{{"Name", &d.name}, {"Reason", &d.reason}, {"Location", &d.location}, {"ContactInfo", &d.contact}, {"M", &d.m}} {
+			x, err := p.resolve(sig[pdfName(t.key)])
+			if err != nil {
+				return nil, err
+			}
+			*t.dst = pdfText(x)
+		}
+		if sf, err := p.resolve(sig["SubFilter"]); err != nil {
+			return nil, err
+		} else if n, ok := sf.(pdfName); ok {
+			d.subFilter = string(n)
+		}
+		brv, err := p.resolve(sig["ByteRange"])
+		if err != nil {
+			return nil, err
+		}
+		if arr, ok := brv.(pdfArray); ok && len(arr) == 4 {
+			d.hasRange = true
+			for k := range d.br {
+				x, err := p.resolve(arr[k])
+				if err != nil {
+					return nil, err
+				}
+				d.br[k], _ = x.(int64)
+			}
+		}
+		found = append(found, d)
 	}
-	walk(root.Key("AcroForm").Key("Fields"), 0)
 	return found, nil
 }
 

@@ -1,16 +1,19 @@
-// Command gen installs GraphiQL's browser bundles from npm and copies exactly the files the
-// page needs into internal/graphiql/assets/, where they are embedded into the binary.
+// Command gen refreshes GraphiQL's committed browser bundles from npm, or verifies the
+// committed ones without npm.
 //
-// It is run by `go generate ./internal/graphiql`. It runs `npm ci --ignore-scripts` at the
-// repository root (package.json and package-lock.json pin the versions; node_modules/ is
-// git-ignored), checks every bundle against the version and SHA-256 digest pinned in
-// graphiql.Bundles, then replaces the contents of assets/ (all but README.md) with them.
+// `go generate ./internal/graphiql` runs it to refresh: `npm ci --ignore-scripts` at the
+// repository root (package.json and package-lock.json pin the versions, and npm checks each
+// package against the lock file's sha512; node_modules/ is git-ignored), then every file is
+// checked against the version and SHA-256 digest pinned in graphiql.Bundles and the contents
+// of assets/ (all but README.md) are replaced with them. Commit the result.
+//
+// `go run ./internal/graphiql/gen -verify` (CI) reads only the repository: package-lock.json
+// must pin the versions and MIT licence of graphiql.Bundles, and assets/ must hold exactly
+// the pinned files with their pinned digests.
 package main
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -25,16 +28,24 @@ import (
 
 func main() {
 	install := flag.Bool("install", true, "run `npm ci` first; with -install=false the existing node_modules/ is used")
+	verifyOnly := flag.Bool("verify", false, "check the committed assets/ and package-lock.json against the pins; no npm, writes nothing")
 	flag.Parse()
+	run := refresh
+	if *verifyOnly {
+		run = func(bool) error { return verify() }
+	}
 	if err := run(*install); err != nil {
 		fmt.Fprintln(os.Stderr, "graphiql/gen:", err)
 		os.Exit(1)
 	}
 }
 
-func run(install bool) error {
+func refresh(install bool) error {
 	root, err := repoRoot()
 	if err != nil {
+		return err
+	}
+	if err := checkLock(root); err != nil {
 		return err
 	}
 	if install {
@@ -71,6 +82,101 @@ func run(install bool) error {
 	return nil
 }
 
+// verify checks the committed bundles and the lock file against graphiql.Bundles.
+func verify() error {
+	root, err := repoRoot()
+	if err != nil {
+		return err
+	}
+	if err := checkLock(root); err != nil {
+		return err
+	}
+	assets := filepath.Join(root, "internal", "graphiql", "assets")
+	want := map[string]bool{"README.md": true}
+	var problems []error
+	for _, b := range graphiql.Bundles {
+		want[b.AssetPath] = true
+		data, err := os.ReadFile(filepath.Join(assets, filepath.FromSlash(b.AssetPath)))
+		if err != nil {
+			problems = append(problems, fmt.Errorf("%s: %w", b.AssetPath, err))
+			continue
+		}
+		if got := graphiql.Digest(data); got != b.Integrity {
+			problems = append(problems, fmt.Errorf("%s has digest %s, pinned %s", b.AssetPath, got, b.Integrity))
+		}
+	}
+	err = filepath.WalkDir(assets, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, err := filepath.Rel(assets, p)
+		if err != nil {
+			return err
+		}
+		if !want[filepath.ToSlash(rel)] {
+			problems = append(problems, fmt.Errorf("%s is not a pinned bundle (remove it, or add it to graphiql.Bundles)", filepath.ToSlash(rel)))
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("committed GraphiQL bundles do not match their pins (run `%s` and commit):\n%w", graphiql.GenerateCommand, errors.Join(problems...))
+	}
+	fmt.Fprintf(os.Stderr, "graphiql/gen: %d committed files match their pins and package-lock.json\n", len(graphiql.Bundles))
+	return nil
+}
+
+// checkLock makes sure package-lock.json installs exactly the versions graphiql.Bundles
+// pins, under the MIT licence the bundles are redistributed under.
+func checkLock(root string) error {
+	raw, err := os.ReadFile(filepath.Join(root, "package-lock.json"))
+	if err != nil {
+		return err
+	}
+	var lock struct {
+		Packages map[string]struct {
+			Version   string `json:"version"`
+			Integrity string `json:"integrity"`
+			License   string `json:"license"`
+		} `json:"packages"`
+	}
+	if err := json.Unmarshal(raw, &lock); err != nil {
+		return fmt.Errorf("package-lock.json: %w", err)
+	}
+	for _, b := range graphiql.Bundles {
+		name, version, err := splitPackage(b.Package)
+		if err != nil {
+			return err
+		}
+		p, ok := lock.Packages["node_modules/"+name]
+		switch {
+		case !ok:
+			return fmt.Errorf("package-lock.json does not lock %s (needed for %s)", name, b.AssetPath)
+		case p.Version != version:
+			return fmt.Errorf("package-lock.json locks %s@%s, graphiql.Bundles pins %s", name, p.Version, b.Package)
+		case !strings.HasPrefix(p.Integrity, "sha512-"):
+			return fmt.Errorf("package-lock.json has no sha512 checksum for %s", name)
+		case p.License != "MIT":
+			return fmt.Errorf("package-lock.json says %s is licensed %q; the bundles are redistributed as MIT", name, p.License)
+		}
+	}
+	return nil
+}
+
+// splitPackage splits "name@version" (a scope's leading @ kept in the name).
+func splitPackage(pkg string) (name, version string, err error) {
+	if pkg == "" {
+		return "", "", errors.New("empty package")
+	}
+	n, v, ok := strings.Cut(pkg[1:], "@")
+	if !ok {
+		return "", "", fmt.Errorf("package %q is not name@version", pkg)
+	}
+	return pkg[:1] + n, v, nil
+}
+
 // repoRoot walks up from the working directory (go generate runs in the package directory)
 // to the directory holding go.mod and package.json.
 func repoRoot() (string, error) {
@@ -101,11 +207,10 @@ func fileExists(p string) bool {
 // readBundle reads one bundle from node_modules and refuses it unless the installed package
 // has the pinned version and the file has the pinned digest.
 func readBundle(root string, b graphiql.Bundle) ([]byte, error) {
-	name, version, ok := strings.Cut(b.Package[1:], "@") // [1:] keeps a scope's leading @
-	if !ok {
-		return nil, fmt.Errorf("bundle %s: package %q is not name@version", b.AssetPath, b.Package)
+	name, version, err := splitPackage(b.Package)
+	if err != nil {
+		return nil, fmt.Errorf("bundle %s: %w", b.AssetPath, err)
 	}
-	name = b.Package[:1] + name
 	pkgJSON := filepath.Join(root, "node_modules", filepath.FromSlash(name), "package.json")
 	raw, err := os.ReadFile(pkgJSON)
 	if err != nil {
@@ -125,11 +230,8 @@ func readBundle(root string, b graphiql.Bundle) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bundle %s: %w", b.AssetPath, err)
 	}
-	if b.Integrity != "" {
-		sum := sha256.Sum256(data)
-		if got := "sha256-" + base64.StdEncoding.EncodeToString(sum[:]); got != b.Integrity {
-			return nil, fmt.Errorf("bundle %s: %s has digest %s, pinned %s", b.AssetPath, src, got, b.Integrity)
-		}
+	if got := graphiql.Digest(data); got != b.Integrity {
+		return nil, fmt.Errorf("bundle %s: %s has digest %s, pinned %s", b.AssetPath, src, got, b.Integrity)
 	}
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, fmt.Errorf("bundle %s: %s is empty", b.AssetPath, src)
