@@ -30,7 +30,10 @@ type testEnv struct {
 	app *app
 	// statements counts SQL statements the server ran since the last reset.
 	statements atomic.Int64
+	// logs is everything the server logged at warn and above.
+	logs *lockedBuffer
 }
+
 
 // testDatabaseURL creates a fresh MySQL database for t when the suite runs
 // against MariaDB, and returns its URL ("" for SQLite).
@@ -54,12 +57,13 @@ func newTestEnv(t testing.TB, env map[string]string) *testEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	log := slog.New(slog.NewTextHandler(testLogWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	logs := &lockedBuffer{}
+	log := slog.New(slog.NewTextHandler(io.MultiWriter(testLogWriter{t}, logs), &slog.HandlerOptions{Level: slog.LevelWarn}))
 	a, err := open(context.Background(), cfg, log)
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &testEnv{t: t, app: a}
+	e := &testEnv{t: t, app: a, logs: logs}
 	storetest.CountStatements(a.store, &e.statements)
 	srv := httptest.NewServer(newServer(a))
 	e.url = srv.URL
@@ -80,6 +84,7 @@ type gqlResponse struct {
 	Data   map[string]any
 	Errors []gqlError
 	Raw    []byte
+	Header http.Header
 }
 
 type gqlError struct {
@@ -120,7 +125,7 @@ func (e *testEnv) do(req *http.Request) *gqlResponse {
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
-	out := &gqlResponse{Status: resp.StatusCode, Raw: raw}
+	out := &gqlResponse{Status: resp.StatusCode, Raw: raw, Header: resp.Header}
 	if err := json.Unmarshal(raw, out); err != nil {
 		e.t.Fatalf("response is not JSON (%d): %s", resp.StatusCode, raw)
 	}
@@ -171,7 +176,7 @@ func (r *gqlResponse) list(path string) []any {
 func (e *testEnv) register(name string) (id, token, status string) {
 	e.t.Helper()
 	r := e.gql("", `mutation($in: RegisterSystemInput!) { registerSystem(input: $in) { accountId accessToken status } }`,
-		map[string]any{"in": map[string]any{"systemName": name, "systemIp": "10.1.2.3", "deptCode": "11510000MB1234567X", "deptName": "测试部门"}}).must(e.t)
+		map[string]any{"in": map[string]any{"systemName": name, "systemIp": "10.1.2.3", "deptCode": creditCode("11510000MB1234567"), "deptName": "测试部门"}}).must(e.t)
 	return r.str("registerSystem.accountId"), r.str("registerSystem.accessToken"), r.str("registerSystem.status")
 }
 

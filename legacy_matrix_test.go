@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"golang.org/x/text/encoding/simplifiedchinese"
 )
@@ -325,7 +326,11 @@ func TestLegacyEndpointMatrix(t *testing.T) {
 			})
 			t.Run("truncated JSON", func(t *testing.T) {
 				b := validBody()
-				fails(t, e.legacyPost(c.path, "application/json", b[:len(b)/2], headers()...), "24", "JSON")
+				half := b[:len(b)/2]
+				for !utf8.Valid(half) { // cut at a character boundary: the JSON, not the UTF-8, is truncated
+					half = half[:len(half)-1]
+				}
+				fails(t, e.legacyPost(c.path, "application/json", half, headers()...), "24", "JSON")
 			})
 			t.Run("not an object", func(t *testing.T) {
 				fails(t, e.legacyPost(c.path, "application/json", []byte(`[1,2]`), headers()...), "24", "JSON 对象")

@@ -23,9 +23,12 @@ type Account struct {
 	TokenExpiresAt time.Time     `gorm:"not null"`
 	RegisteredFrom string        `gorm:"size:64;not null"`
 	ApprovedAt     *time.Time
-	RevokedAt      *time.Time
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
+	// DeptConfirmedAt is when an admin confirmed DeptCode (issuer rights
+	// rest on it); nil until then.
+	DeptConfirmedAt *time.Time
+	RevokedAt       *time.Time
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
 }
 
 // Roles returns the account's roles.

@@ -89,17 +89,20 @@ func (m *mutationResolver) ApproveAccount(ctx context.Context, id string) (*mode
 	return m.Approve(ctx, id)
 }
 
-// Approve makes a pending account usable.
+// Approve makes a pending account usable and confirms its department: an
+// admin approving an account vouches that deptCode is the system's.
 func (r *Resolver) Approve(ctx context.Context, id string) (*models.Account, error) {
 	return r.updateAccount(ctx, id, func(_ *store.DB, a *models.Account) error {
-		switch a.Status {
-		case models.AccountRevoked:
+		if a.Status == models.AccountRevoked {
 			return models.Errorf(models.ECONFLICT, "account %s is revoked and cannot be approved; register again", a.ID)
-		case models.AccountApproved:
-			return nil
 		}
 		now := r.cfg.Now().UTC()
-		a.Status, a.ApprovedAt = models.AccountApproved, &now
+		if a.Status != models.AccountApproved {
+			a.Status, a.ApprovedAt = models.AccountApproved, &now
+		}
+		if a.DeptConfirmedAt == nil {
+			a.DeptConfirmedAt = &now
+		}
 		return nil
 	})
 }

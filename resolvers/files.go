@@ -54,7 +54,13 @@ func (r *certificateResolver) FileLink(ctx context.Context, c *models.Certificat
 // mayManage reports whether acc may change certificate c: admins any,
 // issuers their own department's.
 func mayManage(acc *models.Account, c *models.Certificate) error {
-	if acc.Has(models.RoleAdmin) || (acc.Has(models.RoleIssuer) && acc.DeptCode == c.IssueDeptCode) {
+	if acc.Has(models.RoleAdmin) {
+		return nil
+	}
+	if acc.Has(models.RoleIssuer) && acc.DeptCode == c.IssueDeptCode {
+		if acc.DeptConfirmedAt == nil {
+			return models.Errorf(models.EFORBIDDEN, "account %s's department %s is not confirmed: an admin confirms it with approveAccount", acc.ID, acc.DeptCode)
+		}
 		return nil
 	}
 	return models.Errorf(models.EFORBIDDEN, "account %s may not change certificate %s: only admins and issuers of department %s may", acc.ID, c.ID, c.IssueDeptCode)

@@ -81,7 +81,7 @@ func Unavailable(err error) bool {
 		return true
 	}
 	msg := err.Error()
-	for _, s := range []string{"database is locked", "connection refused", "bad connection", "broken pipe", "i/o timeout", "SQLITE_BUSY"} {
+	for _, s := range []string{"database is locked", "database is closed", "connection refused", "bad connection", "broken pipe", "i/o timeout", "SQLITE_BUSY"} {
 		if strings.Contains(msg, s) {
 			return true
 		}

@@ -45,6 +45,12 @@ var migrations = []migration{
 	{3, "layout files with SM3 and SHA-256 digests", func(tx *gorm.DB) error {
 		return tx.AutoMigrate(&models.CertificateFile{})
 	}},
+	{4, "accounts: when an admin confirmed the department", func(tx *gorm.DB) error {
+		if tx.Migrator().HasColumn(&models.Account{}, "DeptConfirmedAt") {
+			return nil
+		}
+		return tx.Migrator().AddColumn(&models.Account{}, "DeptConfirmedAt")
+	}},
 }
 
 // Migrate applies every migration not yet recorded, each in its own
