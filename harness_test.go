@@ -34,7 +34,6 @@ type testEnv struct {
 	logs *lockedBuffer
 }
 
-
 // testDatabaseURL creates a fresh MySQL database for t when the suite runs
 // against MariaDB, and returns its URL ("" for SQLite).
 func testDatabaseURL(t testing.TB) string { return storetest.MySQLURL(t) }
