@@ -95,8 +95,8 @@ func parseConfig(fs *flag.FlagSet, args []string, getenv func(string) string) (*
 	linkTTL := fs.String("file-link-ttl", env("file-link-ttl", "10m"), "lifetime of file download links (CERTGRAPH_FILE_LINK_TTL)")
 	logLevel := fs.String("log-level", env("log-level", "info"), "debug, info, warn or error (CERTGRAPH_LOG_LEVEL)")
 	allowedHosts := fs.String("allowed-hosts", env("allowed-hosts", "localhost,127.0.0.1,::1"), "Host header values links may point at when --public-url is empty; requests for other hosts are refused (CERTGRAPH_ALLOWED_HOSTS)")
-	rateAccount := fs.String("rate-account", env("rate-account", "3000/1m"), "requests per account and node, N/period or off (CERTGRAPH_RATE_ACCOUNT)")
-	rateAddress := fs.String("rate-address", env("rate-address", "6000/1m"), "requests per client address and node, N/period or off (CERTGRAPH_RATE_ADDRESS)")
+	rateAccount := fs.String("rate-account", env("rate-account", "6000/1m"), "requests per account and node, N/period or off (CERTGRAPH_RATE_ACCOUNT)")
+	rateAddress := fs.String("rate-address", env("rate-address", "12000/1m"), "requests per client address and node, N/period or off (CERTGRAPH_RATE_ADDRESS)")
 	rateRegistrations := fs.String("rate-registrations", env("rate-registrations", "30/1h"), "registrations per client address and node (CERTGRAPH_RATE_REGISTRATIONS)")
 	rateMasked := fs.String("rate-masked-lookups", env("rate-masked-lookups", "120/1h"), "lookups by holder code per analyst (masked) account and node, each alias counted (CERTGRAPH_RATE_MASKED_LOOKUPS)")
 	dbTimeout := fs.String("db-timeout", env("db-timeout", "10s"), "longest a database statement may take before the request answers UNAVAILABLE (CERTGRAPH_DB_TIMEOUT)")
@@ -172,10 +172,14 @@ func parseConfig(fs *flag.FlagSet, args []string, getenv func(string) string) (*
 	if len(c.Region) != 2 || strings.Trim(c.Region, "0123456789") != "" {
 		return nil, nil, fmt.Errorf("--region: %q is not a 2-digit province code", c.Region)
 	}
-	for name, dst := range map[string]*ratelimit.Rate{"rate-account": &c.RateAccount, "rate-address": &c.RateAddress, "rate-registrations": &c.RateRegistrations, "rate-masked-lookups": &c.RateMaskedLookups} {
-		v := map[string]*string{"rate-account": rateAccount, "rate-address": rateAddress, "rate-registrations": rateRegistrations, "rate-masked-lookups": rateMasked}[name]
-		if *dst, err = ratelimit.ParseRate(*v); err != nil {
-			return nil, nil, fmt.Errorf("--%s: %v", name, err)
+	for _, r := range []struct {
+		name string
+		v    *string
+		dst  *ratelimit.Rate
+	}{{"rate-account", rateAccount, &c.RateAccount}, {"rate-address", rateAddress, &c.RateAddress},
+		{"rate-registrations", rateRegistrations, &c.RateRegistrations}, {"rate-masked-lookups", rateMasked, &c.RateMaskedLookups}} {
+		if *r.dst, err = ratelimit.ParseRate(*r.v); err != nil {
+			return nil, nil, fmt.Errorf("--%s: %v", r.name, err)
 		}
 	}
 	if c.DBTimeout, err = time.ParseDuration(*dbTimeout); err != nil || c.DBTimeout <= 0 {
