@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync/atomic"
+	"time"
 
 	"gorm.io/gorm"
 )
@@ -31,7 +32,16 @@ func (s *DB) with(ctx context.Context) *gorm.DB { return s.g.WithContext(ctx) }
 
 // Transaction runs fn in one database transaction: fn's operations on tx
 // commit together, or none do when fn returns an error.
+//
+// Under SetTimeout, the whole transaction (begin to commit) is bounded to
+// three statement timeouts, so a database that stops answering cannot hold
+// it open either.
 func (s *DB) Transaction(ctx context.Context, fn func(tx *DB) error) error {
+	if d := time.Duration(s.timeout.Load()); d > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, 3*d)
+		defer cancel()
+	}
 	return s.with(ctx).Transaction(func(g *gorm.DB) error {
 		return fn(&DB{g: g, dialect: s.dialect, timeout: s.timeout})
 	})

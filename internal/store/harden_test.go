@@ -93,7 +93,7 @@ func TestSQLLogsCarryNoParameters(t *testing.T) {
 
 // A statement that outlives the store's timeout fails, and is recognised as
 // the database not answering.
-func xTestStatementTimeout(t *testing.T) {
+func TestStatementTimeout(t *testing.T) {
 	db, err := Open("", t.TempDir(), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -103,6 +103,10 @@ func xTestStatementTimeout(t *testing.T) {
 	_, err = db.AccountByID(context.Background(), "x")
 	if err == nil || !Unavailable(err) {
 		t.Fatalf("AccountByID under a 1ns timeout: %v, want an Unavailable error", err)
+	}
+	err = db.Transaction(context.Background(), func(tx *DB) error { _, err := tx.AccountByID(context.Background(), "x"); return err })
+	if err == nil || !Unavailable(err) {
+		t.Fatalf("a transaction under a 1ns timeout: %v, want an Unavailable error", err)
 	}
 	db.SetTimeout(0)
 	if _, err := db.Migrate(context.Background()); err != nil {
