@@ -94,6 +94,7 @@ func TestFrozenDatabaseAnswersUnavailable(t *testing.T) {
 	if err := proc.Signal(syscall.SIGSTOP); err != nil {
 		t.Fatal(err)
 	}
+	waitState(t, proc.Pid, 'T') // the signal is delivered asynchronously
 	start := time.Now()
 	body, _ := json.Marshal(map[string]any{"query": q, "variables": map[string]any{"id": certs[1].ID}})
 	req, _ := http.NewRequest(http.MethodPost, e.url+"/graphql", bytes.NewReader(body))
@@ -131,4 +132,21 @@ func TestFrozenDatabaseAnswersUnavailable(t *testing.T) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+}
+
+// waitState waits until process pid is in state (as /proc/pid/stat says:
+// 'T' stopped).
+func waitState(t *testing.T, pid int, state byte) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil {
+			t.Fatal(err)
+		}
+		// pid (comm) state …: comm may hold spaces, so read after the last ')'.
+		if i := bytes.LastIndexByte(b, ')'); i > 0 && i+2 < len(b) && b[i+2] == state {
+			return
+		}
+	}
+	t.Fatalf("process %d never reached state %c", pid, state)
 }
