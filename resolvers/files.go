@@ -52,7 +52,7 @@ func (r *certificateResolver) FileLink(ctx context.Context, c *models.Certificat
 }
 
 // mayManage reports whether acc may change certificate c: admins any,
-// issuers their own department's.
+// issuers their own department's once an admin confirmed it.
 func mayManage(acc *models.Account, c *models.Certificate) error {
 	if acc.Has(models.RoleAdmin) {
 		return nil

@@ -14,8 +14,8 @@ import (
 // check character. Without a type, the code must validate as one of the two
 // (an all-digit 18-character code may be either; when it is valid as both,
 // the type is asked for); other document numbers need their type. Each call
-// counts as one lookup by code against a masked account's limit. It returns the trimmed code and
-// the type code to match ("" when none was given).
+// counts as one lookup by code against a masked account's limit. It returns
+// the trimmed code and the type code to match ("" when none was given).
 func (r *Resolver) checkHolderCode(ctx context.Context, codeField, typeField, code string, typ *string) (string, string, error) {
 	code = strings.TrimSpace(code)
 	if code == "" {

@@ -59,13 +59,13 @@ func (r *Resolver) VerifyPublic(ctx context.Context, token string) (*PublicVerif
 	subject := "(undecryptable)"
 	if c != nil {
 		subject = c.ID
+		view.Reason = reasonsZH[c.Status(r.today())]
 		l := r.newLoaders()
 		ct, _ := notFoundAsNil(l.certType.Load(ctx, c.TypeCode))
 		h, _ := notFoundAsNil(l.holderByID.Load(ctx, c.HolderID))
 		d, _ := notFoundAsNil(l.dept.Load(ctx, c.IssueDeptCode))
 		view.Found = ct != nil && h != nil && d != nil
 		if view.Found {
-			view.Reason = reasonsZH[c.Status(r.today())]
 			view.Type, view.Holder, view.Code, view.Dept = ct.Name, ident.MaskName(h.Name), ident.MaskCode(h.Code), d.Name
 			end := "长期"
 			if c.ValidUntil != nil {
