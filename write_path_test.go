@@ -83,11 +83,7 @@ func TestConfigChecks(t *testing.T) {
 		!cfg.RateAccount.Off() || cfg.DatabaseURL != "mysql://u:p@tcp(h)/d" || len(cfg.AllowedHosts) != 2 || cfg.AllowedHosts[0] != "zz.example.gov.cn" || cfg.AllowedHosts[1] != "::1" {
 		t.Errorf("rate off, database URL from the environment, allowed hosts: %v %+v", err, cfg)
 	}
-	var help bytes.Buffer
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(&help)
-	parseConfig(fs, []string{"--help"}, func(string) string { return "" })
-	if strings.Contains(help.String(), "\x00") || !strings.Contains(help.String(), "-auto-approve") {
-		t.Errorf("--help shows a sentinel or lacks a flag:\n%q", help.String())
+	if help, _ := commandHelp("serve"); strings.Contains(help, "\x00") || !strings.Contains(help, "--auto-approve") {
+		t.Errorf("help serve shows a sentinel or lacks a flag:\n%q", help)
 	}
 }

@@ -91,7 +91,7 @@ func (in *RegisterSystemInput) Validate() error {
 	// The department is what issuer rights rest on: it must at least be a
 	// well-formed 统一社会信用代码 (an admin confirms it is the caller's).
 	if err := ident.ValidateCreditCode(strings.TrimSpace(in.DeptCode)); err != nil {
-		return Invalid("deptCode", "is not a 统一社会信用代码: %s", err.Error())
+		return Invalid("deptCode", "is not a 统一社会信用代码: %s", err)
 	}
 	return nil
 }

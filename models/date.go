@@ -99,7 +99,7 @@ func (d *Date) UnmarshalGQL(v any) error {
 	}
 	p, err := ParseDate(s)
 	if err != nil {
-		return Invalid("", "%s", err.Error())
+		return Invalid("", "%q is not a date (want YYYY-MM-DD or YYYY年MM月DD日)", s)
 	}
 	*d = p
 	return nil

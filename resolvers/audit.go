@@ -2,6 +2,7 @@ package resolvers
 
 import (
 	"context"
+	"time"
 
 	"certgraph/models"
 )
@@ -32,7 +33,10 @@ func (r *Resolver) auditAs(ctx context.Context, acc *models.Account, channel mod
 		recs[i] = models.AccessRecord{AccountID: accountID, Operation: op, Subject: truncateRunes(s, 128), UseFor: useFor,
 			Channel: channel, Outcome: outcome, Detail: truncateRunes(detail, 500), CreatedAt: now}
 	}
-	if err := r.store.AppendAudit(context.WithoutCancel(ctx), recs); err != nil {
+	start := time.Now()
+	err := r.store.AppendAudit(context.WithoutCancel(ctx), recs)
+	r.metrics.ObserveAuditWrite(len(recs), err, time.Since(start))
+	if err != nil {
 		r.log.ErrorContext(ctx, "audit write failed", "err", err, "operation", op)
 		return models.Errorf(models.EUNAVAILABLE, "the access audit cannot be written; the read was refused")
 	}

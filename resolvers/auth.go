@@ -46,6 +46,7 @@ func (r *Resolver) caller(ctx context.Context) (*models.Account, error) {
 		if st.authErr != nil {
 			return
 		}
+		reqinfo.AccessOf(ctx).SetAccount(st.account.ID)
 		if ok, wait := r.cfg.Limits.Account.Allow(st.account.ID); !ok {
 			st.refusedFor.Store(int64(wait))
 			st.account, st.authErr = nil, models.RateLimited(wait, "account %s made too many requests; try again in %ds", st.account.ID, ratelimit.RetryAfterSeconds(wait))
@@ -100,7 +101,7 @@ func (r *Resolver) authenticate(ctx context.Context, c reqinfo.Credentials) (*mo
 		r.cache.Set(key, gen, acc, 1)
 	}
 	if c.AccountID != "" && c.AccountID != acc.ID {
-		return nil, models.Errorf(models.EUNAUTHENTICATED, "accountId %q does not match the access token", c.AccountID)
+		return nil, models.Errorf(models.EUNAUTHENTICATED, "%s %q does not match the access token", models.Name("accountId"), c.AccountID)
 	}
 	switch acc.Status {
 	case models.AccountPending:
@@ -109,7 +110,7 @@ func (r *Resolver) authenticate(ctx context.Context, c reqinfo.Credentials) (*mo
 		return nil, models.Errorf(models.EUNAUTHENTICATED, "account %s has been revoked", acc.ID)
 	}
 	if !r.cfg.Now().Before(acc.TokenExpiresAt) {
-		return nil, models.Errorf(models.EUNAUTHENTICATED, "access token expired at %s", acc.TokenExpiresAt.Format("2006-01-02 15:04:05Z07:00"))
+		return nil, models.Errorf(models.EUNAUTHENTICATED, "access token expired at %s", models.Moment(acc.TokenExpiresAt))
 	}
 	return acc, nil
 }

@@ -27,7 +27,8 @@ var graphQLCodes = map[string]string{
 
 // ErrorPresenter turns resolver errors into GraphQL errors with
 // extensions.code (and extensions.field for bad input); internal errors are
-// logged and shown only as "internal error".
+// logged and shown only as "internal error". Messages are in the request's
+// language (models' catalogue); extensions.code is the same in every language.
 func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 	return func(ctx context.Context, err error) *gqlerror.Error {
 		gerr := graphql.DefaultErrorPresenter(ctx, err)
@@ -42,18 +43,17 @@ func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 				gerr.Extensions = map[string]any{"code": "BAD_USER_INPUT"}
 				return gerr
 			}
-			if store.Unavailable(err) {
-				// The database did not answer in time or refused the
-				// connection: a fault of the moment, not of the request.
-				log.WarnContext(ctx, "database unavailable", "err", err, "path", gerr.Path.String())
-				gerr.Message = "the database does not answer; try again later"
-				gerr.Extensions = map[string]any{"code": "UNAVAILABLE"}
+			if !store.Unavailable(err) {
+				log.ErrorContext(ctx, "internal error", "err", err, "path", gerr.Path.String())
+				gerr.Message = models.ErrorIn(err, langOf(ctx), nil)
+				gerr.Extensions = map[string]any{"code": "INTERNAL"}
 				return gerr
 			}
-			log.ErrorContext(ctx, "internal error", "err", err, "path", gerr.Path.String())
-			gerr.Message = "internal error"
-			gerr.Extensions = map[string]any{"code": "INTERNAL"}
-			return gerr
+			// The database did not answer in time or refused the connection:
+			// a fault of the moment, not of the request, answered as one.
+			log.WarnContext(ctx, "database unavailable", "err", err, "path", gerr.Path.String())
+			derr = models.Errorf(models.EUNAVAILABLE, "the database does not answer; try again later")
+			gerr.Err = derr
 		}
 		code := graphQLCodes[derr.Code]
 		if code == "" {
@@ -62,7 +62,7 @@ func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 		if derr.Code == models.EINTERNAL {
 			log.ErrorContext(ctx, "internal error", "err", err, "path", gerr.Path.String())
 		}
-		gerr.Message = derr.Error()
+		gerr.Message = derr.Render(langOf(ctx), namesOf(ctx))
 		gerr.Extensions = map[string]any{"code": code}
 		if derr.Field != "" {
 			gerr.Extensions["field"] = derr.Field

@@ -104,9 +104,9 @@ func (r *Resolver) Download(ctx context.Context, token string) (*models.Certific
 	l, err := r.trust.OpenLink(token, r.cfg.Now())
 	switch {
 	case errors.Is(err, keys.ErrLinkForged):
-		return nil, nil, models.Errorf(models.EFORBIDDEN, "%s", err.Error())
+		return nil, nil, models.Errorf(models.EFORBIDDEN, "%s", err)
 	case errors.Is(err, keys.ErrLinkExpired):
-		return nil, nil, models.Errorf(models.ENOTFOUND, "%s", err.Error())
+		return nil, nil, models.Errorf(models.ENOTFOUND, "%s", err)
 	}
 	// A link lives no longer than the account that minted it.
 	acc, err := r.store.AccountByID(ctx, l.AccountID)
@@ -135,7 +135,7 @@ func (r *Resolver) Download(ctx context.Context, token string) (*models.Certific
 	}
 	if c.RevokedAt != nil {
 		_ = r.auditAs(ctx, acc, models.ChannelFile, "download", l.UseFor, models.OutcomeDenied, "certificate revoked", c.ID)
-		return nil, nil, models.Errorf(models.ENOTFOUND, "the certificate was revoked on %s: %s", c.RevokedAt.Format("2006-01-02"), c.RevokeReason)
+		return nil, nil, models.Errorf(models.ENOTFOUND, "the certificate was revoked on %s: %s", models.DayOf(*c.RevokedAt), c.RevokeReason)
 	}
 	if err := r.auditAs(ctx, acc, models.ChannelFile, "download", l.UseFor, models.OutcomeOK, "", c.ID); err != nil {
 		return nil, nil, err

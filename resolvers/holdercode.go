@@ -53,18 +53,18 @@ func (r *Resolver) checkHolderCode(ctx context.Context, codeField, typeField, co
 		case citizenErr == nil && creditOK:
 			return "", "", models.Invalid(typeField, "is required: %s is valid both as a 公民身份号码 and as a 统一社会信用代码 (give 111 or 001)", code)
 		case citizenErr != nil && !creditOK:
-			return "", "", models.Invalid(codeField, "as a 公民身份号码: %s", citizenErr.Error())
+			return "", "", models.Invalid(codeField, "as a 公民身份号码: %s", citizenErr)
 		}
 	case len(code) == 18:
 		err = ident.ValidateCreditCode(code)
 		if err != nil {
-			return "", "", models.Invalid(codeField, "as a 统一社会信用代码: %s", err.Error())
+			return "", "", models.Invalid(codeField, "as a 统一社会信用代码: %s", err)
 		}
 	default:
 		return "", "", models.Invalid(typeField, "is required for a code that is neither a 公民身份号码 nor a 统一社会信用代码")
 	}
 	if err != nil {
-		return "", "", models.Invalid(codeField, "%s", err.Error())
+		return "", "", models.Invalid(codeField, "is not valid: %s", err)
 	}
 	return code, t, nil
 }

@@ -3,6 +3,7 @@ package resolvers
 import (
 	"context"
 	"errors"
+	"strings"
 
 	"certgraph/internal/gmcrypto"
 	"certgraph/internal/ident"
@@ -34,6 +35,17 @@ func publicReasonZH(openErr error) string {
 	return "核验码无效，不是本平台签发的有效核验码"
 }
 
+// sealerError is why token does not open (nil when it does): the sealer's
+// own error, which says whether the token is malformed, expired or forged.
+func (r *Resolver) sealerError(token string) error {
+	token = strings.TrimSpace(token)
+	if token == "" {
+		return gmcrypto.ErrMalformed
+	}
+	_, _, err := r.trust.Sealer.Open(token, r.cfg.Now())
+	return err
+}
+
 var reasonsZH = map[models.CertificateStatus]string{
 	models.StatusValid: "证照在有效期内，未被注销", models.StatusRevoked: "证照已被注销",
 	models.StatusExpired: "证照已超过有效期", models.StatusNotYetValid: "证照尚未生效",
@@ -42,19 +54,18 @@ var reasonsZH = map[models.CertificateStatus]string{
 // VerifyPublic is GET /v/{encryptedId} as plain Go: 6.5.3 for anyone
 // holding a code, without an account, audited on the public channel.
 func (r *Resolver) VerifyPublic(ctx context.Context, token string) (*PublicVerification, error) {
-	if _, err := r.openEncryptedID(token); errors.Is(err, gmcrypto.ErrMalformed) {
+	if errors.Is(r.sealerError(token), gmcrypto.ErrMalformed) {
 		// Not even the shape of a code: nothing was looked up, so nothing
 		// is audited (the per-address rate limit bounds such requests).
-		return &PublicVerification{Province: r.cfg.RegionName, Reason: publicReasonZH(err)}, nil
+		return &PublicVerification{Province: r.cfg.RegionName, Reason: publicReasonZH(gmcrypto.ErrMalformed)}, nil
 	}
-	v, c, err := r.verifyEncrypted(ctx, token)
+	v, why, c, err := r.verifyEncrypted(ctx, token)
 	if err != nil {
 		return nil, err
 	}
 	view := &PublicVerification{Province: r.cfg.RegionName, Valid: v.Result}
 	if c == nil {
-		_, oerr := r.openEncryptedID(token)
-		view.Reason = publicReasonZH(oerr)
+		view.Reason = publicReasonZH(r.sealerError(token))
 	}
 	subject := "(undecryptable)"
 	if c != nil {
@@ -74,7 +85,7 @@ func (r *Resolver) VerifyPublic(ctx context.Context, token string) (*PublicVerif
 			view.Validity = c.ValidFrom.Spec() + " 至 " + end
 		}
 	}
-	if err := r.auditAs(ctx, nil, models.ChannelPublic, "publicVerify", models.UseVerification, outcomeOf(v.Result), v.Reason, subject); err != nil {
+	if err := r.auditAs(ctx, nil, models.ChannelPublic, "publicVerify", models.UseVerification, outcomeOf(v.Result), why.String(), subject); err != nil {
 		return nil, err
 	}
 	return view, nil

@@ -15,6 +15,7 @@ import (
 	"certgraph/internal/cache"
 	"certgraph/internal/issuing"
 	"certgraph/internal/keys"
+	"certgraph/internal/metrics"
 	"certgraph/internal/ratelimit"
 	"certgraph/internal/store"
 	"certgraph/models"
@@ -63,6 +64,8 @@ type Resolver struct {
 	cfg    Config
 	cache  *cache.Cache
 	trust  *keys.Trust
+	// metrics is nil-safe: nil records nothing.
+	metrics *metrics.Metrics
 }
 
 // Deps are the resolvers' collaborators: the store they read, the write
@@ -72,6 +75,8 @@ type Deps struct {
 	Writer *issuing.Writer
 	Cache  *cache.Cache
 	Keys   *keys.Trust
+	// Metrics records audit writes; nil records nothing.
+	Metrics *metrics.Metrics
 }
 
 // New returns the resolver root over its dependencies.
@@ -91,7 +96,7 @@ func New(d Deps, log *slog.Logger, cfg Config) (*Resolver, error) {
 	if cfg.RegionName == "" {
 		cfg.RegionName = store.RegionName(cfg.Region)
 	}
-	return &Resolver{store: d.Store, writer: d.Writer, log: log, cfg: cfg, cache: d.Cache, trust: d.Keys}, nil
+	return &Resolver{store: d.Store, writer: d.Writer, log: log, cfg: cfg, cache: d.Cache, trust: d.Keys, metrics: d.Metrics}, nil
 }
 
 // today is the current calendar date in China Standard Time, the zone the
