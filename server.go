@@ -25,6 +25,8 @@ import (
 	"certgraph/internal/metrics"
 	"certgraph/internal/national"
 	"certgraph/internal/overhttp"
+	"certgraph/internal/ratelimit"
+	"certgraph/internal/reqinfo"
 	"certgraph/internal/store"
 	"certgraph/internal/telemetry"
 	"certgraph/internal/web"
@@ -63,6 +65,8 @@ type app struct {
 	metrics  *metrics.Metrics
 	tracing  *telemetry.Tracing
 	national *resolvers.National
+	// addresses is the per-client-address rate limit of every surface.
+	addresses *ratelimit.Limiter
 }
 
 // open connects the store, migrates it and builds the resolvers.
@@ -79,6 +83,8 @@ func open(ctx context.Context, cfg *config, log *slog.Logger) (*app, error) {
 	if len(applied) > 0 {
 		log.Info("migrated", "versions", applied, "dialect", db.Dialect())
 	}
+	// Bounded from here on: migrations may take long, requests may not.
+	db.SetTimeout(cfg.DBTimeout)
 	trust, err := keys.Load(cfg.KeyDir, cfg.EncryptedIDTTL, cfg.FileLinkTTL)
 	if err != nil {
 		db.Close()
@@ -97,9 +103,13 @@ func open(ctx context.Context, cfg *config, log *slog.Logger) (*app, error) {
 		db.Close()
 		return nil, err
 	}
-	a := &app{cfg: cfg, log: log, store: db, keys: trust, cache: c, writer: issuing.NewWriter(db, c, trust, store.RegionName(cfg.Region), nil), metrics: m, tracing: telemetry.Off(), national: nat}
+	a := &app{cfg: cfg, log: log, store: db, keys: trust, cache: c, writer: issuing.NewWriter(db, c, trust, store.RegionName(cfg.Region), nil), metrics: m, tracing: telemetry.Off(), national: nat,
+		addresses: ratelimit.New(cfg.RateAddress, nil)}
 	a.resolver, err = resolvers.New(resolvers.Deps{Store: db, Writer: a.writer, Cache: c, Keys: trust, Metrics: m, National: nat}, log, resolvers.Config{
 		Region: cfg.Region, RegionName: store.RegionName(cfg.Region), TokenTTL: cfg.TokenTTL, AutoApprove: cfg.AutoApprove, PublicURL: cfg.PublicURL,
+		AllowedHosts: cfg.AllowedHosts,
+		Limits: resolvers.Limits{Account: ratelimit.New(cfg.RateAccount, nil), Registrations: ratelimit.New(cfg.RateRegistrations, nil),
+			MaskedLookups: ratelimit.New(cfg.RateMaskedLookups, nil)},
 	})
 	if err != nil {
 		a.close()
@@ -163,7 +173,7 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, stdout io.Writer)
 		}
 	}
 	startNational(ctx, a)
-	servers := []*http.Server{{Addr: cfg.Addr, Handler: newServer(a)}}
+	servers := []*http.Server{newHTTPServer(a)}
 	if cfg.AdminAddr != "" {
 		servers = append(servers, &http.Server{Addr: cfg.AdminAddr, Handler: newAdminServer(a)})
 	}
@@ -175,7 +185,9 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, stdout io.Writer)
 			}
 			return err
 		}
-		srv.ReadHeaderTimeout, srv.IdleTimeout = 10*time.Second, 2*time.Minute
+		if srv.ReadHeaderTimeout == 0 {
+			srv.ReadHeaderTimeout, srv.IdleTimeout = 10*time.Second, 2*time.Minute
+		}
 		srv.ErrorLog = slog.NewLogLogger(log.Handler(), slog.LevelWarn)
 	}
 	printWelcome(stdout, cfg, listeners[0].Addr().String())
@@ -210,6 +222,15 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, stdout io.Writer)
 	return nil
 }
 
+// newHTTPServer is the node's HTTP server with its timeouts: a request's
+// headers must arrive within 10 s and the whole request (body included)
+// within --read-timeout, so a client trickling bytes cannot hold a
+// connection and its goroutine.
+func newHTTPServer(a *app) *http.Server {
+	return &http.Server{Addr: a.cfg.Addr, Handler: newServer(a), ReadHeaderTimeout: min(10*time.Second, a.cfg.ReadTimeout), ReadTimeout: a.cfg.ReadTimeout,
+		IdleTimeout: 2 * time.Minute}
+}
+
 func printWelcome(w io.Writer, cfg *config, addr string) {
 	host := addr
 	if h, p, err := net.SplitHostPort(addr); err == nil && (h == "::" || h == "0.0.0.0" || h == "") {
@@ -224,7 +245,7 @@ func printWelcome(w io.Writer, cfg *config, addr string) {
 		fmt.Fprintf(w, "Register a system, then have an admin approve it (certgraph accounts approve ID):\n")
 	}
 	fmt.Fprintf(w, "  curl -s http://%s/graphql -H 'Content-Type: application/json' \\\n", host)
-	fmt.Fprintf(w, "    -d '{\"query\":\"mutation { registerSystem(input: {systemName: \\\"demo\\\", systemIp: \\\"127.0.0.1\\\", deptCode: \\\"demo\\\", deptName: \\\"demo\\\"}) { accountId accessToken status } }\"}'\n")
+	fmt.Fprintf(w, "    -d '{\"query\":\"mutation { registerSystem(input: {systemName: \\\"demo\\\", systemIp: \\\"127.0.0.1\\\", deptCode: \\\"11510000MB0000001R\\\", deptName: \\\"demo\\\"}) { accountId accessToken status } }\"}'\n")
 }
 
 // newServer is the node's HTTP surface.
@@ -232,7 +253,10 @@ func newServer(a *app) http.Handler {
 	mux := http.NewServeMux()
 	gql := newGraphQLHandler(a)
 	mux.Handle("/graphql", gqllimits.BodyLimit(a.cfg.MaxBodyBytes, overhttp.Wrap(web.Credentials(a.resolver, gql))))
-	mux.Handle("/api/", legacy.New(legacy.Config{Executor: newGraphQLExecutor(a), Requests: a.resolver, MaxBodyBytes: a.cfg.MaxBodyBytes, Log: a.log}))
+	mux.Handle("/api/", legacy.New(legacy.Config{Executor: newGraphQLExecutor(a), Requests: a.resolver, MaxBodyBytes: a.cfg.MaxBodyBytes, Log: a.log,
+		Admit: func(req *http.Request) (bool, time.Duration) {
+			return a.addresses.Allow(reqinfo.RemoteAddr(req).String())
+		}}))
 	gi := graphiql.Handler(graphiql.Config{Endpoint: "/graphql", DefaultQuery: graphiql.ExampleQuery})
 	mux.Handle("/graphiql", gi)
 	mux.Handle("/graphiql/", gi)
@@ -247,7 +271,7 @@ func newServer(a *app) http.Handler {
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/graphiql", http.StatusFound)
 	})
-	return telemetry.Middleware(mux, telemetry.HTTPOptions{Metrics: a.metrics, Tracing: a.tracing, Log: a.log,
+	return telemetry.Middleware(web.LimitAddresses(a.addresses, mux), telemetry.HTTPOptions{Metrics: a.metrics, Tracing: a.tracing, Log: a.log,
 		Subtrees: map[string][]string{"/api/": legacy.Paths()}})
 }
 

@@ -95,11 +95,11 @@ func (d Date) MarshalGQL(w io.Writer) { io.WriteString(w, strconv.Quote(d.String
 func (d *Date) UnmarshalGQL(v any) error {
 	s, ok := v.(string)
 	if !ok {
-		return fmt.Errorf("Date must be a string YYYY-MM-DD, got %T", v)
+		return Invalid("", "Date must be a string YYYY-MM-DD, got %T", v)
 	}
 	p, err := ParseDate(s)
 	if err != nil {
-		return err
+		return Invalid("", "%q is not a date (want YYYY-MM-DD or YYYY年MM月DD日)", s)
 	}
 	*d = p
 	return nil

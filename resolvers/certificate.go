@@ -173,5 +173,7 @@ func (m *mutationResolver) RevokeCertificate(ctx context.Context, id string, rea
 	if err != nil {
 		return nil, err
 	}
-	return out, nil
+	// The answer can carry the holder and surfaces: it is a read too.
+	out.UseFor = models.UseOther
+	return out, m.audit(ctx, acc, "revokeCertificate", models.UseOther, models.OutcomeOK, "revoked: "+reason, out.ID)
 }

@@ -34,8 +34,11 @@ func (q *queryResolver) Departments(ctx context.Context) ([]models.Department, e
 	return q.store.Departments(ctx)
 }
 
+// Holder looks a holder up by code. Every lookup is audited, found or not:
+// whether a code exists is itself personal data.
 func (q *queryResolver) Holder(ctx context.Context, code string, typ *string) (*models.Holder, error) {
-	if _, err := q.require(ctx, readers...); err != nil {
+	acc, err := q.require(ctx, readers...)
+	if err != nil {
 		return nil, err
 	}
 	code, t, err := q.checkHolderCode(ctx, "code", "type", code, typ)
@@ -43,12 +46,20 @@ func (q *queryResolver) Holder(ctx context.Context, code string, typ *string) (*
 		return nil, err
 	}
 	h, err := q.holderByCode(ctx, code, t)
-	if h != nil || err != nil || !(q.dispatches() || q.hubMode()) {
-		return h, err
+	if err != nil {
+		return nil, err
 	}
-	// A holder known only in other regions: asked of the hub (at the hub,
-	// of the regions its directory lists for the holder).
-	return q.remoteHolderByCode(ctx, code, t)
+	if h == nil && (q.dispatches() || q.hubMode()) {
+		// A holder known only in other regions: asked of the hub (at the hub,
+		// of the regions its directory lists for the holder).
+		if h, err = q.remoteHolderByCode(ctx, code, t); err != nil {
+			return nil, err
+		}
+	}
+	if h == nil {
+		return nil, q.audit(ctx, acc, "holder", models.UseOther, models.OutcomeNotFound, "", code)
+	}
+	return h, q.audit(ctx, acc, "holder", models.UseOther, models.OutcomeOK, "", code)
 }
 
 func (r *Resolver) holderByCode(ctx context.Context, code, typ string) (*models.Holder, error) {

@@ -287,7 +287,11 @@ func (r *Resolver) remoteEncryptedID(ctx context.Context, c *models.Certificate)
 	if reg, _, err := gmcrypto.TokenRegion(tok); err != nil || reg != c.Remote.Region {
 		return nil, &national.RegionError{Region: region, Reason: fmt.Sprintf("it answered an encrypted identifier not sealed by region %s", c.Remote.Region)}
 	}
-	return &model.EncryptedID{EncryptedID: tok, ExpiresAt: a.C.E.ExpiresAt, VerifyURL: r.baseURL(ctx) + "/v/" + tok}, nil
+	base, err := r.baseURL(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &model.EncryptedID{EncryptedID: tok, ExpiresAt: a.C.E.ExpiresAt, VerifyURL: base + "/v/" + tok}, nil
 }
 
 // remoteFile fetches the layout file of a remote certificate through the

@@ -16,6 +16,7 @@ import (
 	"certgraph/internal/issuing"
 	"certgraph/internal/keys"
 	"certgraph/internal/metrics"
+	"certgraph/internal/ratelimit"
 	"certgraph/internal/store"
 	"certgraph/models"
 )
@@ -33,8 +34,25 @@ type Config struct {
 	// PublicURL, if set, is the base of links and code payloads (e.g.
 	// https://zz.sczwfw.gov.cn); otherwise the request's own host is used.
 	PublicURL string
+	// AllowedHosts are the Host header values (without port) links may be
+	// built from when PublicURL is empty; other hosts are refused.
+	AllowedHosts []string
+	// Limits are the per-node rate limits; nil limiters limit nothing.
+	Limits Limits
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+}
+
+// Limits are the rate limits the resolvers apply (in-memory, per node).
+type Limits struct {
+	// Account limits requests per authenticated account.
+	Account *ratelimit.Limiter
+	// Registrations limits registerSystem per client address.
+	Registrations *ratelimit.Limiter
+	// MaskedLookups limits lookups by holder code per masked (analyst)
+	// account, each alias counted: a masked code cannot be completed by
+	// trying candidates.
+	MaskedLookups *ratelimit.Limiter
 }
 
 // Resolver is the root of the graph's resolvers and the holder of their

@@ -47,11 +47,15 @@ func (r *certificateResolver) DigitalSign(ctx context.Context, c *models.Certifi
 const WellKnownKeyPath = "/.well-known/certgraph/signing-key.pem"
 
 func (q *queryResolver) PlatformKey(ctx context.Context) (*model.PlatformKey, error) {
+	base, err := q.baseURL(ctx)
+	if err != nil {
+		return nil, err
+	}
 	return &model.PlatformKey{
 		Algorithm:      "SM2 with SM3 (GM/T 0003, GM/T 0004), default user ID 1234567812345678, ASN.1 DER signatures",
 		PublicKeyPem:   string(q.trust.Keys.PublicKeyPEM()),
 		CertificatePem: string(q.trust.Keys.CertificatePEM()),
 		CanonicalForm:  models.CanonicalFormDoc,
-		WellKnownURL:   q.baseURL(ctx) + WellKnownKeyPath,
+		WellKnownURL:   base + WellKnownKeyPath,
 	}, nil
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -15,6 +17,8 @@ import (
 type DB struct {
 	g       *gorm.DB
 	dialect Dialect
+	// timeout bounds each statement (nanoseconds; 0 = none), see SetTimeout.
+	timeout *atomic.Int64
 }
 
 // Dialect names the database family this DB talks to.
@@ -30,9 +34,18 @@ func (s *DB) with(ctx context.Context) *gorm.DB { return s.g.WithContext(ctx) }
 
 // Transaction runs fn in one database transaction: fn's operations on tx
 // commit together, or none do when fn returns an error.
+//
+// Under SetTimeout, the whole transaction (begin to commit) is bounded to
+// three statement timeouts, so a database that stops answering cannot hold
+// it open either.
 func (s *DB) Transaction(ctx context.Context, fn func(tx *DB) error) error {
+	if d := time.Duration(s.timeout.Load()); d > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, 3*d)
+		defer cancel()
+	}
 	return s.with(ctx).Transaction(func(g *gorm.DB) error {
-		return fn(&DB{g: g, dialect: s.dialect})
+		return fn(&DB{g: g, dialect: s.dialect, timeout: s.timeout})
 	})
 }
 

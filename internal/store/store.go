@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/glebarez/sqlite"
@@ -44,7 +45,9 @@ func Open(databaseURL, dataDir string, log *slog.Logger) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &DB{g: g, dialect: dialect}, nil
+	db := &DB{g: g, dialect: dialect, timeout: new(atomic.Int64)}
+	registerDeadlines(g, db.timeout)
+	return db, nil
 }
 
 func openGorm(databaseURL, dataDir string, log *slog.Logger) (*gorm.DB, Dialect, error) {
@@ -55,10 +58,10 @@ func openGorm(databaseURL, dataDir string, log *slog.Logger) (*gorm.DB, Dialect,
 	}
 	switch {
 	case databaseURL == "":
-		if err := os.MkdirAll(dataDir, 0o755); err != nil {
-			return nil, "", fmt.Errorf("create data dir: %w", err)
+		path, err := privateDatabaseFile(dataDir)
+		if err != nil {
+			return nil, "", err
 		}
-		path := filepath.Join(dataDir, "certgraph.db")
 		// WAL lets readers proceed during writes; busy_timeout makes concurrent
 		// writers wait instead of failing; _txlock=immediate takes the write
 		// lock when a transaction begins, so a read-then-write transaction
@@ -91,6 +94,31 @@ func openGorm(databaseURL, dataDir string, log *slog.Logger) (*gorm.DB, Dialect,
 		return db, MySQL, nil
 	}
 	return nil, "", fmt.Errorf("database URL %q: want mysql://user:pass@host:3306/dbname (or empty for the embedded SQLite)", redact(databaseURL))
+}
+
+// privateDatabaseFile makes the data dir (0700) and the embedded database
+// file (0600) readable by this user only, like the keys: the file holds
+// citizens' codes and names. SQLite gives its -wal and -shm files the
+// database file's mode. Existing looser modes are tightened.
+func privateDatabaseFile(dataDir string) (string, error) {
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		return "", fmt.Errorf("create data dir: %w", err)
+	}
+	if err := os.Chmod(dataDir, 0o700); err != nil {
+		return "", fmt.Errorf("data dir: %w", err)
+	}
+	path := filepath.Join(dataDir, "certgraph.db")
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return "", fmt.Errorf("open %s: %w", path, err)
+	}
+	f.Close()
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if err := os.Chmod(p, 0o600); err != nil && !os.IsNotExist(err) {
+			return "", fmt.Errorf("%s: %w", p, err)
+		}
+	}
+	return path, nil
 }
 
 // MySQLDSN turns a mysql:// URL into a go-sql-driver DSN, adding the
@@ -172,6 +200,13 @@ func newLogger(l *slog.Logger) logger.Interface {
 }
 
 func (g gormLogger) LogMode(logger.LogLevel) logger.Interface { return g }
+
+// ParamsFilter drops every statement's parameters from what Trace logs:
+// they carry citizens' codes and names, token hashes and file contents.
+// Logged statements show their placeholders (?) instead.
+func (g gormLogger) ParamsFilter(_ context.Context, sql string, _ ...any) (string, []any) {
+	return sql, nil
+}
 func (g gormLogger) Info(ctx context.Context, msg string, args ...any) {
 	g.log.InfoContext(ctx, fmt.Sprintf(msg, args...))
 }
