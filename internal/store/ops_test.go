@@ -178,6 +178,17 @@ func checkOperations(t *testing.T, db *store.DB) {
 	if rest, _ := db.AccessRecords(ctx, store.AccessRecordFilter{Subject: "S0"}, got[1].ID, 10); len(rest) != 1 {
 		t.Fatalf("AccessRecords after a keyset: %v", rest)
 	}
+	// Arguments are quoted into the statement text on MySQL
+	// (interpolateParams): quotes, backslashes, NUL and supplementary-plane
+	// characters must round-trip unchanged.
+	tricky := "a'b\\'; DROP TABLE access_records; -- \"\x00 %_ 𠈌\\"
+	if err := db.AppendAudit(ctx, []models.AccessRecord{{AccountID: "A1", Operation: "op", Subject: tricky, UseFor: "01",
+		Channel: models.ChannelGraphQL, Outcome: models.OutcomeOK, Detail: tricky, CreatedAt: now}}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := db.AccessRecords(ctx, store.AccessRecordFilter{Subject: tricky}, 0, 2); err != nil || len(got) != 1 || got[0].Detail != tricky {
+		t.Fatalf("a tricky subject did not round-trip: %+v %v", got, err)
+	}
 
 	added, err := db.InsertDepartments(ctx, []models.Department{dept, {Code: "11510000MB7654321X", Name: "局", Province: "51"}})
 	if err != nil || added != 1 {

@@ -84,16 +84,29 @@ func openGorm(databaseURL, dataDir string, log *slog.Logger) (*gorm.DB, Dialect,
 		if err != nil {
 			return nil, "", err
 		}
-		sqlDB.SetMaxOpenConns(50)
-		sqlDB.SetMaxIdleConns(10)
+		// Idle connections as many as open ones: a pool that keeps fewer
+		// closes and reopens connections (TCP + handshake + SET NAMES) under
+		// any load above its idle size.
+		sqlDB.SetMaxOpenConns(maxConns)
+		sqlDB.SetMaxIdleConns(maxConns)
 		sqlDB.SetConnMaxLifetime(5 * time.Minute)
 		return db, MySQL, nil
 	}
 	return nil, "", fmt.Errorf("database URL %q: want mysql://user:pass@tcp(host:3306)/db (or empty for the embedded SQLite)", redact(databaseURL))
 }
 
+// maxConns bounds the MySQL connection pool, open and idle alike.
+const maxConns = 64
+
 // MySQLDSN turns a mysql:// URL into a go-sql-driver DSN, adding the
 // parameters the store relies on (utf8mb4, parsed UTC times) unless given.
+//
+// interpolateParams=true makes every statement one round trip (the driver
+// quotes the arguments into the text) instead of Prepare + Execute + Close.
+// The driver's quoting is exact for utf8mb4 and follows the server's
+// NO_BACKSLASH_ESCAPES mode; it is unsafe only for multi-byte charsets whose
+// trailing bytes can be a backslash (GBK, Big5, SJIS), so a URL naming another
+// charset is refused rather than interpolated.
 func MySQLDSN(databaseURL string) (string, error) {
 	dsn := strings.TrimPrefix(databaseURL, "mysql://")
 	if !strings.Contains(dsn, "/") {
@@ -104,10 +117,13 @@ func MySQLDSN(databaseURL string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("database URL parameters: %w", err)
 	}
-	for k, v := range map[string]string{"charset": "utf8mb4", "parseTime": "true", "loc": "UTC", "collation": "utf8mb4_bin"} {
+	for k, v := range map[string]string{"charset": "utf8mb4", "parseTime": "true", "loc": "UTC", "collation": "utf8mb4_bin", "interpolateParams": "true"} {
 		if q.Get(k) == "" {
 			q.Set(k, v)
 		}
+	}
+	if cs := q.Get("charset"); cs != "utf8mb4" && cs != "utf8" {
+		return "", fmt.Errorf("database URL charset %q: certgraph stores utf8mb4 (leave charset out)", cs)
 	}
 	return base + "?" + q.Encode(), nil
 }
