@@ -95,6 +95,7 @@ type app struct {
 	writer   *issuing.Writer
 	resolver *resolvers.Resolver
 	metrics  *metrics.Metrics
+	audit    *store.AuditLog
 }
 
 // open connects the store, migrates it and builds the resolvers.
@@ -122,7 +123,8 @@ func open(ctx context.Context, cfg *config, log *slog.Logger) (*app, error) {
 		return nil, err
 	}
 	a := &app{cfg: cfg, log: log, store: db, keys: trust, cache: c, writer: issuing.NewWriter(db, c, trust, store.RegionName(cfg.Region), nil), metrics: metrics.New()}
-	a.resolver, err = resolvers.New(resolvers.Deps{Store: db, Writer: a.writer, Cache: c, Keys: trust}, log, resolvers.Config{
+	a.audit = db.NewAuditLog(store.AuditLogConfig{})
+	a.resolver, err = resolvers.New(resolvers.Deps{Store: db, Writer: a.writer, Cache: c, Keys: trust, Audit: a.audit}, log, resolvers.Config{
 		Region: cfg.Region, RegionName: store.RegionName(cfg.Region), TokenTTL: cfg.TokenTTL, AutoApprove: cfg.AutoApprove, PublicURL: cfg.PublicURL,
 	})
 	if err != nil {
@@ -139,6 +141,9 @@ func open(ctx context.Context, cfg *config, log *slog.Logger) (*app, error) {
 }
 
 func (a *app) close() {
+	if a.audit != nil {
+		a.audit.Close()
+	}
 	a.cache.Close()
 	a.store.Close()
 }

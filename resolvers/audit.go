@@ -6,9 +6,10 @@ import (
 	"certgraph/models"
 )
 
-// audit records reads of certificate data: one record per subject, in one
-// statement, written before the answer leaves. A read whose record cannot be
-// written fails: no read goes unrecorded.
+// audit records reads of certificate data: one record per subject, written
+// (group-committed with concurrent reads' records, see store.AuditLog) before
+// the answer leaves. A read whose record cannot be written fails: no read
+// goes unrecorded.
 func (r *Resolver) audit(ctx context.Context, acc *models.Account, op string, useFor models.UseFor, outcome, detail string, subjects ...string) error {
 	channel := models.ChannelGraphQL
 	if st := stateOf(ctx); st != nil {
@@ -32,7 +33,7 @@ func (r *Resolver) auditAs(ctx context.Context, acc *models.Account, channel mod
 		recs[i] = models.AccessRecord{AccountID: accountID, Operation: op, Subject: truncateRunes(s, 128), UseFor: useFor,
 			Channel: channel, Outcome: outcome, Detail: truncateRunes(detail, 500), CreatedAt: now}
 	}
-	if err := r.store.AppendAudit(context.WithoutCancel(ctx), recs); err != nil {
+	if err := r.auditLog.Append(ctx, recs); err != nil {
 		r.log.ErrorContext(ctx, "audit write failed", "err", err, "operation", op)
 		return models.Errorf(models.EUNAVAILABLE, "the access audit cannot be written; the read was refused")
 	}

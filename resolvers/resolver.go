@@ -39,12 +39,13 @@ type Config struct {
 // Resolver is the root of the graph's resolvers and the holder of their
 // dependencies.
 type Resolver struct {
-	store  *store.DB
-	writer *issuing.Writer
-	log    *slog.Logger
-	cfg    Config
-	cache  *cache.Cache
-	trust  *keys.Trust
+	store    *store.DB
+	writer   *issuing.Writer
+	log      *slog.Logger
+	cfg      Config
+	cache    *cache.Cache
+	trust    *keys.Trust
+	auditLog *store.AuditLog
 }
 
 // Deps are the resolvers' collaborators: the store they read, the write
@@ -54,6 +55,9 @@ type Deps struct {
 	Writer *issuing.Writer
 	Cache  *cache.Cache
 	Keys   *keys.Trust
+	// Audit writes the access records; nil starts one on Store (its writers
+	// then live as long as the process).
+	Audit *store.AuditLog
 }
 
 // New returns the resolver root over its dependencies.
@@ -73,7 +77,10 @@ func New(d Deps, log *slog.Logger, cfg Config) (*Resolver, error) {
 	if cfg.RegionName == "" {
 		cfg.RegionName = store.RegionName(cfg.Region)
 	}
-	return &Resolver{store: d.Store, writer: d.Writer, log: log, cfg: cfg, cache: d.Cache, trust: d.Keys}, nil
+	if d.Audit == nil {
+		d.Audit = d.Store.NewAuditLog(store.AuditLogConfig{})
+	}
+	return &Resolver{store: d.Store, writer: d.Writer, log: log, cfg: cfg, cache: d.Cache, trust: d.Keys, auditLog: d.Audit}, nil
 }
 
 // today is the current calendar date in China Standard Time, the zone the
