@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 
 	"gorm.io/gorm"
 )
@@ -11,8 +12,19 @@ import (
 // DB is a connection to the certgraph database, or a transaction on it
 // (inside Transaction): the same operations work on both.
 type DB struct {
-	g       *gorm.DB
-	dialect Dialect
+	g        *gorm.DB
+	dialect  Dialect
+	cat      *catalogues  // shared by the DB and its transactions
+	parent   *DB          // the DB a transaction was begun on; nil outside one
+	catDirty *atomic.Bool // set when a transaction changed a catalogue
+}
+
+// root is the DB outside any transaction.
+func (s *DB) root() *DB {
+	for s.parent != nil {
+		s = s.parent
+	}
+	return s
 }
 
 // Dialect names the database family this DB talks to.
@@ -29,9 +41,16 @@ func (s *DB) with(ctx context.Context) *gorm.DB { return s.g.WithContext(ctx) }
 // Transaction runs fn in one database transaction: fn's operations on tx
 // commit together, or none do when fn returns an error.
 func (s *DB) Transaction(ctx context.Context, fn func(tx *DB) error) error {
-	return s.with(ctx).Transaction(func(g *gorm.DB) error {
-		return fn(&DB{g: g, dialect: s.dialect})
+	dirty := new(atomic.Bool)
+	err := s.with(ctx).Transaction(func(g *gorm.DB) error {
+		return fn(&DB{g: g, dialect: s.dialect, cat: s.cat, parent: s, catDirty: dirty})
 	})
+	if dirty.Load() {
+		// Again after the commit: a load between the change and the commit
+		// read the old rows.
+		s.catalogueChanged()
+	}
+	return err
 }
 
 // Migrate applies every migration not yet recorded (see Migrate).

@@ -59,6 +59,21 @@ func checkOperations(t *testing.T, db *store.DB) {
 	if _, err := put("C2", "2022-01-01"); err != nil {
 		t.Fatal(err)
 	}
+	// Catalogues are served from memory; a department renamed by a write is
+	// seen by the next read, not after the copy's age runs out.
+	if ds, err := store.ByCodes[models.Department](ctx, db, []string{dept.Code, "nope"}); err != nil || len(ds) != 1 || ds[0].Name != "厅" {
+		t.Fatalf("ByCodes: %v %v", ds, err)
+	}
+	dept.Name = "四川省公安厅"
+	if out, err := put("C2", "2022-01-01"); err != nil || out != store.Updated {
+		t.Fatalf("renamed department: %v %v", out, err)
+	}
+	if ds, err := store.ByCodes[models.Department](ctx, db, []string{dept.Code}); err != nil || len(ds) != 1 || ds[0].Name != dept.Name {
+		t.Fatalf("ByCodes after the rename: %v %v", ds, err)
+	}
+	if ct, err := db.CertificateTypeByCodeOrName(ctx, "居民身份证"); err != nil || ct == nil || ct.Code != "11100000000013338W001" {
+		t.Fatalf("CertificateTypeByCodeOrName by name: %v %v", ct, err)
+	}
 	other := holder
 	other.TypeCode = "111"
 	var conflict *store.HolderTypeConflict

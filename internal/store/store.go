@@ -43,7 +43,7 @@ func Open(databaseURL, dataDir string, log *slog.Logger) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &DB{g: g, dialect: dialect}, nil
+	return &DB{g: g, dialect: dialect, cat: &catalogues{maxAge: catalogueMaxAge}}, nil
 }
 
 func openGorm(databaseURL, dataDir string, log *slog.Logger) (*gorm.DB, Dialect, error) {
