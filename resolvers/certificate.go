@@ -56,6 +56,9 @@ func (r *certificateResolver) Surfaces(ctx context.Context, c *models.Certificat
 		_ = r.audit(ctx, acc, "certificate.surfaces", c.UseFor, models.OutcomeDenied, "analysts do not see surfaces", c.ID)
 		return nil, models.Errorf(models.EFORBIDDEN, "analyst accounts do not see certificate surfaces")
 	}
+	if c.Surfaces != nil { // loaded with the certificate (certificateByID)
+		return c.Surfaces, nil
+	}
 	return r.loadersOf(ctx).surfacesByCert.Load(ctx, c.ID)
 }
 

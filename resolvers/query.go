@@ -146,8 +146,10 @@ func (r *Resolver) certificateForRead(ctx context.Context, acc *models.Account, 
 	return c, r.audit(ctx, acc, op, useFor, models.OutcomeOK, "", c.ID)
 }
 
-// certificateByID loads one certificate row through the node cache. The
-// caller gets its own copy, so it may set transient fields.
+// certificateByID loads one certificate with its surfaces through the node
+// cache (with the holder cached too and the catalogues in memory, a cache-hot
+// read runs no query but its audit). The caller gets its own copy, so it may
+// set transient fields; the surfaces are shared and never modified.
 func (r *Resolver) certificateByID(ctx context.Context, id string) (*models.Certificate, error) {
 	key := cache.CertificateKey(id)
 	if v, ok := r.cache.Get(key); ok {
@@ -155,7 +157,7 @@ func (r *Resolver) certificateByID(ctx context.Context, id string) (*models.Cert
 		return &c, nil
 	}
 	gen := r.cache.Generation(key)
-	c, err := r.store.CertificateByID(ctx, id)
+	c, err := r.store.CertificateWithSurfaces(ctx, id)
 	if c == nil || err != nil {
 		return nil, err
 	}

@@ -4,6 +4,7 @@ package cache
 
 import (
 	"hash/maphash"
+	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -76,8 +77,12 @@ func (c *Cache) Invalidate(key string) {
 // Close stops the cache's goroutines.
 func (c *Cache) Close() { c.c.Close() }
 
-// CertificateKey is the key of a certificate row (by identifier).
+// CertificateKey is the key of a certificate (by identifier): its row with
+// its surfaces.
 func CertificateKey(id string) string { return "cert:" + id }
+
+// HolderKey is the key of a holder row (by its numeric id).
+func HolderKey(id int64) string { return "holder:" + strconv.FormatInt(id, 10) }
 
 // TokenKey is the key of a token lookup (by the token's hash).
 func TokenKey(hash string) string { return "tok:" + hash }

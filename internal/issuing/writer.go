@@ -65,6 +65,11 @@ func (w *Writer) PutCertificate(ctx context.Context, in *Certificate) (store.Out
 		return nil
 	})
 	w.InvalidateCertificate(c.ID)
+	if c.HolderID != 0 {
+		// The holder may have been renamed: cached holders are read by every
+		// certificate of theirs.
+		w.cache.Invalidate(cache.HolderKey(c.HolderID))
+	}
 	return out, err
 }
 

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"certgraph/models"
+
+	"gorm.io/gorm"
 )
 
 // newestFirst is the order of a holder's certificates everywhere: newest
@@ -63,6 +65,19 @@ func (s *DB) CertificateByID(ctx context.Context, id string) (*models.Certificat
 	var c models.Certificate
 	if ok, err := first(s.with(ctx).Where("id = ?", id), &c); !ok {
 		return nil, err
+	}
+	return &c, nil
+}
+
+// CertificateWithSurfaces returns one certificate with its surfaces (by
+// position), or nil.
+func (s *DB) CertificateWithSurfaces(ctx context.Context, id string) (*models.Certificate, error) {
+	var c models.Certificate
+	if ok, err := first(s.with(ctx).Preload("Surfaces", func(q *gorm.DB) *gorm.DB { return q.Order("position") }).Where("id = ?", id), &c); !ok {
+		return nil, err
+	}
+	if c.Surfaces == nil {
+		c.Surfaces = []models.Surface{}
 	}
 	return &c, nil
 }
