@@ -106,12 +106,19 @@ func TestCachedReadsFollowWrites(t *testing.T) {
 	e := newTestEnv(t, nil)
 	person, certs := e.standardFixture(2, 2)
 	tok := e.consumer()
-	q := `query($id: ID!) { certificate(id: $id, useFor: VERIFICATION) { holder { name } issueDept { name } surfaces { value } } }`
+	q := `query($id: ID!) { certificate(id: $id, useFor: VERIFICATION) { holder { name } issueDept { name } surfaces { value } digitalSign } }`
 	vars := map[string]any{"id": certs[0].ID}
-	for range 3 {
+	var sig string
+	for i := range 3 {
 		r := e.gql(tok, q, vars).must(t)
 		if r.str("certificate.holder.name") != person.Name || len(r.list("certificate.surfaces")) != 2 {
 			t.Fatalf("read: %s", r.Raw)
+		}
+		// The signature of one version is made once and kept.
+		if s := r.str("certificate.digitalSign"); i > 0 && s != sig {
+			t.Fatalf("read %d signed again: %s, before %s", i, s, sig)
+		} else {
+			sig = s
 		}
 	}
 	other := certs[1]
@@ -130,5 +137,8 @@ func TestCachedReadsFollowWrites(t *testing.T) {
 	}
 	if got := r.str("certificate.issueDept.name"); got != dept.Name {
 		t.Errorf("department after the rename: %q", got)
+	}
+	if r.str("certificate.digitalSign") == sig {
+		t.Error("the signature of the old version was served for the new one")
 	}
 }

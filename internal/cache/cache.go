@@ -84,5 +84,9 @@ func CertificateKey(id string) string { return "cert:" + id }
 // HolderKey is the key of a holder row (by its numeric id).
 func HolderKey(id int64) string { return "holder:" + strconv.FormatInt(id, 10) }
 
+// SignatureKey is the key of a digitalSign signature, by the SM3 digest of
+// the canonical form it signs.
+func SignatureKey(digest string) string { return "sig:" + digest }
+
 // TokenKey is the key of a token lookup (by the token's hash).
 func TokenKey(hash string) string { return "tok:" + hash }
