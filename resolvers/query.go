@@ -2,12 +2,15 @@ package resolvers
 
 import (
 	"context"
+	"slices"
 	"strings"
 
 	"certgraph/graph/model"
 	"certgraph/internal/cache"
 	"certgraph/internal/ident"
 	"certgraph/models"
+
+	"github.com/99designs/gqlgen/graphql"
 )
 
 func (q *queryResolver) Me(ctx context.Context) (*models.Account, error) {
@@ -37,7 +40,19 @@ func (q *queryResolver) Holder(ctx context.Context, code string, typ *string) (*
 	if err != nil {
 		return nil, err
 	}
-	return q.holderByCode(ctx, code, t)
+	if !slices.Contains(graphql.CollectAllFields(ctx), "certificates") {
+		return q.holderByCode(ctx, code, t)
+	}
+	// The holder with their certificates in one statement; the certificates
+	// field then reads them from its loader.
+	h, certs, err := q.store.HolderWithCertificates(ctx, code, t)
+	if h == nil || err != nil {
+		return nil, err
+	}
+	l := q.loadersOf(ctx)
+	l.holderByID.Prime(h.ID, h)
+	l.certsByHolder.Prime(h.ID, certs)
+	return h, nil
 }
 
 func (r *Resolver) holderByCode(ctx context.Context, code, typ string) (*models.Holder, error) {
@@ -71,18 +86,23 @@ func (r *Resolver) holderCertificates(ctx context.Context, acc *models.Account, 
 	if err != nil {
 		return nil, err
 	}
-	h, err := r.holderByCode(ctx, code, t)
+	// The holder and all their certificates in one statement, filtered here
+	// (a holder has few).
+	h, all, err := r.store.HolderWithCertificates(ctx, code, t)
 	if err != nil {
 		return nil, err
 	}
 	var certs []models.Certificate
 	if h != nil {
+		r.loadersOf(ctx).holderByID.Prime(h.ID, h)
 		num := ""
 		if number != nil {
 			num = strings.TrimSpace(*number)
 		}
-		if certs, err = r.store.CertificatesOfHolder(ctx, h.ID, typeCode, num); err != nil {
-			return nil, err
+		for _, c := range all {
+			if (typeCode == "" || c.TypeCode == typeCode) && (num == "" || c.Number == num) {
+				certs = append(certs, c)
+			}
 		}
 	}
 	if len(certs) == 0 {
@@ -157,9 +177,24 @@ func (r *Resolver) certificateByID(ctx context.Context, id string) (*models.Cert
 		return &c, nil
 	}
 	gen := r.cache.Generation(key)
-	c, err := r.store.CertificateWithSurfaces(ctx, id)
+	// The holder's key is unknown until the row arrives, so the epoch of all
+	// holders stands in for its generation: the writer bumps it before the
+	// holder's own, and a holder is kept only when no holder changed meanwhile.
+	epoch := r.cache.Generation(cache.HoldersKey)
+	c, h, err := r.store.CertificateWithHolder(ctx, id)
 	if c == nil || err != nil {
 		return nil, err
+	}
+	// The holder came with the certificate (one statement): keep it for this
+	// request's loader and, when it was not cached already, for the next.
+	r.loadersOf(ctx).holderByID.Prime(h.ID, h)
+	hkey := cache.HolderKey(h.ID)
+	if _, ok := r.cache.Get(hkey); !ok {
+		hgen := r.cache.Generation(hkey)
+		if r.cache.Generation(cache.HoldersKey) == epoch {
+			stored := *h
+			r.cache.Set(hkey, hgen, &stored, 1)
+		}
 	}
 	stored := *c
 	r.cache.Set(key, gen, &stored, 1)

@@ -84,6 +84,11 @@ func CertificateKey(id string) string { return "cert:" + id }
 // HolderKey is the key of a holder row (by its numeric id).
 func HolderKey(id int64) string { return "holder:" + strconv.FormatInt(id, 10) }
 
+// HoldersKey is the epoch of all holders: bumped (before the holder's own
+// key) whenever any holder may have changed, for loads that learn which
+// holder they read only from the row.
+const HoldersKey = "holders"
+
 // SignatureKey is the key of a digitalSign signature, by the SM3 digest of
 // the canonical form it signs.
 func SignatureKey(digest string) string { return "sig:" + digest }

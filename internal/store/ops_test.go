@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"testing"
 	"time"
 
@@ -98,6 +99,29 @@ func checkOperations(t *testing.T, db *store.DB) {
 	}
 	if certs, _ := db.CertificatesOfHolder(ctx, h.ID, "", "N-C1"); len(certs) != 1 || certs[0].ID != "C1" {
 		t.Fatalf("CertificatesOfHolder by number: %v", certs)
+	}
+	// The joined form answers exactly what the two lookups answer.
+	revokedAt := time.Date(2024, 5, 6, 7, 8, 9, 123000000, time.UTC)
+	if err := db.RevokeCertificate(ctx, "C1", revokedAt, "测试"); err != nil {
+		t.Fatal(err)
+	}
+	certs, _ = db.CertificatesOfHolder(ctx, h.ID, "", "")
+	jh, jcerts, err := db.HolderWithCertificates(ctx, "H1", "")
+	if err != nil || jh == nil || !reflect.DeepEqual(*jh, *h) || !reflect.DeepEqual(jcerts, certs) {
+		t.Fatalf("HolderWithCertificates:\n%+v %+v %v\nwant\n%+v %+v", jh, jcerts, err, h, certs)
+	}
+	full, err := db.CertificateWithSurfaces(ctx, "C1")
+	if err != nil || full == nil {
+		t.Fatal(full, err)
+	}
+	if jc, jh, err := db.CertificateWithHolder(ctx, "C1"); err != nil || jh == nil || !reflect.DeepEqual(*jh, *h) || !reflect.DeepEqual(*jc, *full) {
+		t.Fatalf("CertificateWithHolder:\n%+v %+v %v\nwant\n%+v %+v", jc, jh, err, full, h)
+	}
+	if jc, jh, err := db.CertificateWithHolder(ctx, "nope"); jc != nil || jh != nil || err != nil {
+		t.Fatalf("CertificateWithHolder of no certificate: %v %v %v", jc, jh, err)
+	}
+	if jh, jcerts, err := db.HolderWithCertificates(ctx, "H1", "111"); jh != nil || jcerts != nil || err != nil {
+		t.Fatalf("HolderWithCertificates of another type: %v %v %v", jh, jcerts, err)
 	}
 	if c, err := db.CertificateByID(ctx, "nope"); c != nil || err != nil {
 		t.Fatalf("CertificateByID of a missing id: %v %v", c, err)
