@@ -245,4 +245,47 @@ func checkOperations(t *testing.T, db *store.DB) {
 	if n, _ := db.CountCertificates(ctx); n != 3 {
 		t.Fatalf("CountCertificates: %d", n)
 	}
+	checkStatisticsExact(t, db, store.CertificateFilter{Today: day("2023-06-01")})
+	checkStatisticsExact(t, db, store.CertificateFilter{Today: day("2021-01-01"), Region: "51"})
+}
+
+// checkStatisticsExact compares every group of Statistics with COUNT(*) of
+// the same filter narrowed to that group.
+func checkStatisticsExact(t *testing.T, db *store.DB, f store.CertificateFilter) {
+	t.Helper()
+	ctx := context.Background()
+	st, err := db.Statistics(ctx, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	total, err := db.CountCertificatesMatching(ctx, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, dim := range []struct {
+		name   string
+		groups []store.Group
+		narrow func(store.CertificateFilter, string) store.CertificateFilter
+	}{
+		{"type", st.ByType, func(g store.CertificateFilter, k string) store.CertificateFilter { g.TypeCode = k; return g }},
+		{"department", st.ByDepartment, func(g store.CertificateFilter, k string) store.CertificateFilter { g.IssueDeptCode = k; return g }},
+		{"status", st.ByStatus, func(g store.CertificateFilter, k string) store.CertificateFilter {
+			s := models.CertificateStatus(k)
+			g.Status = &s
+			return g
+		}},
+		{"region", st.ByRegion, func(g store.CertificateFilter, k string) store.CertificateFilter { g.Region = k; return g }},
+	} {
+		sum := int64(0)
+		for _, g := range dim.groups {
+			n, err := db.CountCertificatesMatching(ctx, dim.narrow(f, g.Key))
+			if err != nil || n != g.Count {
+				t.Errorf("statistics by %s, %q: %d, COUNT(*) %d %v", dim.name, g.Key, g.Count, n, err)
+			}
+			sum += g.Count
+		}
+		if sum != total {
+			t.Errorf("statistics by %s sum to %d, COUNT(*) %d", dim.name, sum, total)
+		}
+	}
 }
