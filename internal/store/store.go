@@ -117,7 +117,11 @@ func MySQLDSN(databaseURL string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("database URL parameters: %w", err)
 	}
-	for k, v := range map[string]string{"charset": "utf8mb4", "parseTime": "true", "loc": "UTC", "collation": "utf8mb4_bin", "interpolateParams": "true"} {
+	for k, v := range map[string]string{"charset": "utf8mb4", "parseTime": "true", "loc": "UTC", "collation": "utf8mb4_bin", "interpolateParams": "true",
+		// A frozen or unreachable database fails the call instead of hanging
+		// it: connecting within 5s, every network read and write within a
+		// bound (longer than the slowest analyst query at a million rows).
+		"timeout": "5s", "readTimeout": "60s", "writeTimeout": "30s"} {
 		if q.Get(k) == "" {
 			q.Set(k, v)
 		}

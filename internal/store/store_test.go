@@ -22,7 +22,7 @@ func TestMySQLDSN(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"u:p@tcp(h:3306)/db?", "charset=utf8mb4", "parseTime=true", "loc=UTC", "timeout=5s", "interpolateParams=true"} {
+	for _, want := range []string{"u:p@tcp(h:3306)/db?", "charset=utf8mb4", "parseTime=true", "loc=UTC", "timeout=5s", "interpolateParams=true", "readTimeout=60s", "writeTimeout=30s"} {
 		if !contains(dsn, want) {
 			t.Errorf("DSN %q lacks %q", dsn, want)
 		}
