@@ -39,6 +39,13 @@ func testDatabaseURL(t testing.TB) string { return storetest.MySQLURL(t) }
 // newTestEnv starts a server. env adds or overrides CERTGRAPH_* settings.
 func newTestEnv(t testing.TB, env map[string]string) *testEnv {
 	t.Helper()
+	return newTestEnvWith(t, env, nil)
+}
+
+// newTestEnvWith is newTestEnv with prepare run on the app before its
+// HTTP surface is built (tracing, logging).
+func newTestEnvWith(t testing.TB, env map[string]string, prepare func(*app)) *testEnv {
+	t.Helper()
 	vars := map[string]string{
 		"CERTGRAPH_DATA_DIR":              t.TempDir(),
 		"CERTGRAPH_DATABASE_URL":          testDatabaseURL(t),
@@ -61,6 +68,9 @@ func newTestEnv(t testing.TB, env map[string]string) *testEnv {
 	}
 	e := &testEnv{t: t, app: a}
 	storetest.CountStatements(a.store, &e.statements)
+	if prepare != nil {
+		prepare(a)
+	}
 	srv := httptest.NewServer(newServer(a))
 	e.url = srv.URL
 	t.Cleanup(func() { srv.Close(); a.close() })

@@ -25,6 +25,9 @@ type legacyEndpointCase struct {
 	required []string
 	// strings lists string parameters; objects lists object parameters.
 	strings, objects []string
+	// headKeys are the head's credential keys as the table spells them
+	// (表3: AccountId, AccessToken); empty means accountId, accessToken.
+	headKeys []string
 	// unknown, expired, revoked vary valid to address an unknown, an
 	// expired and a revoked certificate; check says whether the answer is right.
 	unknown, expired, revoked *legacyVariant
@@ -80,6 +83,17 @@ func legacyEndpointCases() []legacyEndpointCase {
 			}
 		}
 	}
+	// A revoked certificate's download is a failure naming the revocation
+	// and its day, with the table's status (6.3.2: 99 其他异常).
+	revokedDownload := func(status string) func(t *testing.T, r *legacyResp) {
+		return func(t *testing.T, r *legacyResp) {
+			t.Helper()
+			code, msg := r.outcome()
+			if code != status || msg != "接口调用失败：证照已注销（注销日期 2024年06月01日），注销原因：“测试注销”" || r.get("data") != nil {
+				t.Fatalf("want status %s and the revocation with its day, no data: %s", status, r.Raw)
+			}
+		}
+	}
 	holderData := func(extra map[string]any) map[string]any {
 		d := map[string]any{"certificateHolderCode": "$personCode"}
 		for k, v := range extra {
@@ -93,24 +107,26 @@ func legacyEndpointCases() []legacyEndpointCase {
 			strings:  []string{"head.accountId", "data.certificateHolderCode", "data.certificateHolderType", "data.certificateType", "data.useFor"}, objects: []string{"head", "data"},
 			unknown: &legacyVariant{map[string]any{"data.certificateHolderCode": "$otherPersonCode"}, emptyList},
 			expired: &legacyVariant{nil, number("NO20180001")}, revoked: &legacyVariant{nil, number("NO20230001")}},
-		{path: "/api/cert/download/by-holder", valid: map[string]any{"head": head(nil), "data": holderData(map[string]any{"certificateType": "居民身份证", "useFor": "01"})},
-			required: []string{"head.accountId", "head.accessToken", "data.certificateHolderCode", "data.certificateType", "data.useFor"},
-			strings:  []string{"head.accessToken", "data.certificateHolderCode", "data.certificateType", "data.certificateNumber", "data.useFor"}, objects: []string{"head", "data"},
+		// 表3 spells head.AccountId and head.AccessToken; revoked certificates are left out of its list.
+		{path: "/api/cert/download/by-holder", headKeys: []string{"AccountId", "AccessToken"},
+			valid:    map[string]any{"head": map[string]any{"AccountId": "$accountId", "AccessToken": "$accessToken"}, "data": holderData(map[string]any{"certificateType": "居民身份证", "useFor": "01"})},
+			required: []string{"head.AccountId", "head.AccessToken", "data.certificateHolderCode", "data.certificateType", "data.useFor"},
+			strings:  []string{"head.AccessToken", "data.certificateHolderCode", "data.certificateType", "data.certificateNumber", "data.useFor"}, objects: []string{"head", "data"},
 			unknown: &legacyVariant{map[string]any{"data.certificateHolderCode": "$otherPersonCode"}, emptyList},
 			expired: &legacyVariant{map[string]any{"data.certificateNumber": "NO20180001"}, number("NO20180001")},
-			revoked: &legacyVariant{map[string]any{"data.certificateNumber": "NO20230001"}, number("NO20230001")}},
+			revoked: &legacyVariant{map[string]any{"data.certificateNumber": "NO20230001"}, emptyList}},
 		{path: "/api/cert/download/by-id", detailed: true, valid: map[string]any{"head": head(nil), "data": map[string]any{"certificateID": "$validID", "useFor": "02"}},
 			required: []string{"head.accountId", "head.accessToken", "data.certificateID", "data.useFor"},
 			strings:  []string{"head.accountId", "data.certificateID", "data.useFor"}, objects: []string{"head", "data"},
 			unknown: &legacyVariant{map[string]any{"data.certificateID": "$unknownID"}, failed},
 			expired: &legacyVariant{map[string]any{"data.certificateID": "$expiredID"}, number("NO20180001")},
-			revoked: &legacyVariant{map[string]any{"data.certificateID": "$revokedID"}, number("NO20230001")}},
+			revoked: &legacyVariant{map[string]any{"data.certificateID": "$revokedID"}, revokedDownload("99")}},
 		{path: "/api/cert/download/by-encrypted-id", valid: map[string]any{"head": head(nil), "data": map[string]any{"encryptedId": "$encryptedId", "useFor": "01"}},
 			required: []string{"head.accountId", "head.accessToken", "data.encryptedId", "data.useFor"},
 			strings:  []string{"head.accessToken", "data.encryptedId", "data.useFor"}, objects: []string{"head", "data"},
 			unknown: &legacyVariant{map[string]any{"data.encryptedId": "$tamperedEncryptedId"}, failed},
 			expired: &legacyVariant{map[string]any{"data.encryptedId": "$expiredEncryptedId"}, number("NO20180001")},
-			revoked: &legacyVariant{map[string]any{"data.encryptedId": "$revokedEncryptedId"}, number("NO20230001")}},
+			revoked: &legacyVariant{map[string]any{"data.encryptedId": "$revokedEncryptedId"}, revokedDownload("1")}},
 		{path: "/api/cert/info/by-holder", valid: map[string]any{"head": head(nil), "data": holderData(map[string]any{"certificateType": "居民身份证", "useFor": "01"})},
 			required: []string{"head.accountId", "head.accessToken", "data.certificateHolderCode", "data.certificateType", "data.useFor"},
 			strings:  []string{"head.accountId", "data.certificateHolderCode", "data.certificateHolderType", "data.certificateType", "data.certificateNumber", "data.useFor"}, objects: []string{"head", "data"},
@@ -147,21 +163,24 @@ func legacyEndpointCases() []legacyEndpointCase {
 			valid:    map[string]any{"CertificateHolderCode": "$personCode", "CertificateData": map[string]any{"certificateNumber": "NO20240001"}, "UseFor": "01"},
 			required: []string{"CertificateHolderCode", "UseFor"},
 			strings:  []string{"CertificateHolderCode", "CertificateHolderType", "CertificateData.certificateName", "CertificateData.issueDate", "UseFor"}, objects: []string{"CertificateData"},
-			unknown: &legacyVariant{map[string]any{"CertificateData.certificateNumber": "NO404"}, verifyFalse("matches")},
-			expired: &legacyVariant{map[string]any{"CertificateData.certificateNumber": "NO20180001"}, verifyFalse("expired")},
-			revoked: &legacyVariant{map[string]any{"CertificateData.certificateNumber": "NO20230001"}, verifyFalse("revoked")}},
+			unknown: &legacyVariant{map[string]any{"CertificateData.certificateNumber": "NO404"}, verifyFalse("CertificateData.certificateNumber 与证照不符")},
+			expired: &legacyVariant{map[string]any{"CertificateData.certificateNumber": "NO20180001"}, verifyFalse("证照已过期（有效期截至 2023年02月28日）")},
+			revoked: &legacyVariant{map[string]any{"CertificateData.certificateNumber": "NO20230001"}, verifyFalse("证照已注销（注销日期 2024年06月01日）")}},
 		{path: "/api/cert/verify/by-file", headerCreds: true, valid: map[string]any{"data": map[string]any{"fileFormat": "pdf", "fileEntity": "$pdf"}},
 			required: []string{"data.fileFormat", "data.fileEntity"}, strings: []string{"data.fileFormat", "data.fileEntity"}, objects: []string{"data"},
 			unknown: &legacyVariant{map[string]any{"data.fileEntity": "$otherPdf"}, func(t *testing.T, r *legacyResp) {
-				if r.str("data.result") != "0" || r.str("data.message") != "接口调用成功" {
-					t.Fatalf("want result 0 for a PDF certgraph did not issue: %s", r.Raw)
+				// 表12's labels: message 照面核验信息, detail 消息, dataVerify 详情, signVerify 签章验证信息.
+				if r.str("data.result") != "0" || !strings.Contains(r.str("data.message"), "与本平台签发的任何证照文件都不相符") ||
+					!strings.HasPrefix(r.str("data.detail"), "核验未通过：") || !strings.HasPrefix(r.str("data.dataVerify"), "核验结果：未通过\n照面核验：") ||
+					r.str("data.signVerify") != "文件没有签名" {
+					t.Fatalf("want result 0 for a PDF certgraph did not issue, each text under its label: %s", r.Raw)
 				}
 			}}},
 		{path: "/api/cert/verify/by-encrypted-id", headerCreds: true, valid: map[string]any{"encryptedId": "$encryptedId"},
 			required: []string{"encryptedId"}, strings: []string{"encryptedId"},
-			unknown: &legacyVariant{map[string]any{"encryptedId": "$tamperedEncryptedId"}, verifyFalse("forged")},
-			expired: &legacyVariant{map[string]any{"encryptedId": "$expiredEncryptedId"}, verifyFalse("expired")},
-			revoked: &legacyVariant{map[string]any{"encryptedId": "$revokedEncryptedId"}, verifyFalse("revoked")}},
+			unknown: &legacyVariant{map[string]any{"encryptedId": "$tamperedEncryptedId"}, verifyFalse("加密证照标识被篡改或伪造")},
+			expired: &legacyVariant{map[string]any{"encryptedId": "$expiredEncryptedId"}, verifyFalse("证照已过期（有效期截至 2023年02月28日）")},
+			revoked: &legacyVariant{map[string]any{"encryptedId": "$revokedEncryptedId"}, verifyFalse("证照已注销（注销日期 2024年06月01日）")}},
 		{path: "/api/system/register", noCreds: true, valid: map[string]any{"systemName": "测试系统𠈌", "systemIp": "10.0.0.9", "deptCode": "11510100MB0000003", "deptName": "测试部门"},
 			required: []string{"systemName", "systemIp", "deptCode", "deptName"}, strings: []string{"systemName", "systemIp", "deptCode", "deptName"}},
 	}
@@ -203,6 +222,10 @@ func TestLegacyEndpointMatrix(t *testing.T) {
 
 	for _, c := range legacyEndpointCases() {
 		t.Run(strings.TrimPrefix(c.path, "/api/"), func(t *testing.T) {
+			idKey, tokenKey := "accountId", "accessToken"
+			if c.headKeys != nil {
+				idKey, tokenKey = c.headKeys[0], c.headKeys[1]
+			}
 			send := func(req map[string]any, creds ...string) *legacyResp {
 				t.Helper()
 				body := fx.substitute(req).(map[string]any)
@@ -213,7 +236,7 @@ func TestLegacyEndpointMatrix(t *testing.T) {
 					}
 					headers = []string{"X-Account-Id", creds[0], "X-Access-Token", creds[1]}
 				} else if !c.noCreds && creds != nil {
-					body = withPath(withPath(body, "head.accountId", creds[0], false), "head.accessToken", creds[1], false)
+					body = withPath(withPath(body, "head."+idKey, creds[0], false), "head."+tokenKey, creds[1], false)
 				}
 				return e.legacyJSON(c.path, body, headers...)
 			}
@@ -250,15 +273,22 @@ func TestLegacyEndpointMatrix(t *testing.T) {
 			if !c.noCreds {
 				t.Run("no credentials", func(t *testing.T) {
 					if c.headerCreds {
-						fails(t, e.legacyJSON(c.path, fx.substitute(c.valid)), "11", "access token")
+						fails(t, e.legacyJSON(c.path, fx.substitute(c.valid)), "11", "缺少访问令牌", "X-Access-Token")
 						return
 					}
-					fails(t, send(withPath(withPath(c.valid, "head.accountId", nil, true), "head.accessToken", nil, true)), "12", "head.accountId")
+					fails(t, send(withPath(withPath(c.valid, "head."+idKey, nil, true), "head."+tokenKey, nil, true)), "12", "head."+idKey)
 				})
 				t.Run("wrong token", func(t *testing.T) { fails(t, send(c.valid, fx.accountID, "wrong-token"), "11", "身份验证失败") })
-				t.Run("token of another account", func(t *testing.T) { fails(t, send(c.valid, pendingID, fx.token), "11", "does not match") })
-				t.Run("pending account", func(t *testing.T) { fails(t, send(c.valid, pendingID, pendingTok), "11", "pending") })
-				t.Run("revoked token", func(t *testing.T) { fails(t, send(c.valid, revokedID, revokedTok), "11", "revoked") })
+				// The account id is named as the table names it.
+				idParam := "head." + idKey
+				if c.headerCreds {
+					idParam = "X-Account-Id"
+				}
+				t.Run("token of another account", func(t *testing.T) {
+					fails(t, send(c.valid, pendingID, fx.token), "11", idParam, "与访问令牌不符")
+				})
+				t.Run("pending account", func(t *testing.T) { fails(t, send(c.valid, pendingID, pendingTok), "11", "尚待审批") })
+				t.Run("revoked token", func(t *testing.T) { fails(t, send(c.valid, revokedID, revokedTok), "11", "已被注销") })
 			}
 			for _, p := range c.required {
 				t.Run("missing "+p, func(t *testing.T) { fails(t, send(withPath(c.valid, p, nil, true)), "12", p) })

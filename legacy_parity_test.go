@@ -73,13 +73,16 @@ func TestLegacyParity(t *testing.T) {
 	fx := e.legacyFixture()
 	head := map[string]any{"accountId": fx.accountID, "accessToken": fx.token}
 	auth := []string{"X-Account-Id", fx.accountID, "X-Access-Token", fx.token}
-	const certFields = `id name number issueDate validFrom validUntil digitalSign type { name } holder { name code type { code } } issueDept { name code }
+	const certFields = `id name number issueDate validFrom validUntil digitalSign status type { name } holder { name code type { code } } issueDept { name code }
 	  surfaces { name value valueType columnName } fileLink { format url }`
+	// The legacy endpoints answer in Chinese: the graph does too when asked.
+	zh := []string{"Accept-Language", "zh-CN,zh;q=0.9,en;q=0.8"}
 
 	t.Run("6.2 and 6.4.1 and 6.3.1", func(t *testing.T) {
 		g := e.gql(fx.token, `query($c: String!) { certificates(holderCode: $c, type: "居民身份证", useFor: SHARED_APPLICATION) { `+certFields+` } }`, map[string]any{"c": personCode}).must(t)
 		certs := g.list("certificates")
 		var search, info, files []any
+		kept := 0
 		for _, c := range certs {
 			m := c.(map[string]any)
 			search = append(search, map[string]any{"certificateID": m["id"], "certificateType": "居民身份证", "issueDept": "四川省公安厅", "certificateNumber": m["number"], "issueDate": specDateOf(t, m["issueDate"])})
@@ -88,7 +91,14 @@ func TestLegacyParity(t *testing.T) {
 			if l, ok := m["fileLink"].(map[string]any); ok {
 				f["fileFormat"], f["fileUrl"] = strings.ToLower(l["format"].(string)), l["url"]
 			}
-			files = append(files, f)
+			// 表3 leaves revoked certificates out: their files are no longer offered.
+			if m["status"] != "REVOKED" {
+				files = append(files, f)
+				kept++
+			}
+		}
+		if kept == len(certs) {
+			t.Fatal("the fixture has no revoked certificate to leave out")
 		}
 		data := map[string]any{"certificateHolderCode": personCode, "certificateType": "居民身份证", "useFor": "01"}
 		r := e.legacyJSON("/api/cert/search", map[string]any{"head": head, "data": data})
@@ -96,7 +106,7 @@ func TestLegacyParity(t *testing.T) {
 		r = e.legacyJSON("/api/cert/info/by-holder", map[string]any{"head": head, "data": data})
 		sameJSON(t, "6.4.1", r.get("data"), map[string]any{"total": len(certs), "dataList": info})
 		r = e.legacyJSON("/api/cert/download/by-holder", map[string]any{"head": head, "data": data})
-		sameJSON(t, "6.3.1", r.get("data"), map[string]any{"total": len(certs), "dataList": files})
+		sameJSON(t, "6.3.1", r.get("data"), map[string]any{"total": kept, "dataList": files})
 	})
 	t.Run("6.4.2 and 6.3.2 and 6.3.3", func(t *testing.T) {
 		g := e.gql(fx.token, `query($id: ID!) { certificate(id: $id, useFor: SHOW) { `+certFields+` } }`, map[string]any{"id": fx.valid.ID}).must(t)
@@ -135,15 +145,35 @@ func TestLegacyParity(t *testing.T) {
 		}
 	})
 	t.Run("6.5.x", func(t *testing.T) {
-		g := e.gql(fx.token, `query { v: verifyByFields(input: {holderCode: "`+personCode+`", number: "NO20180001", useFor: SHARED_APPLICATION}) { result reason certificateId } }`, nil).must(t)
+		g := e.gql(fx.token, `query { v: verifyByFields(input: {holderCode: "`+personCode+`", number: "NO20180001", useFor: SHARED_APPLICATION}) { result reason certificateId } }`, nil, zh...).must(t)
 		r := e.legacyJSON("/api/cert/verify/by-fields", map[string]any{"CertificateHolderCode": personCode, "CertificateData": map[string]any{"certificateNumber": "NO20180001"}, "UseFor": "01"}, auth...)
 		sameJSON(t, "6.5.1", map[string]any{"VerifyResult": r.str("VerifyResult"), "ifResultInfo": r.str("ifResultInfo")},
 			map[string]any{"VerifyResult": "false", "ifResultInfo": `[{"certificateID":"` + g.str("v.certificateId") + `","reason":"` + g.str("v.reason") + `"}]`})
+		// Only the holder code: every certificate of the holder matches, each named with its state.
+		g = e.gql(fx.token, `query { v: verifyByFields(input: {holderCode: "`+personCode+`", useFor: SHARED_APPLICATION}) { result matches { certificateId reason } } }`, nil, zh...).must(t)
+		r = e.legacyJSON("/api/cert/verify/by-fields", map[string]any{"CertificateHolderCode": personCode, "UseFor": "01"}, auth...)
+		var items []map[string]any
+		for _, m := range g.list("v.matches") {
+			items = append(items, map[string]any{"certificateID": m.(map[string]any)["certificateId"], "reason": m.(map[string]any)["reason"]})
+		}
+		if len(items) != 3 {
+			t.Fatalf("want the holder's 3 certificates as matches: %s", g.Raw)
+		}
+		var got []map[string]any
+		if err := json.Unmarshal([]byte(r.str("ifResultInfo")), &got); err != nil {
+			t.Fatalf("ifResultInfo is not the JSON text of a list: %s", r.Raw)
+		}
+		sameJSON(t, "6.5.1 holder only", map[string]any{"VerifyResult": r.str("VerifyResult"), "ifResultInfo": got},
+			map[string]any{"VerifyResult": "true", "ifResultInfo": items})
 		entity := base64.StdEncoding.EncodeToString(fx.pdf)
-		g = e.gql(fx.token, `query($f: String!) { v: verifyByFile(format: PDF, fileEntity: $f) { result detail dataVerify signVerify } }`, map[string]any{"f": entity}).must(t)
+		g = e.gql(fx.token, `query($f: String!) { v: verifyByFile(format: PDF, fileEntity: $f) { result detail dataVerify signVerify signatures { signer } } }`, map[string]any{"f": entity}, zh...).must(t)
 		r = e.legacyJSON("/api/cert/verify/by-file", map[string]any{"data": map[string]any{"fileFormat": "pdf", "fileEntity": entity}}, auth...)
-		sameJSON(t, "6.5.2", r.get("data"), map[string]any{"dataVerify": g.str("v.dataVerify"), "message": "接口调用成功", "detail": g.str("v.detail"), "result": "1", "signVerify": g.str("v.signVerify")})
-		g = e.gql(fx.token, `query($e: String!) { v: verifyEncryptedId(encryptedId: $e) { result reason } }`, map[string]any{"e": fx.revokedEncryptedID}).must(t)
+		seals, _, _ := strings.Cut(g.str("v.signVerify"), "\n")
+		details := strings.Join([]string{"核验结果：通过", "照面核验：" + g.str("v.dataVerify"), "签章核验：" + seals,
+			"第 1 个签章：PDF 数字签名，签署者“" + g.str("v.signatures.0.signer") + "”，有效，签名证书受信任"}, "\n")
+		// 表12: message 照面核验信息, detail 消息, dataVerify 详情, signVerify 签章验证信息.
+		sameJSON(t, "6.5.2", r.get("data"), map[string]any{"message": g.str("v.dataVerify"), "detail": g.str("v.detail"), "dataVerify": details, "result": "1", "signVerify": g.str("v.signVerify")})
+		g = e.gql(fx.token, `query($e: String!) { v: verifyEncryptedId(encryptedId: $e) { result reason } }`, map[string]any{"e": fx.revokedEncryptedID}, zh...).must(t)
 		r = e.legacyJSON("/api/cert/verify/by-encrypted-id", map[string]any{"encryptedId": fx.revokedEncryptedID}, auth...)
 		sameJSON(t, "6.5.3", r.Body, map[string]any{"VerifyResult": "false", "message": g.str("v.reason")})
 	})

@@ -64,6 +64,10 @@ func (e *testEnv) legacyPost(path, contentType string, body []byte, headers ...s
 		if err := dec.Decode(&out.Body); err != nil {
 			e.t.Fatalf("%s: answer is not JSON (%d): %s", path, resp.StatusCode, text)
 		}
+		// The recording hook of legacy_text_test.go: every answer's texts are Chinese.
+		for _, p := range checkLegacyTexts(out.Body, "") {
+			e.t.Errorf("%s answered a text that is not the tables' Chinese: %s", path, p)
+		}
 	}
 	return out
 }
@@ -92,10 +96,10 @@ func (r *legacyResp) outcome() (string, string) {
 	case r.get("ifResult") != nil:
 		return r.str("ifResult"), r.str("ifResultInfo")
 	case r.get("data.result") != nil:
-		if strings.HasPrefix(r.str("data.message"), "接口调用失败") {
-			return "fail", r.str("data.message")
+		if strings.HasPrefix(r.str("data.detail"), "接口调用失败") {
+			return "fail", r.str("data.detail")
 		}
-		return "0", r.str("data.message")
+		return "0", r.str("data.detail")
 	case r.get("VerifyResult") != nil:
 		if strings.HasPrefix(r.str("message"), "接口调用失败") {
 			return "fail", r.str("message")
@@ -273,6 +277,10 @@ func legacyGoldenCases() []legacyGoldenCase {
 		{"download_by_holder_ok", "/api/cert/download/by-holder", map[string]any{"head": map[string]any{"AccountId": "$accountId", "AccessToken": "$accessToken"}, "data": map[string]any{"certificateHolderCode": "$personCode", "certificateType": "居民身份证", "useFor": "01"}}, nil},
 		{"download_by_holder_missing_type", "/api/cert/download/by-holder", map[string]any{"head": head, "data": map[string]any{"certificateHolderCode": "$personCode", "useFor": "01"}}, nil},
 		{"download_by_holder_usefor_03", "/api/cert/download/by-holder", map[string]any{"head": head, "data": map[string]any{"certificateHolderCode": "$personCode", "certificateType": "居民身份证", "useFor": "03"}}, nil},
+		{"download_by_holder_revoked_left_out", "/api/cert/download/by-holder", map[string]any{"head": map[string]any{"AccountId": "$accountId", "AccessToken": "$accessToken"}, "data": map[string]any{"certificateHolderCode": "$personCode", "certificateType": "居民身份证", "certificateNumber": "NO20230001", "useFor": "01"}}, nil},
+		{"download_by_holder_missing_account", "/api/cert/download/by-holder", map[string]any{"head": map[string]any{"AccessToken": "$accessToken"}, "data": map[string]any{"certificateHolderCode": "$personCode", "certificateType": "居民身份证", "useFor": "01"}}, nil},
+		{"download_by_id_revoked", "/api/cert/download/by-id", map[string]any{"head": head, "data": map[string]any{"certificateID": "$revokedID", "useFor": "02"}}, nil},
+		{"download_by_encrypted_id_revoked", "/api/cert/download/by-encrypted-id", map[string]any{"head": head, "data": map[string]any{"encryptedId": "$revokedEncryptedId", "useFor": "01"}}, nil},
 		{"download_by_id_ok", "/api/cert/download/by-id", map[string]any{"head": head, "data": map[string]any{"certificateID": "$validID", "useFor": "02"}}, nil},
 		{"download_by_id_no_file", "/api/cert/download/by-id", map[string]any{"head": head, "data": map[string]any{"certificateID": "$expiredID", "useFor": "02"}}, nil},
 		{"download_by_id_missing_id", "/api/cert/download/by-id", map[string]any{"head": head, "data": map[string]any{"useFor": "02"}}, nil},
@@ -302,10 +310,13 @@ func legacyGoldenCases() []legacyGoldenCase {
 			"CertificateData": map[string]any{"certificateNumber": "NO20180001", "certificateValidateEnd": "2023年02月28日"}, "UseFor": "02"}, auth},
 		{"verify_by_fields_revoked", "/api/cert/verify/by-fields", map[string]any{"CertificateHolderCode": "$personCode",
 			"CertificateData": map[string]any{"certificateNumber": "NO20230001"}, "UseFor": "99"}, auth},
+		{"verify_by_fields_holder_only", "/api/cert/verify/by-fields", map[string]any{"CertificateHolderCode": "$personCode", "UseFor": "01"}, auth},
 		{"verify_by_fields_missing_usefor", "/api/cert/verify/by-fields", map[string]any{"CertificateHolderCode": "$personCode"}, auth},
 		{"verify_by_fields_no_credentials", "/api/cert/verify/by-fields", map[string]any{"CertificateHolderCode": "$personCode", "UseFor": "01"}, nil},
 		{"verify_by_file_ok", "/api/cert/verify/by-file", map[string]any{"data": map[string]any{"fileFormat": "pdf", "fileEntity": "$pdf"}}, auth},
 		{"verify_by_file_head_credentials", "/api/cert/verify/by-file", map[string]any{"head": head, "data": map[string]any{"fileFormat": "PDF", "fileEntity": "$pdf"}}, nil},
+		{"verify_by_file_not_issued", "/api/cert/verify/by-file", map[string]any{"data": map[string]any{"fileFormat": "pdf", "fileEntity": "$otherPdf"}}, auth},
+		{"verify_by_file_no_credentials", "/api/cert/verify/by-file", map[string]any{"data": map[string]any{"fileFormat": "pdf", "fileEntity": "$pdf"}}, nil},
 		{"verify_by_file_bad_format", "/api/cert/verify/by-file", map[string]any{"data": map[string]any{"fileFormat": "docx", "fileEntity": "$pdf"}}, auth},
 		{"verify_by_file_not_base64", "/api/cert/verify/by-file", map[string]any{"data": map[string]any{"fileFormat": "pdf", "fileEntity": "%%%"}}, auth},
 		{"verify_by_encrypted_id_ok", "/api/cert/verify/by-encrypted-id", map[string]any{"encryptedId": "$encryptedId"}, auth},

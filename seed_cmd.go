@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -62,44 +61,39 @@ func (p *progressBar) update(done, total int) {
 	fmt.Fprintf(p.w, "%s [%s%s] %d/%d %.0f/s ETA %s%s", p.label, strings.Repeat("#", fill), strings.Repeat(".", width-fill), done, total, rate, eta, end)
 }
 
-// seedOptions are the seed subcommand's own flags.
-type seedOptions struct {
-	certificates, files int
-	seed                int64
-}
-
-// seedFlags registers the seed subcommand's flags on fs (nil for other commands).
-func seedFlags(fs *flag.FlagSet, cmd string) *seedOptions {
-	if cmd != "seed" {
-		return nil
-	}
-	o := &seedOptions{}
-	fs.IntVar(&o.certificates, "certificates", 10000, "how many certificates to generate")
-	fs.Int64Var(&o.seed, "seed", 1, "random seed: the same seed gives the same data")
-	fs.IntVar(&o.files, "files", 200, "how many certificates get a signed layout file (PDF and OFD alternately)")
-	return o
-}
-
-// cmdSeed: certgraph seed [--certificates N] [--seed S] [--files N]
-func cmdSeed(ctx context.Context, cfg *config, log *slog.Logger, o *seedOptions, stdout io.Writer) error {
-	n, s, files := &o.certificates, &o.seed, &o.files
-	if *n <= 0 {
-		return fmt.Errorf("--certificates: must be positive, got %d", *n)
+// cmdSeed: certgraph seed [--certificates N] [--seed S] [--files N].
+// Progress goes to stderr, the summary to stdout.
+func cmdSeed(ctx context.Context, cfg *config, log *slog.Logger, o *seedOptions, stdout, stderr io.Writer) error {
+	s := o.seed
+	if s == 0 {
+		// A new data set each run unless asked: the same seed would mostly
+		// skip what an earlier run (or the demo set, seed 1) stored.
+		s = time.Now().UnixNano() & (1<<53 - 1)
 	}
 	a, err := open(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
 	defer a.close()
-	bar := newProgressBar(stdout, "seeding")
-	sum, err := seed.Generate(ctx, a.store, seed.Options{Certificates: *n, Seed: *s, Region: cfg.Region}, bar.update)
+	bar := newProgressBar(stderr, "seeding")
+	sum, err := seed.Generate(ctx, a.store, seed.Options{Certificates: o.certificates, Seed: s, Region: cfg.Region}, bar.update)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "seeded %s in %s\n", sum, time.Since(bar.start).Round(time.Millisecond))
-	if *files > 0 {
-		fb := newProgressBar(stdout, "layout files")
-		n, err := issueFiles(ctx, a, *files, fb.update)
+	fmt.Fprintf(stdout, "seeded %s in %s (--seed %d)\n", sum, time.Since(bar.start).Round(time.Millisecond), s)
+	if sum.SkippedCertificates > 0 {
+		why := fmt.Sprintf("their identifiers were already stored by an earlier run with --seed %d", s)
+		if s == 1 {
+			why += " (seed 1 is the demo set a fresh embedded server seeds)"
+		}
+		if sum.SkippedHolders > 0 {
+			why += fmt.Sprintf(", or their holder is one of %d whose code is stored under another name", sum.SkippedHolders)
+		}
+		fmt.Fprintf(stdout, "skipped %d certificates: %s\n", sum.SkippedCertificates, why)
+	}
+	if o.files > 0 {
+		fb := newProgressBar(stderr, "layout files")
+		n, err := issueFiles(ctx, a, o.files, fb.update)
 		if err != nil {
 			return err
 		}
@@ -151,8 +145,9 @@ func seedDemo(ctx context.Context, a *app, stdout io.Writer) error {
 	return nil
 }
 
-// cmdImport: certgraph import FILE.jsonl
-func cmdImport(ctx context.Context, cfg *config, log *slog.Logger, args []string, stdout io.Writer) error {
+// cmdImport: certgraph import FILE.jsonl. Progress goes to stderr, the
+// report to stdout.
+func cmdImport(ctx context.Context, cfg *config, log *slog.Logger, args []string, stdout, stderr io.Writer) error {
 	if len(args) != 1 {
 		return fmt.Errorf("usage: certgraph import FILE.jsonl")
 	}
@@ -166,13 +161,13 @@ func cmdImport(ctx context.Context, cfg *config, log *slog.Logger, args []string
 		return err
 	}
 	defer a.close()
-	bar := newProgressBar(stdout, "importing")
+	bar := newProgressBar(stderr, "importing")
 	rep, err := importer.Import(ctx, a.store, a.writer, f, importer.Options{}, func(lines int) { bar.update(lines, lines) })
 	if err != nil {
 		return err
 	}
 	for _, e := range rep.Errors {
-		fmt.Fprintf(stdout, "line %d: %s: %s\n", e.Line, e.Field, e.Message)
+		fmt.Fprintln(stdout, e.Error())
 	}
 	fmt.Fprintf(stdout, "%d lines: %d imported, %d updated, %d unchanged, %d rejected\n", rep.Lines, rep.Imported, rep.Updated, rep.Unchanged, len(rep.Errors))
 	if len(rep.Errors) > 0 {

@@ -6,7 +6,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -14,7 +13,6 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 	"time"
 
@@ -27,6 +25,7 @@ import (
 	"certgraph/internal/metrics"
 	"certgraph/internal/overhttp"
 	"certgraph/internal/store"
+	"certgraph/internal/telemetry"
 	"certgraph/internal/web"
 	"certgraph/legacy"
 	"certgraph/resolvers"
@@ -45,44 +44,10 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+		// The one place an error is printed.
 		fmt.Fprintln(os.Stderr, "certgraph:", err)
 		os.Exit(1)
 	}
-}
-
-// run is the whole program: subcommand, configuration, dependencies, work.
-func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	cmd := "serve"
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		cmd, args = args[0], args[1:]
-	}
-	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	seedOpts := seedFlags(fs, cmd)
-	cfg, rest, err := parseConfig(fs, args, getenv)
-	if err != nil {
-		return err
-	}
-	log := newLogger(cfg.LogLevel, stderr)
-	switch cmd {
-	case "serve":
-		return serve(ctx, cfg, log, stdout)
-	case "migrate":
-		return cmdMigrate(ctx, cfg, log, stdout)
-	case "seed":
-		return cmdSeed(ctx, cfg, log, seedOpts, stdout)
-	case "import":
-		return cmdImport(ctx, cfg, log, rest, stdout)
-	case "accounts":
-		return cmdAccounts(ctx, cfg, log, rest, stdout)
-	case "keys":
-		return cmdKeys(cfg, rest, stdout)
-	}
-	return fmt.Errorf("unknown command %q (serve, migrate, seed, import, accounts, keys)", cmd)
-}
-
-func newLogger(level slog.Level, w io.Writer) *slog.Logger {
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
 }
 
 // app is the running node's dependencies.
@@ -96,6 +61,7 @@ type app struct {
 	resolver *resolvers.Resolver
 	metrics  *metrics.Metrics
 	audit    *store.AuditLog
+	tracing  *telemetry.Tracing
 }
 
 // open connects the store, migrates it and builds the resolvers.
@@ -122,9 +88,12 @@ func open(ctx context.Context, cfg *config, log *slog.Logger) (*app, error) {
 		db.Close()
 		return nil, err
 	}
-	a := &app{cfg: cfg, log: log, store: db, keys: trust, cache: c, writer: issuing.NewWriter(db, c, trust, store.RegionName(cfg.Region), nil), metrics: metrics.New()}
+	m := metrics.New(append(append([]string{"IntrospectionQuery"}, legacy.OperationNames()...), cfg.MetricsOperationNames...))
+	m.Register(db.PoolCollector())
+	m.RegisterCacheLookups(cache.Kinds, c.Lookups)
+	a := &app{cfg: cfg, log: log, store: db, keys: trust, cache: c, writer: issuing.NewWriter(db, c, trust, store.RegionName(cfg.Region), nil), metrics: m, tracing: telemetry.Off()}
 	a.audit = db.NewAuditLog(store.AuditLogConfig{})
-	a.resolver, err = resolvers.New(resolvers.Deps{Store: db, Writer: a.writer, Cache: c, Keys: trust, Audit: a.audit}, log, resolvers.Config{
+	a.resolver, err = resolvers.New(resolvers.Deps{Store: db, Writer: a.writer, Cache: c, Keys: trust, Metrics: m, Audit: a.audit}, log, resolvers.Config{
 		Region: cfg.Region, RegionName: store.RegionName(cfg.Region), TokenTTL: cfg.TokenTTL, AutoApprove: cfg.AutoApprove, PublicURL: cfg.PublicURL,
 	})
 	if err != nil {
@@ -138,6 +107,17 @@ func open(ctx context.Context, cfg *config, log *slog.Logger) (*app, error) {
 		}
 	}
 	return a, nil
+}
+
+// trace sends the node's spans (HTTP, GraphQL, SQL) to t.
+func (a *app) trace(t *telemetry.Tracing) error {
+	if t.Recording() {
+		if err := a.store.Trace(t.Provider); err != nil {
+			return err
+		}
+	}
+	a.tracing = t
+	return nil
 }
 
 func (a *app) close() {
@@ -154,32 +134,71 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, stdout io.Writer)
 		return err
 	}
 	defer a.close()
+	tracing, err := telemetry.FromEnv(ctx, cfg.env)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		flushCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if err := tracing.Shutdown(flushCtx); err != nil {
+			log.Warn("flushing traces", "err", err)
+		}
+	}()
+	if err := a.trace(tracing); err != nil {
+		return err
+	}
+	if tracing.Exporting {
+		log.Info("exporting traces over OTLP/HTTP (OTEL_* variables)")
+	}
 	if cfg.Demo {
 		if err := seedDemo(ctx, a, stdout); err != nil {
 			return err
 		}
 	}
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return err
+	servers := []*http.Server{{Addr: cfg.Addr, Handler: newServer(a)}}
+	if cfg.AdminAddr != "" {
+		servers = append(servers, &http.Server{Addr: cfg.AdminAddr, Handler: newAdminServer(a)})
 	}
-	srv := &http.Server{Handler: newServer(a), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
-	printWelcome(stdout, cfg, ln.Addr().String())
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	listeners := make([]net.Listener, len(servers))
+	for i, srv := range servers {
+		if listeners[i], err = net.Listen("tcp", srv.Addr); err != nil {
+			for _, ln := range listeners[:i] {
+				ln.Close()
+			}
+			return err
+		}
+		srv.ReadHeaderTimeout, srv.IdleTimeout = 10*time.Second, 2*time.Minute
+		srv.ErrorLog = slog.NewLogLogger(log.Handler(), slog.LevelWarn)
+	}
+	printWelcome(stdout, cfg, listeners[0].Addr().String())
+	if len(listeners) > 1 {
+		fmt.Fprintf(stdout, "  metrics:   http://%s/metrics (admin listener)\n", listeners[1].Addr())
+	}
+	errc := make(chan error, len(servers))
+	for i, srv := range servers {
+		go func() { errc <- srv.Serve(listeners[i]) }()
+	}
 	select {
 	case err := <-errc:
+		for _, srv := range servers {
+			srv.Close()
+		}
 		return err
 	case <-ctx.Done():
 	}
 	log.Info("shutting down")
 	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
 	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
-		return err
+	for _, srv := range servers {
+		if err := srv.Shutdown(shutdownCtx); err != nil {
+			return err
+		}
 	}
-	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
-		return err
+	for range servers {
+		if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
 	}
 	return nil
 }
@@ -210,11 +229,24 @@ func newServer(a *app) http.Handler {
 	gi := graphiql.Handler(graphiql.Config{Endpoint: "/graphql", DefaultQuery: graphiql.ExampleQuery})
 	mux.Handle("/graphiql", gi)
 	mux.Handle("/graphiql/", gi)
-	(&web.Server{Files: a.resolver, Verifier: a.resolver, Keys: a.keys, Ready: a.store.Ready, Metrics: a.metrics, Log: a.log}).Register(mux)
+	ws := a.webServer()
+	if a.cfg.AdminAddr == "" {
+		ws.Metrics = a.metrics.Handler()
+	}
+	ws.Register(mux)
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/graphiql", http.StatusFound)
 	})
-	return a.metrics.Wrap(mux)
+	return telemetry.Middleware(mux, telemetry.HTTPOptions{Metrics: a.metrics, Tracing: a.tracing, Log: a.log,
+		Subtrees: map[string][]string{"/api/": legacy.Paths()}})
+}
+
+// newAdminServer is the separate admin listener's surface (--admin-addr):
+// /metrics, /healthz, /readyz.
+func newAdminServer(a *app) http.Handler { return a.webServer().Admin(a.metrics.Handler()) }
+
+func (a *app) webServer() *web.Server {
+	return &web.Server{Files: a.resolver, Verifier: a.resolver, Keys: a.keys, Ready: a.store.Ready, Log: a.log}
 }
 
 // newGraphQLHandler builds the executable schema's HTTP handler with
@@ -258,8 +290,9 @@ func configureGraphQL(a *app, srv graphQLConfig) {
 	srv.Use(gqllimits.Aliases{Fields: resolvers.ExpensiveRootFields, Max: gqllimits.DefaultMaxAliases})
 	srv.Use(extension.FixedComplexityLimit(a.cfg.MaxComplexity))
 	srv.Use(gqllimits.Errors{Max: gqllimits.DefaultMaxErrors, MaxMessageBytes: gqllimits.DefaultMaxMessageBytes})
+	srv.Use(telemetry.GraphQL{Metrics: a.metrics, Tracing: a.tracing})
 	srv.SetParserTokenLimit(a.cfg.MaxTokens)
-	srv.SetErrorPresenter(resolvers.ErrorPresenter(a.log))
+	srv.SetErrorPresenter(telemetry.CountErrors(a.metrics, resolvers.ErrorPresenter(a.log)))
 	srv.SetRecoverFunc(func(ctx context.Context, v any) error {
 		a.log.ErrorContext(ctx, "panic in resolver", "panic", v)
 		return errors.New("internal error")

@@ -328,6 +328,10 @@ func TestLayoutFilesDownloadAndVerify(t *testing.T) {
 	if r.get("verifyByFile.result") != false || !strings.Contains(string(r.Raw), "Content.xml") {
 		t.Fatalf("changed OFD does not name the file: %s", r.Raw)
 	}
+	if l := e.legacyJSON("/api/cert/verify/by-file", map[string]any{"data": map[string]any{"fileFormat": "ofd", "fileEntity": base64.StdEncoding.EncodeToString(ofdChanged)}},
+		"X-Account-Id", accID, "X-Access-Token", tok); !strings.Contains(l.str("data.signVerify"), "Content.xml 被改动或缺失") {
+		t.Fatalf("changed OFD: the legacy answer does not name the file: %s", l.Raw)
+	}
 	// A real sealed OFD from other software: the seal verifies, but it is no certificate of ours.
 	ref, err := os.ReadFile("internal/ofd/testdata/SESV4SignDoc.ofd")
 	if err != nil {

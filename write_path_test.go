@@ -73,11 +73,7 @@ func TestConfigChecks(t *testing.T) {
 	if cfg, err = parse(nil, "--auto-approve="); err != nil || len(cfg.AutoApprove) != 0 {
 		t.Errorf("explicitly empty auto-approve: %v %v", err, cfg.AutoApprove)
 	}
-	var help bytes.Buffer
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(&help)
-	parseConfig(fs, []string{"--help"}, func(string) string { return "" })
-	if strings.Contains(help.String(), "\x00") || !strings.Contains(help.String(), "-auto-approve") {
-		t.Errorf("--help shows a sentinel or lacks a flag:\n%q", help.String())
+	if help, _ := commandHelp("serve"); strings.Contains(help, "\x00") || !strings.Contains(help, "--auto-approve") {
+		t.Errorf("help serve shows a sentinel or lacks a flag:\n%q", help)
 	}
 }

@@ -271,6 +271,14 @@ type ComplexityRoot struct {
 
 	Verification struct {
 		CertificateID func(childComplexity int) int
+		Matches       func(childComplexity int) int
+		Reason        func(childComplexity int) int
+		Result        func(childComplexity int) int
+		Status        func(childComplexity int) int
+	}
+
+	VerificationMatch struct {
+		CertificateID func(childComplexity int) int
 		Reason        func(childComplexity int) int
 		Result        func(childComplexity int) int
 		Status        func(childComplexity int) int
@@ -1384,6 +1392,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Verification.CertificateID(childComplexity), true
+	case "Verification.matches":
+		if e.ComplexityRoot.Verification.Matches == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Verification.Matches(childComplexity), true
 	case "Verification.reason":
 		if e.ComplexityRoot.Verification.Reason == nil {
 			break
@@ -1402,6 +1416,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Verification.Status(childComplexity), true
+
+	case "VerificationMatch.certificateId":
+		if e.ComplexityRoot.VerificationMatch.CertificateID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VerificationMatch.CertificateID(childComplexity), true
+	case "VerificationMatch.reason":
+		if e.ComplexityRoot.VerificationMatch.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VerificationMatch.Reason(childComplexity), true
+	case "VerificationMatch.result":
+		if e.ComplexityRoot.VerificationMatch.Result == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VerificationMatch.Result(childComplexity), true
+	case "VerificationMatch.status":
+		if e.ComplexityRoot.VerificationMatch.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VerificationMatch.Status(childComplexity), true
 
 	case "_Service.sdl":
 		if e.ComplexityRoot._Service.SDL == nil {
@@ -1650,13 +1689,30 @@ type CodeImage {
   png: String!
 }
 
-"The answer of a verification (spec 6.5)."
+"""
+The answer of a verification (spec 6.5.1, 6.5.3). Texts are in the request's
+language (Accept-Language: zh → Chinese, otherwise English).
+"""
 type Verification {
+  "True when a certificate matching every given field is valid today."
   result: Boolean!
   "Why, in words."
   reason: String!
+  "The certificate the result is about: the valid match, else the newest match."
   certificateId: ID
   status: CertificateStatus
+  "Every stored certificate that matches all the given fields, newest first, each with its own state (6.5.1 may match several)."
+  matches: [VerificationMatch!]!
+}
+
+"One certificate that matches a verification's fields."
+type VerificationMatch {
+  certificateId: ID!
+  status: CertificateStatus!
+  "Whether this certificate is valid today."
+  result: Boolean!
+  "Why, in words, in the request's language."
+  reason: String!
 }
 
 "One signature found in a layout file."
@@ -2339,8 +2395,24 @@ func (ec *executionContext) childFields_Verification(ctx context.Context, field 
 		return ec.fieldContext_Verification_certificateId(ctx, field)
 	case "status":
 		return ec.fieldContext_Verification_status(ctx, field)
+	case "matches":
+		return ec.fieldContext_Verification_matches(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Verification", field.Name)
+}
+
+func (ec *executionContext) childFields_VerificationMatch(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "certificateId":
+		return ec.fieldContext_VerificationMatch_certificateId(ctx, field)
+	case "status":
+		return ec.fieldContext_VerificationMatch_status(ctx, field)
+	case "result":
+		return ec.fieldContext_VerificationMatch_result(ctx, field)
+	case "reason":
+		return ec.fieldContext_VerificationMatch_reason(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type VerificationMatch", field.Name)
 }
 
 func (ec *executionContext) childFields__Service(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -7285,6 +7357,130 @@ func (ec *executionContext) fieldContext_Verification_status(_ context.Context, 
 	return graphql.NewScalarFieldContext("Verification", field, false, false, "CertificateStatus")
 }
 
+func (ec *executionContext) _Verification_matches(ctx context.Context, field graphql.CollectedField, obj *model.Verification) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Verification_matches(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Matches, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.VerificationMatch) graphql.Marshaler {
+			return ec.marshalNVerificationMatch2ᚕcertgraphᚋgraphᚋmodelᚐVerificationMatchᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Verification_matches(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Verification",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_VerificationMatch(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _VerificationMatch_certificateId(ctx context.Context, field graphql.CollectedField, obj *model.VerificationMatch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VerificationMatch_certificateId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CertificateID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VerificationMatch_certificateId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VerificationMatch", field, false, false, "ID")
+}
+
+func (ec *executionContext) _VerificationMatch_status(ctx context.Context, field graphql.CollectedField, obj *model.VerificationMatch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VerificationMatch_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v models.CertificateStatus) graphql.Marshaler {
+			return ec.marshalNCertificateStatus2certgraphᚋmodelsᚐCertificateStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VerificationMatch_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VerificationMatch", field, false, false, "CertificateStatus")
+}
+
+func (ec *executionContext) _VerificationMatch_result(ctx context.Context, field graphql.CollectedField, obj *model.VerificationMatch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VerificationMatch_result(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Result, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VerificationMatch_result(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VerificationMatch", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _VerificationMatch_reason(ctx context.Context, field graphql.CollectedField, obj *model.VerificationMatch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VerificationMatch_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VerificationMatch_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VerificationMatch", field, false, false, "String")
+}
+
 func (ec *executionContext) __Service_sdl(ctx context.Context, field graphql.CollectedField, obj *fedruntime.Service) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10434,6 +10630,59 @@ func (ec *executionContext) _Verification(ctx context.Context, sel ast.Selection
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
+		case "matches":
+			out.Values[i] = ec._Verification_matches(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var verificationMatchImplementors = []string{"VerificationMatch"}
+
+func (ec *executionContext) _VerificationMatch(ctx context.Context, sel ast.SelectionSet, obj *model.VerificationMatch) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, verificationMatchImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("VerificationMatch")
+		case "certificateId":
+			out.Values[i] = ec._VerificationMatch_certificateId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._VerificationMatch_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "result":
+			out.Values[i] = ec._VerificationMatch_result(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reason":
+			out.Values[i] = ec._VerificationMatch_reason(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -11489,6 +11738,26 @@ func (ec *executionContext) marshalNVerification2ᚖcertgraphᚋgraphᚋmodelᚐ
 		return graphql.Null
 	}
 	return ec._Verification(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNVerificationMatch2certgraphᚋgraphᚋmodelᚐVerificationMatch(ctx context.Context, sel ast.SelectionSet, v model.VerificationMatch) graphql.Marshaler {
+	return ec._VerificationMatch(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNVerificationMatch2ᚕcertgraphᚋgraphᚋmodelᚐVerificationMatchᚄ(ctx context.Context, sel ast.SelectionSet, v []model.VerificationMatch) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNVerificationMatch2certgraphᚋgraphᚋmodelᚐVerificationMatch(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalNVerifyFieldsInput2certgraphᚋgraphᚋmodelᚐVerifyFieldsInput(ctx context.Context, v any) (model.VerifyFieldsInput, error) {

@@ -38,7 +38,10 @@ type gqlCertificate struct {
 		ValueType  string `json:"valueType"`
 		ColumnName string `json:"columnName"`
 	} `json:"surfaces"`
-	FileLink *struct {
+	Status       string  `json:"status"`
+	RevokedAt    *string `json:"revokedAt"`
+	RevokeReason string  `json:"revokeReason"`
+	FileLink     *struct {
 		Format string `json:"format"`
 		URL    string `json:"url"`
 	} `json:"fileLink"`
@@ -87,6 +90,20 @@ func oneCertificate(data []byte, field, notFoundMessage string) (*gqlCertificate
 	}
 	return out[field], nil
 }
+
+// downloadable is oneCertificate for the download tables 4 and 5: a revoked
+// certificate is a failure saying so (证照已注销, with the day), as its
+// layout file is no longer offered.
+func downloadable(data []byte, field, notFoundMessage string) (*gqlCertificate, *Failure) {
+	c, f := oneCertificate(data, field, notFoundMessage)
+	if f == nil && !notRevoked(*c) {
+		return nil, revoked(*c)
+	}
+	return c, f
+}
+
+// notRevoked keeps the certificates whose layout file may be downloaded.
+func notRevoked(c gqlCertificate) bool { return c.Status != "REVOKED" }
 
 // headFailure is the failure answer of tables whose output has a head:
 // {"head": {"message": "接口调用失败：…", "status": "1"}}.
@@ -174,7 +191,7 @@ func toCertificateInfo(c gqlCertificate) certificateInfo {
 // unmarshalData decodes an operation's data into v.
 func unmarshalData(data []byte, v any) *Failure {
 	if err := json.Unmarshal(data, v); err != nil {
-		return &Failure{Kind: KindOther, Reason: "其他异常：无法读取查询结果：" + err.Error()}
+		return &Failure{Kind: KindOther, Reason: "其他异常：无法读取查询结果"}
 	}
 	return nil
 }

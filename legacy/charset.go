@@ -29,7 +29,7 @@ func requestCharset(contentType string) (charset, *Failure) {
 	}
 	_, params, err := mime.ParseMediaType(contentType)
 	if err != nil {
-		return utf8Charset, malformed("Content-Type", "无法解析 Content-Type %q：%v", contentType, err)
+		return utf8Charset, malformed("Content-Type", "无法解析请求头 Content-Type 的值 %q", contentType)
 	}
 	switch strings.ToLower(strings.TrimSpace(params["charset"])) {
 	case "", "utf-8", "utf8":
@@ -56,7 +56,7 @@ func (c charset) decode(raw []byte) (string, *Failure) {
 	}
 	out, err := simplifiedchinese.GB18030.NewDecoder().Bytes(raw)
 	if err != nil {
-		return "", malformed("", "请求体不是有效的 GB 18030 编码：%v", err)
+		return "", malformed("", "请求体不是有效的 GB 18030 编码")
 	}
 	// The x/text decoder substitutes U+FFFD for invalid sequences.
 	if bytes.Count(out, []byte("\uFFFD")) != bytes.Count(raw, gbReplacement) {

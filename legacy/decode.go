@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"certgraph/internal/reqinfo"
+	"certgraph/models"
 )
 
 // object is a JSON object of a request whose keys are matched
@@ -38,9 +39,9 @@ func parseBody(text string) (object, *Failure) {
 		}
 		var se *json.SyntaxError
 		if errors.As(err, &se) {
-			return object{}, malformed("", "请求体不是有效的 JSON：第 %d 字节处 %v", se.Offset, err)
+			return object{}, malformed("", "请求体不是有效的 JSON：第 %d 字节处有语法错误", se.Offset)
 		}
-		return object{}, malformed("", "请求体不是有效的 JSON：%v", err)
+		return object{}, malformed("", "请求体不是有效的 JSON")
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return object{}, malformed("", "请求体在 JSON 对象之后还有多余内容")
@@ -143,14 +144,44 @@ func (o object) needObj(key string) (object, *Failure) {
 	return child, f
 }
 
+// credentialKeys are the head's credential keys as a table spells them:
+// 表3 writes head.AccountId and head.AccessToken, the others head.accountId
+// and head.accessToken. Keys match in any case; messages use the table's.
+type credentialKeys struct{ id, token string }
+
+var (
+	lowerHead = credentialKeys{"accountId", "accessToken"}
+	upperHead = credentialKeys{"AccountId", "AccessToken"} // 表3
+)
+
+// params adds the credentials, as the table names them, to an endpoint's
+// parameter names (so the graph's "accountId" is named as the table does).
+func (k credentialKeys) params(p map[string]string) map[string]string {
+	out := map[string]string{"accountId": "head." + k.id, "accessToken": "head." + k.token}
+	for g, s := range p {
+		out[g] = s
+	}
+	return out
+}
+
+// headerParams adds the 6.5.x credentials (X-Account-Id, X-Access-Token) to
+// an endpoint's parameter names.
+func headerParams(p map[string]string) map[string]string {
+	out := map[string]string{"accountId": "X-Account-Id", "accessToken": "X-Access-Token"}
+	for g, s := range p {
+		out[g] = s
+	}
+	return out
+}
+
 // headAndData reads the envelope most tables use: the credentials in the
-// required head and the required data object.
-func headAndData(r *request) (*reqinfo.Credentials, object, *Failure) {
+// required head (keys as the table spells them) and the required data object.
+func headAndData(r *request, keys credentialKeys) (*reqinfo.Credentials, object, *Failure) {
 	h, f := r.root.needObj("head")
 	if f != nil {
 		return nil, object{}, f
 	}
-	creds, f := headCredentials(h)
+	creds, f := headCredentials(h, keys)
 	if f != nil {
 		return nil, object{}, f
 	}
@@ -164,7 +195,7 @@ func headAndData(r *request) (*reqinfo.Credentials, object, *Failure) {
 // keyAndUseFor reads the envelope, data.<key> (required) and data.useFor
 // (one of allowed) into the variables varName and useFor: tables 4, 5 and 8.
 func keyAndUseFor(r *request, key, varName string, allowed ...string) (*call, *Failure) {
-	creds, d, f := headAndData(r)
+	creds, d, f := headAndData(r, lowerHead)
 	if f != nil {
 		return nil, f
 	}
@@ -179,13 +210,14 @@ func keyAndUseFor(r *request, key, varName string, allowed ...string) (*call, *F
 	return &call{vars: map[string]any{varName: v, "useFor": u}, creds: creds}, nil
 }
 
-// headCredentials reads the required head.accountId and head.accessToken.
-func headCredentials(head object) (*reqinfo.Credentials, *Failure) {
-	id, f := head.need("accountId")
+// headCredentials reads the required head.accountId and head.accessToken
+// (spelled as keys says).
+func headCredentials(head object, keys credentialKeys) (*reqinfo.Credentials, *Failure) {
+	id, f := head.need(keys.id)
 	if f != nil {
 		return nil, f
 	}
-	tok, f := head.need("accessToken")
+	tok, f := head.need(keys.token)
 	if f != nil {
 		return nil, f
 	}
@@ -194,16 +226,16 @@ func headCredentials(head object) (*reqinfo.Credentials, *Failure) {
 
 // headerCredentials is how tables without a head (6.5.x) are authenticated:
 // X-Account-Id / X-Access-Token, or head.accountId / head.accessToken when
-// the client sends a head anyway. Absent credentials are left to the graph,
-// which answers "missing access token".
+// the client sends a head anyway. No token at all is an authentication
+// failure naming where it goes.
 func headerCredentials(r *request) (*reqinfo.Credentials, *Failure) {
 	c := &reqinfo.Credentials{
 		AccountID: strings.TrimSpace(r.header.Get("X-Account-Id")),
 		Token:     strings.TrimSpace(r.header.Get("X-Access-Token")),
 	}
-	head, ok, f := r.root.obj("head")
-	if f != nil || !ok {
-		return c, f
+	head, _, f := r.root.obj("head") // absent: an empty head
+	if f != nil {
+		return nil, f
 	}
 	id, f := head.str("accountId")
 	if f != nil {
@@ -215,6 +247,9 @@ func headerCredentials(r *request) (*reqinfo.Credentials, *Failure) {
 	}
 	if tok != "" {
 		c.Token, c.AccountID = tok, id
+	}
+	if c.Token == "" {
+		return nil, &Failure{Kind: KindAuth, Param: "X-Access-Token", Reason: models.CodeTitle(models.EUNAUTHENTICATED, models.Chinese) + "：缺少访问令牌（请求头 X-Access-Token 或 head.accessToken 为空）"}
 	}
 	return c, nil
 }

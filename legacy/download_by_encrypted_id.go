@@ -10,6 +10,9 @@ const downloadByEncryptedIDOperation = `query LegacyDownloadByEncryptedID($encry
     issueDept { name }
     number
     issueDate
+    status
+    revokedAt
+    revokeReason
     fileLink { format url }
   }
 }`
@@ -17,12 +20,12 @@ const downloadByEncryptedIDOperation = `query LegacyDownloadByEncryptedID($encry
 var downloadByEncryptedIDEndpoint = &endpoint{
 	Path:      "/api/cert/download/by-encrypted-id", // spec 6.3.3, 表5
 	Operation: downloadByEncryptedIDOperation,
-	params:    map[string]string{"encryptedId": "data.encryptedId", "useFor": "data.useFor", "id": "data.encryptedId"},
+	params:    lowerHead.params(map[string]string{"encryptedId": "data.encryptedId", "useFor": "data.useFor", "id": "data.encryptedId"}),
 	decode: func(r *request) (*call, *Failure) {
 		return keyAndUseFor(r, "encryptedId", "encryptedId", "01", "02", "99")
 	},
 	respond: func(data []byte) (reply, *Failure) {
-		c, f := oneCertificate(data, "certificateByEncryptedId", "加密证照标识对应的电子证照已不存在")
+		c, f := downloadable(data, "certificateByEncryptedId", "加密证照标识对应的电子证照已不存在")
 		if f != nil {
 			return reply{}, f
 		}

@@ -10,6 +10,9 @@ const downloadByIDOperation = `query LegacyDownloadByID($id: ID!, $useFor: UseFo
     issueDept { name }
     number
     issueDate
+    status
+    revokedAt
+    revokeReason
     fileLink { format url }
   }
 }`
@@ -17,12 +20,12 @@ const downloadByIDOperation = `query LegacyDownloadByID($id: ID!, $useFor: UseFo
 var downloadByIDEndpoint = &endpoint{
 	Path:      "/api/cert/download/by-id", // spec 6.3.2, 表4
 	Operation: downloadByIDOperation,
-	params:    map[string]string{"id": "data.certificateID", "useFor": "data.useFor"},
+	params:    lowerHead.params(map[string]string{"id": "data.certificateID", "useFor": "data.useFor"}),
 	decode: func(r *request) (*call, *Failure) {
 		return decodeByID(r)
 	},
 	respond: func(data []byte) (reply, *Failure) {
-		c, f := oneCertificate(data, "certificate", "未找到该证照标识对应的电子证照")
+		c, f := downloadable(data, "certificate", "未找到该证照标识对应的电子证照")
 		if f != nil {
 			return reply{}, f
 		}

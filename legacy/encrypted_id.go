@@ -17,9 +17,9 @@ const encryptedIDOperation = `query LegacyEncryptedIds($holderCode: String!, $ho
 var encryptedIDEndpoint = &endpoint{
 	Path:      "/api/cert/encrypted-id", // spec 6.4.3, 表9
 	Operation: encryptedIDOperation,
-	params:    holderParams,
+	params:    lowerHead.params(holderParams),
 	decode: func(r *request) (*call, *Failure) {
-		return decodeHolderQuery(r, holderQuery{number: true, noUseFor: true})
+		return decodeHolderQuery(r, holderQuery{number: true, noUseFor: true, keys: lowerHead})
 	},
 	respond: func(data []byte) (reply, *Failure) {
 		var out struct {

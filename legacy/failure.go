@@ -1,8 +1,11 @@
 package legacy
 
 import (
+	"errors"
 	"fmt"
-	"strings"
+	"time"
+
+	"certgraph/models"
 
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
@@ -26,6 +29,9 @@ const (
 	KindInvalid
 	// KindNotFound: the certificate asked for does not exist here.
 	KindNotFound
+	// KindRevoked: the certificate asked for is revoked, so its layout file
+	// is not offered for download (6.3.x).
+	KindRevoked
 	// KindOther: anything else (a dependency unavailable, an internal error).
 	KindOther
 )
@@ -48,7 +54,8 @@ func (f *Failure) Message() string { return failurePrefix + f.Reason }
 func (f *Failure) Status() string { return statusFailure }
 
 // DetailedStatus is the status of table 4 (6.3.2) and of ifResult:
-// 11 身份验证失败, 12 必填参数为空, 24 数据无法解析, 99 其他异常.
+// 11 身份验证失败, 12 必填参数为空, 24 数据无法解析, 99 其他异常 (a revoked
+// or unknown certificate among them: its data was read, not unparseable).
 func (f *Failure) DetailedStatus() string {
 	switch f.Kind {
 	case KindAuth:
@@ -84,32 +91,63 @@ func notFound(format string, args ...any) *Failure {
 	return &Failure{Kind: KindNotFound, Reason: fmt.Sprintf(format, args...)}
 }
 
-// fromGraphQL maps a GraphQL error's extensions.code to a Failure, naming
-// the spec parameter (via params: GraphQL argument or input field → spec
-// name) instead of the graph's.
+// revoked is the failure of a download of a revoked certificate: its
+// layout file is no longer offered (the link would answer 410). The reason
+// is the catalogue's, with the revocation day in 年月日.
+func revoked(c gqlCertificate) *Failure {
+	var day models.Date
+	if c.RevokedAt != nil {
+		if t, err := time.Parse(time.RFC3339, *c.RevokedAt); err == nil {
+			day = models.DayOf(t)
+		}
+	}
+	return &Failure{Kind: KindRevoked, Reason: models.Say("the certificate was revoked on %s: %s", day, c.RevokeReason).In(models.Chinese)}
+}
+
+// graphQLKinds maps the graph's extensions.code to failure kinds.
+var graphQLKinds = map[string]Kind{
+	"UNAUTHENTICATED": KindAuth, "FORBIDDEN": KindAuth,
+	"BAD_USER_INPUT": KindInvalid, "GRAPHQL_VALIDATION_FAILED": KindInvalid, "GRAPHQL_PARSE_FAILED": KindInvalid,
+	"NOT_FOUND": KindNotFound,
+}
+
+// fromGraphQL maps a GraphQL error to a Failure. The graph renders domain
+// errors in the request's language and terms (Chinese, the table's
+// parameter names: see namer), so their message is the reason, after the
+// Chinese title of their code from the same catalogue. Errors of no domain
+// code (the schema refusing a value) are named by extensions.field.
 func fromGraphQL(e *gqlerror.Error, params map[string]string) *Failure {
 	code, _ := e.Extensions["code"].(string)
 	field, _ := e.Extensions["field"].(string)
-	msg := e.Message
-	param := ""
-	if field != "" {
-		param = params[field]
-		if param != "" {
-			msg = param + strings.TrimPrefix(msg, field)
-		}
+	f := &Failure{Kind: KindOther, Param: params[field]}
+	if k, ok := graphQLKinds[code]; ok {
+		f.Kind = k
 	}
-	f := &Failure{Param: param, Reason: msg}
-	switch code {
-	case "UNAUTHENTICATED", "FORBIDDEN":
-		f.Kind, f.Reason = KindAuth, "身份验证失败："+msg
-	case "BAD_USER_INPUT", "GRAPHQL_VALIDATION_FAILED", "GRAPHQL_PARSE_FAILED":
-		f.Kind, f.Reason = KindInvalid, "参数错误："+msg
-	case "NOT_FOUND":
-		f.Kind, f.Reason = KindNotFound, "未找到："+msg
-	case "UNAVAILABLE":
-		f.Kind, f.Reason = KindOther, "服务暂不可用："+msg
+	var derr *models.Error
+	if errors.As(e, &derr) {
+		f.Reason = models.CodeTitle(derr.Code, models.Chinese) + "：" + e.Message
+		return f
+	}
+	switch {
+	case code == "INTERNAL":
+		f.Reason = e.Message // the presenter's generic text: 内部错误，详情已记入日志
+	case f.Kind == KindInvalid && f.Param != "":
+		f.Reason = models.CodeTitle(models.EINVALID, models.Chinese) + "：参数 " + f.Param + " 的值不符合接口要求"
+	case f.Kind == KindInvalid:
+		f.Reason = models.CodeTitle(models.EINVALID, models.Chinese) + "：参数值不符合接口要求"
 	default:
-		f.Kind, f.Reason = KindOther, "其他异常："+msg
+		f.Reason = "其他异常：查询未能完成"
 	}
 	return f
+}
+
+// namer names the graph's fields in messages as the endpoint's table
+// spells them (params), so texts the graph renders speak the table's terms.
+func namer(params map[string]string) models.Namer {
+	return func(field string) string {
+		if p, ok := params[field]; ok {
+			return p
+		}
+		return field
+	}
 }

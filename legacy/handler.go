@@ -135,7 +135,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 			writeJSON(w, http.StatusRequestEntityTooLarge, cs, e.fail(malformed("", "请求体超过 %d 字节的上限", h.maxBody)))
 			return
 		}
-		writeJSON(w, http.StatusOK, cs, e.fail(malformed("", "读取请求体失败：%v", err)))
+		writeJSON(w, http.StatusOK, cs, e.fail(malformed("", "读取请求体失败（连接中断或超时）")))
 		return
 	}
 	rep, f := h.serve(req, e, cs, raw)
@@ -168,7 +168,7 @@ func (h *Handler) serve(req *http.Request, e *endpoint, cs charset, raw []byte) 
 	}
 	ctx := req.Context()
 	if h.requests != nil {
-		info := reqinfo.RequestInfo{Channel: models.ChannelLegacy, Remote: reqinfo.RemoteAddr(req), BaseURL: reqinfo.BaseURL(req)}
+		info := reqinfo.RequestInfo{Channel: models.ChannelLegacy, Remote: reqinfo.RemoteAddr(req), BaseURL: reqinfo.BaseURL(req), Lang: models.Chinese, Names: namer(e.params)}
 		if c.creds != nil {
 			info.Credentials = *c.creds
 		}
@@ -179,4 +179,27 @@ func (h *Handler) serve(req *http.Request, e *endpoint, cs charset, raw []byte) 
 		return reply{}, f
 	}
 	return e.respond(data)
+}
+
+// Paths are the URL paths of every legacy endpoint (a fixed set: metrics
+// label requests by them).
+func Paths() []string {
+	var ps []string
+	for _, e := range endpoints() {
+		ps = append(ps, e.Path)
+	}
+	return ps
+}
+
+// OperationNames are the names of the GraphQL operations the endpoints run.
+func OperationNames() []string {
+	var ns []string
+	for _, e := range endpoints() {
+		// "query LegacyInfoByID($…" → LegacyInfoByID
+		f := strings.FieldsFunc(e.Operation, func(r rune) bool { return r == ' ' || r == '(' || r == '{' || r == '\n' || r == '\t' })
+		if len(f) > 1 {
+			ns = append(ns, f[1])
+		}
+	}
+	return ns
 }

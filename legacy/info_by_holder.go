@@ -13,10 +13,10 @@ const infoByHolderOperation = `query LegacyInfoByHolder($holderCode: String!, $h
 var infoByHolderEndpoint = &endpoint{
 	Path:      "/api/cert/info/by-holder", // spec 6.4.1, 表6, 表7
 	Operation: infoByHolderOperation,
-	params:    holderParams,
+	params:    lowerHead.params(holderParams),
 	decode: func(r *request) (*call, *Failure) {
-		return decodeHolderQuery(r, holderQuery{typeParam: true, typeRequired: true, number: true}, "01", "02", "99")
+		return decodeHolderQuery(r, holderQuery{typeParam: true, typeRequired: true, number: true, keys: lowerHead}, "01", "02", "99")
 	},
-	respond: func(data []byte) (reply, *Failure) { return certificateList(data, toCertificateInfo) },
+	respond: func(data []byte) (reply, *Failure) { return certificateList(data, nil, toCertificateInfo) },
 	fail:    headFailure,
 }

@@ -13,7 +13,7 @@ const infoByIDOperation = `query LegacyInfoByID($id: ID!, $useFor: UseFor!) {
 var infoByIDEndpoint = &endpoint{
 	Path:      "/api/cert/info/by-id", // spec 6.4.2, 表8
 	Operation: infoByIDOperation,
-	params:    map[string]string{"id": "data.certificateID", "useFor": "data.useFor"},
+	params:    lowerHead.params(map[string]string{"id": "data.certificateID", "useFor": "data.useFor"}),
 	decode:    decodeByID,
 	respond: func(data []byte) (reply, *Failure) {
 		c, f := oneCertificate(data, "certificate", "未找到该证照标识对应的电子证照")

@@ -21,13 +21,13 @@ const qrcodeOperation = `query LegacyCodeImage($encryptedId: String!, $codeType:
 var qrcodeEndpoint = &endpoint{
 	Path:      "/api/cert/qrcode", // spec 6.4.4, 表10
 	Operation: qrcodeOperation,
-	params:    map[string]string{"encryptedId": "head.encryptedId", "codeType": "head.codeType"},
+	params:    lowerHead.params(map[string]string{"encryptedId": "head.encryptedId", "codeType": "head.codeType"}),
 	decode: func(r *request) (*call, *Failure) {
 		h, f := r.root.needObj("head")
 		if f != nil {
 			return nil, f
 		}
-		creds, f := headCredentials(h)
+		creds, f := headCredentials(h, lowerHead)
 		if f != nil {
 			return nil, f
 		}

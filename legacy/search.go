@@ -16,12 +16,12 @@ const searchOperation = `query LegacySearch($holderCode: String!, $holderType: S
 var searchEndpoint = &endpoint{
 	Path:      "/api/cert/search", // spec 6.2, 表2
 	Operation: searchOperation,
-	params:    holderParams,
+	params:    lowerHead.params(holderParams),
 	decode: func(r *request) (*call, *Failure) {
-		return decodeHolderQuery(r, holderQuery{typeParam: true, typeRequired: false, number: false}, "01", "02", "03", "99")
+		return decodeHolderQuery(r, holderQuery{typeParam: true, typeRequired: false, number: false, keys: lowerHead}, "01", "02", "03", "99")
 	},
 	respond: func(data []byte) (reply, *Failure) {
-		return certificateList(data, func(c gqlCertificate) searchItem {
+		return certificateList(data, nil, func(c gqlCertificate) searchItem {
 			return searchItem{CertificateID: c.ID, CertificateType: c.Type.Name, IssueDept: c.IssueDept.Name, CertificateNumber: c.Number, IssueDate: specDate(c.IssueDate)}
 		})
 	},
@@ -38,8 +38,9 @@ type searchItem struct {
 }
 
 // certificateList answers a certificates(...) result as the spec's list
-// shape, {"total": N, "dataList": [...]}, one item per certificate.
-func certificateList[T any](data []byte, item func(gqlCertificate) T) (reply, *Failure) {
+// shape, {"total": N, "dataList": [...]}, one item per certificate that keep
+// accepts (every one when keep is nil).
+func certificateList[T any](data []byte, keep func(gqlCertificate) bool, item func(gqlCertificate) T) (reply, *Failure) {
 	var out struct {
 		Certificates []gqlCertificate `json:"certificates"`
 	}
@@ -48,7 +49,9 @@ func certificateList[T any](data []byte, item func(gqlCertificate) T) (reply, *F
 	}
 	list := make([]T, 0, len(out.Certificates))
 	for _, c := range out.Certificates {
-		list = append(list, item(c))
+		if keep == nil || keep(c) {
+			list = append(list, item(c))
+		}
 	}
 	return reply{json: listAnswer[T]{Head: okHead, Data: listData[T]{Total: len(list), DataList: list}}}, nil
 }
@@ -73,12 +76,13 @@ var holderParams = map[string]string{
 // holderQuery says which optional inputs a holder-keyed table has.
 type holderQuery struct {
 	typeParam, typeRequired, number, noUseFor bool
+	keys                                      credentialKeys
 }
 
 // decodeHolderQuery reads the head credentials and the holder-keyed data
 // of tables 2, 3, 6 and 9 into certificates(...) variables.
 func decodeHolderQuery(r *request, q holderQuery, allowedUseFor ...string) (*call, *Failure) {
-	creds, d, f := headAndData(r)
+	creds, d, f := headAndData(r, q.keys)
 	if f != nil {
 		return nil, f
 	}

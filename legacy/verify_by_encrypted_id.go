@@ -16,7 +16,7 @@ const verifyByEncryptedIDOperation = `query LegacyVerifyEncryptedId($encryptedId
 var verifyByEncryptedIDEndpoint = &endpoint{
 	Path:      "/api/cert/verify/by-encrypted-id", // spec 6.5.3, 表13
 	Operation: verifyByEncryptedIDOperation,
-	params:    map[string]string{"encryptedId": "encryptedId"},
+	params:    headerParams(map[string]string{"encryptedId": "encryptedId"}),
 	decode: func(r *request) (*call, *Failure) {
 		creds, f := headerCredentials(r)
 		if f != nil {

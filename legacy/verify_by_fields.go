@@ -7,15 +7,18 @@ import (
 )
 
 // 6.5.1 基于字段内容的电子证照验证服务 (表11): whether the given fields match
-// one valid certificate. Input and output keys are top-level; credentials
-// come from X-Account-Id / X-Access-Token (or a head, if sent).
+// a valid certificate. Input and output keys are top-level; credentials
+// come from X-Account-Id / X-Access-Token (or a head, if sent). VerifyResult
+// is "true" when a certificate matching every given field is valid today;
+// ifResultInfo names every matching certificate with its state's reason
+// (several when only CertificateHolderCode narrows the search).
 
 // verifyByFieldsOperation is what 6.5.1 runs.
 const verifyByFieldsOperation = `query LegacyVerifyByFields($input: VerifyFieldsInput!) {
   verifyByFields(input: $input) {
     result
     reason
-    certificateId
+    matches { certificateId reason }
   }
 }`
 
@@ -28,13 +31,13 @@ var verifyFieldParams = []struct{ spec, graph string }{
 var verifyByFieldsEndpoint = &endpoint{
 	Path:      "/api/cert/verify/by-fields", // spec 6.5.1, 表11
 	Operation: verifyByFieldsOperation,
-	params: map[string]string{
+	params: headerParams(map[string]string{
 		"holderCode": "CertificateHolderCode", "holderType": "CertificateHolderType", "useFor": "UseFor",
 		"type": "CertificateData.certificateType", "name": "CertificateData.certificateName", "number": "CertificateData.certificateNumber",
 		"holder": "CertificateData.certificateHolder", "issueDept": "CertificateData.issueDept", "issueDeptCode": "CertificateData.issueDeptCode",
 		"issueDate": "CertificateData.issueDate", "validFrom": "CertificateData.certificateValidateStart",
 		"validUntil": "CertificateData.certificateValidateEnd", "longTerm": "CertificateData.certificateValidateEnd",
-	},
+	}),
 	decode: func(r *request) (*call, *Failure) {
 		creds, f := headerCredentials(r)
 		if f != nil {
@@ -87,24 +90,30 @@ var verifyByFieldsEndpoint = &endpoint{
 		return &call{vars: map[string]any{"input": in}, creds: creds}, nil
 	},
 	respond: func(data []byte) (reply, *Failure) {
+		type item struct {
+			CertificateID string `json:"certificateID"`
+			Reason        string `json:"reason"`
+		}
 		var out struct {
 			V struct {
-				Result        bool    `json:"result"`
-				Reason        string  `json:"reason"`
-				CertificateID *string `json:"certificateId"`
+				Result  bool   `json:"result"`
+				Reason  string `json:"reason"`
+				Matches []struct {
+					CertificateID string `json:"certificateId"`
+					Reason        string `json:"reason"`
+				} `json:"matches"`
 			} `json:"verifyByFields"`
 		}
 		if f := unmarshalData(data, &out); f != nil {
 			return reply{}, f
 		}
-		type item struct {
-			CertificateID string `json:"certificateID"`
-			Reason        string `json:"reason"`
-		}
+		// Every certificate matching all the given fields, each with its
+		// state; none matching: one item without an identifier saying why.
 		list := []item{}
-		if out.V.CertificateID != nil {
-			list = append(list, item{*out.V.CertificateID, out.V.Reason})
-		} else {
+		for _, m := range out.V.Matches {
+			list = append(list, item{m.CertificateID, m.Reason})
+		}
+		if len(list) == 0 {
 			list = append(list, item{"", out.V.Reason})
 		}
 		text, _ := json.Marshal(list)

@@ -19,14 +19,20 @@ const (
 )
 
 // Error is the one error type the domain returns: a stable Code, the input
-// Field it concerns (if any) and a human-readable Message safe to show callers.
+// Field it concerns (if any) and a human-readable Message safe to show
+// callers. Errors made by Errorf and Invalid also keep their catalogue
+// format and arguments, so each surface renders them in its language
+// (Render; docs/GRAPHQL.md, docs/LEGACY.md).
 type Error struct {
 	Code    string
 	Field   string
-	Message string
+	Message string // English
+
+	format string
+	args   []any
 }
 
-// Error implements the error interface.
+// Error implements the error interface (English).
 func (e *Error) Error() string {
 	if e.Field != "" {
 		return fmt.Sprintf("%s: %s", e.Field, e.Message)
@@ -34,14 +40,61 @@ func (e *Error) Error() string {
 	return e.Message
 }
 
-// Errorf returns an *Error with the given code and formatted message.
-func Errorf(code, format string, args ...any) *Error {
-	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+// Template implements Templated: the message's catalogue format and arguments.
+func (e *Error) Template() (string, []any) {
+	if e.format == "" {
+		return e.Message, nil
+	}
+	return e.format, e.args
 }
 
-// Invalid returns an EINVALID error about one input field.
+// Reason renders the message without the field in lang.
+func (e *Error) Reason(lang Lang, name Namer) string {
+	f, args := e.Template()
+	return Render(lang, name, f, args...)
+}
+
+// Render renders the whole error in lang, the field named by name:
+// "field: message" in English, "参数 field message" in Chinese (the
+// catalogue writes the Chinese texts of field errors as predicates).
+func (e *Error) Render(lang Lang, name Namer) string {
+	msg := e.Reason(lang, name)
+	if e.Field == "" {
+		return msg
+	}
+	field := e.Field
+	if name != nil {
+		field = name(field)
+	}
+	if lang == Chinese {
+		return "参数 " + field + " " + msg
+	}
+	return field + ": " + msg
+}
+
+// Errorf returns an *Error with the given code and formatted message; format
+// is a catalogue key (models/catalogue_zh.go).
+func Errorf(code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: Render(English, nil, format, args...), format: format, args: args}
+}
+
+// Invalid returns an EINVALID error about one input field; format is a
+// catalogue key whose Chinese text is a predicate about the field.
 func Invalid(field, format string, args ...any) *Error {
-	return &Error{Code: EINVALID, Field: field, Message: fmt.Sprintf(format, args...)}
+	return &Error{Code: EINVALID, Field: field, Message: Render(English, nil, format, args...), format: format, args: args}
+}
+
+// ErrorIn renders err in lang (field names by name): an *Error through the
+// catalogue, another error as a generic internal-error text.
+func ErrorIn(err error, lang Lang, name Namer) string {
+	var e *Error
+	switch {
+	case err == nil:
+		return ""
+	case errors.As(err, &e):
+		return e.Render(lang, name)
+	}
+	return Render(lang, nil, "internal error")
 }
 
 // ErrorCode returns the code of err: the Code of an *Error in its chain,

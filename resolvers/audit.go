@@ -2,6 +2,7 @@ package resolvers
 
 import (
 	"context"
+	"time"
 
 	"certgraph/models"
 )
@@ -33,7 +34,11 @@ func (r *Resolver) auditAs(ctx context.Context, acc *models.Account, channel mod
 		recs[i] = models.AccessRecord{AccountID: accountID, Operation: op, Subject: truncateRunes(s, 128), UseFor: useFor,
 			Channel: channel, Outcome: outcome, Detail: truncateRunes(detail, 500), CreatedAt: now}
 	}
-	if err := r.auditLog.Append(ctx, recs); err != nil {
+	// The wait for the batch that carries these records to commit.
+	start := time.Now()
+	err := r.auditLog.Append(ctx, recs)
+	r.metrics.ObserveAuditWrite(len(recs), err, time.Since(start))
+	if err != nil {
 		r.log.ErrorContext(ctx, "audit write failed", "err", err, "operation", op)
 		return models.Errorf(models.EUNAVAILABLE, "the access audit cannot be written; the read was refused")
 	}

@@ -39,7 +39,12 @@ func (r *Resolver) caller(ctx context.Context) (*models.Account, error) {
 	if st == nil {
 		return nil, models.Errorf(models.EINTERNAL, "request has no credentials state")
 	}
-	st.authOnce.Do(func() { st.account, st.authErr = r.authenticate(ctx, st.Credentials) })
+	st.authOnce.Do(func() {
+		st.account, st.authErr = r.authenticate(ctx, st.Credentials)
+		if st.authErr == nil {
+			reqinfo.AccessOf(ctx).SetAccount(st.account.ID)
+		}
+	})
 	return st.account, st.authErr
 }
 
@@ -65,7 +70,7 @@ func (r *Resolver) authenticate(ctx context.Context, c reqinfo.Credentials) (*mo
 		r.cache.Set(key, gen, acc, 1)
 	}
 	if c.AccountID != "" && c.AccountID != acc.ID {
-		return nil, models.Errorf(models.EUNAUTHENTICATED, "accountId %q does not match the access token", c.AccountID)
+		return nil, models.Errorf(models.EUNAUTHENTICATED, "%s %q does not match the access token", models.Name("accountId"), c.AccountID)
 	}
 	switch acc.Status {
 	case models.AccountPending:
@@ -74,7 +79,7 @@ func (r *Resolver) authenticate(ctx context.Context, c reqinfo.Credentials) (*mo
 		return nil, models.Errorf(models.EUNAUTHENTICATED, "account %s has been revoked", acc.ID)
 	}
 	if !r.cfg.Now().Before(acc.TokenExpiresAt) {
-		return nil, models.Errorf(models.EUNAUTHENTICATED, "access token expired at %s", acc.TokenExpiresAt.Format("2006-01-02 15:04:05Z07:00"))
+		return nil, models.Errorf(models.EUNAUTHENTICATED, "access token expired at %s", models.Moment(acc.TokenExpiresAt))
 	}
 	return acc, nil
 }

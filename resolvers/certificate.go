@@ -78,7 +78,7 @@ func (m *mutationResolver) RevokeCertificate(ctx context.Context, id string, rea
 		return nil, models.Invalid("reason", "is longer than 500 characters")
 	}
 	if _, err := ident.ParseCertID(id); err != nil {
-		return nil, models.Invalid("id", "%s", err.Error())
+		return nil, models.Invalid("id", "is not a valid certificate identifier: %s", err)
 	}
 	var out *models.Certificate
 	err = m.store.Transaction(ctx, func(tx *store.DB) error {
@@ -93,7 +93,7 @@ func (m *mutationResolver) RevokeCertificate(ctx context.Context, id string, rea
 			return err
 		}
 		if out.RevokedAt != nil {
-			return models.Errorf(models.ECONFLICT, "certificate %s was already revoked on %s", id, out.RevokedAt.In(chinaTime).Format("2006-01-02"))
+			return models.Errorf(models.ECONFLICT, "certificate %s was already revoked on %s", id, models.DayOf(*out.RevokedAt))
 		}
 		now := m.cfg.Now().UTC().Truncate(time.Microsecond)
 		out.RevokedAt, out.RevokeReason = &now, reason

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 
@@ -56,20 +55,20 @@ func (q *queryResolver) EncryptedIds(ctx context.Context, holderCode string, hol
 func (r *Resolver) openEncryptedID(token string) (string, error) {
 	token = strings.TrimSpace(token)
 	if token == "" {
-		return "", errors.New("the encrypted identifier is empty")
+		return "", models.Errorf(models.EINVALID, "the encrypted identifier is empty")
 	}
 	id, _, err := r.trust.Sealer.Open(token, r.cfg.Now())
 	switch {
 	case err == nil:
 		return id, nil
 	case errors.Is(err, gmcrypto.ErrExpired):
-		return "", fmt.Errorf("the encrypted identifier has expired (%v)", err)
+		return "", models.Errorf(models.EINVALID, "the encrypted identifier has expired (%v)", err)
 	case errors.Is(err, gmcrypto.ErrTampered):
-		return "", fmt.Errorf("the encrypted identifier was altered or forged (%v)", err)
+		return "", models.Errorf(models.EINVALID, "the encrypted identifier was altered or forged (%v)", err)
 	case errors.Is(err, gmcrypto.ErrUnknownKey):
-		return "", fmt.Errorf("the encrypted identifier was made with a key this platform no longer has (%v)", err)
+		return "", models.Errorf(models.EINVALID, "the encrypted identifier was made with a key this platform no longer has (%v)", err)
 	case errors.Is(err, gmcrypto.ErrMalformed):
-		return "", fmt.Errorf("the encrypted identifier is malformed or truncated (%v)", err)
+		return "", models.Errorf(models.EINVALID, "the encrypted identifier is malformed or truncated (%v)", err)
 	}
 	return "", err
 }
@@ -81,7 +80,7 @@ func (q *queryResolver) CertificateByEncryptedID(ctx context.Context, encryptedI
 	}
 	id, err := q.openEncryptedID(encryptedID)
 	if err != nil {
-		return nil, models.Invalid("encryptedId", "%s", err.Error())
+		return nil, models.Invalid("encryptedId", "is not valid: %s", err)
 	}
 	return q.certificateForRead(ctx, acc, "certificateByEncryptedId", id, useFor)
 }
@@ -91,7 +90,7 @@ func (q *queryResolver) CodeImage(ctx context.Context, encryptedID string, codeT
 		return nil, err
 	}
 	if _, err := q.openEncryptedID(encryptedID); err != nil {
-		return nil, models.Invalid("encryptedId", "%s", err.Error())
+		return nil, models.Invalid("encryptedId", "is not valid: %s", err)
 	}
 	kind := models.CodeQR
 	if codeType != nil {
@@ -105,39 +104,46 @@ func (q *queryResolver) CodeImage(ctx context.Context, encryptedID string, codeT
 	return &model.CodeImage{CodeType: kind, Payload: payload, Png: base64.StdEncoding.EncodeToString(png)}, nil
 }
 
-// verifyEncrypted is 6.5.3 as plain Go, shared by the graph and the public page.
-func (r *Resolver) verifyEncrypted(ctx context.Context, token string) (*model.Verification, *models.Certificate, error) {
+// verifyEncrypted is 6.5.3 as plain Go, shared by the graph and the public
+// page: the verification (its Reason left for the caller to render) and why.
+func (r *Resolver) verifyEncrypted(ctx context.Context, token string) (*model.Verification, models.Text, *models.Certificate, error) {
 	id, err := r.openEncryptedID(token)
 	if err != nil {
-		return &model.Verification{Result: false, Reason: err.Error()}, nil, nil
+		var derr *models.Error
+		if !errors.As(err, &derr) {
+			return nil, models.Text{}, nil, err
+		}
+		return &model.Verification{Result: false, Matches: []model.VerificationMatch{}}, models.Say("%s", derr), nil, nil
 	}
 	c, err := r.certificateByID(ctx, id)
 	if err != nil {
-		return nil, nil, err
+		return nil, models.Text{}, nil, err
 	}
 	if c == nil {
-		return &model.Verification{Result: false, Reason: "the certificate no longer exists", CertificateID: &id}, nil, nil
+		return &model.Verification{Result: false, CertificateID: &id, Matches: []model.VerificationMatch{}}, models.Say("the certificate no longer exists"), nil, nil
 	}
-	v := r.judge(c)
-	return v, c, nil
+	v, why := r.judge(ctx, c)
+	v.Matches = []model.VerificationMatch{{CertificateID: c.ID, Status: *v.Status, Result: v.Result, Reason: v.Reason}}
+	return v, why, c, nil
 }
 
-// judge says whether a certificate is valid today, and why not.
-func (r *Resolver) judge(c *models.Certificate) *model.Verification {
+// judge says whether a certificate is valid today, and why not; the
+// verification's Reason is why in the request's language.
+func (r *Resolver) judge(ctx context.Context, c *models.Certificate) (*model.Verification, models.Text) {
 	st := c.Status(r.today())
 	id := c.ID
-	v := &model.Verification{Result: st == models.StatusValid, CertificateID: &id, Status: &st}
+	var why models.Text
 	switch st {
 	case models.StatusValid:
-		v.Reason = "the certificate is valid"
+		why = models.Say("the certificate is valid")
 	case models.StatusRevoked:
-		v.Reason = fmt.Sprintf("the certificate was revoked on %s: %s", c.RevokedAt.In(chinaTime).Format("2006-01-02"), c.RevokeReason)
+		why = models.Say("the certificate was revoked on %s: %s", models.DayOf(*c.RevokedAt), c.RevokeReason)
 	case models.StatusExpired:
-		v.Reason = "the certificate expired on " + c.ValidUntil.String()
+		why = models.Say("the certificate expired on %s", *c.ValidUntil)
 	case models.StatusNotYetValid:
-		v.Reason = "the certificate is valid only from " + c.ValidFrom.String()
+		why = models.Say("the certificate is valid only from %s", c.ValidFrom)
 	}
-	return v
+	return &model.Verification{Result: st == models.StatusValid, CertificateID: &id, Status: &st, Reason: r.say(ctx, why), Matches: []model.VerificationMatch{}}, why
 }
 
 func (q *queryResolver) VerifyEncryptedID(ctx context.Context, encryptedID string) (*model.Verification, error) {
@@ -145,15 +151,16 @@ func (q *queryResolver) VerifyEncryptedID(ctx context.Context, encryptedID strin
 	if err != nil {
 		return nil, err
 	}
-	v, c, err := q.verifyEncrypted(ctx, encryptedID)
+	v, why, c, err := q.verifyEncrypted(ctx, encryptedID)
 	if err != nil {
 		return nil, err
 	}
+	v.Reason = q.say(ctx, why)
 	subject := "(undecryptable)"
 	if c != nil {
 		subject = c.ID
 	}
-	return v, q.audit(ctx, acc, "verifyEncryptedId", models.UseVerification, outcomeOf(v.Result), v.Reason, subject)
+	return v, q.audit(ctx, acc, "verifyEncryptedId", models.UseVerification, outcomeOf(v.Result), why.String(), subject)
 }
 
 func outcomeOf(ok bool) string {

@@ -47,12 +47,12 @@ func (r *entityResolver) FindManyCertificateByIDs(ctx context.Context, reps []*m
 	st := stateOf(ctx)
 	useFor, perr := models.ParseUseFor(st.UseFor)
 	if perr != nil {
-		return nil, models.Invalid("X-Use-For", "header is required to resolve Certificate entities: %s", perr.Error())
+		return nil, models.Invalid("X-Use-For", "header is required to resolve Certificate entities: %s", perr)
 	}
 	ids := make([]string, 0, len(reps))
 	for _, rep := range reps {
 		if _, err := ident.ParseCertID(rep.ID); err != nil {
-			return nil, models.Invalid("representations.id", "%s", err.Error())
+			return nil, models.Invalid("representations.id", "is not a valid certificate identifier: %s", err)
 		}
 		ids = append(ids, rep.ID)
 	}

@@ -24,7 +24,8 @@ var graphQLCodes = map[string]string{
 
 // ErrorPresenter turns resolver errors into GraphQL errors with
 // extensions.code (and extensions.field for bad input); internal errors are
-// logged and shown only as "internal error".
+// logged and shown only as "internal error". Messages are in the request's
+// language (models' catalogue); extensions.code is the same in every language.
 func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 	return func(ctx context.Context, err error) *gqlerror.Error {
 		gerr := graphql.DefaultErrorPresenter(ctx, err)
@@ -40,7 +41,7 @@ func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 				return gerr
 			}
 			log.ErrorContext(ctx, "internal error", "err", err, "path", gerr.Path.String())
-			gerr.Message = "internal error"
+			gerr.Message = models.ErrorIn(err, langOf(ctx), nil)
 			gerr.Extensions = map[string]any{"code": "INTERNAL"}
 			return gerr
 		}
@@ -51,7 +52,7 @@ func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 		if derr.Code == models.EINTERNAL {
 			log.ErrorContext(ctx, "internal error", "err", err, "path", gerr.Path.String())
 		}
-		gerr.Message = derr.Error()
+		gerr.Message = derr.Render(langOf(ctx), namesOf(ctx))
 		gerr.Extensions = map[string]any{"code": code}
 		if derr.Field != "" {
 			gerr.Extensions["field"] = derr.Field

@@ -94,9 +94,9 @@ func (r *Resolver) Download(ctx context.Context, token string) (*models.Certific
 	l, err := r.trust.OpenLink(token, r.cfg.Now())
 	switch {
 	case errors.Is(err, keys.ErrLinkForged):
-		return nil, nil, models.Errorf(models.EFORBIDDEN, "%s", err.Error())
+		return nil, nil, models.Errorf(models.EFORBIDDEN, "%s", err)
 	case errors.Is(err, keys.ErrLinkExpired):
-		return nil, nil, models.Errorf(models.ENOTFOUND, "%s", err.Error())
+		return nil, nil, models.Errorf(models.ENOTFOUND, "%s", err)
 	}
 	acc := &models.Account{ID: l.AccountID}
 	f, err := r.store.File(ctx, l.CertificateID)
@@ -116,7 +116,7 @@ func (r *Resolver) Download(ctx context.Context, token string) (*models.Certific
 	}
 	if c.RevokedAt != nil {
 		_ = r.auditAs(ctx, acc, models.ChannelFile, "download", l.UseFor, models.OutcomeDenied, "certificate revoked", c.ID)
-		return nil, nil, models.Errorf(models.ENOTFOUND, "the certificate was revoked on %s: %s", c.RevokedAt.Format("2006-01-02"), c.RevokeReason)
+		return nil, nil, models.Errorf(models.ENOTFOUND, "the certificate was revoked on %s: %s", models.DayOf(*c.RevokedAt), c.RevokeReason)
 	}
 	if err := r.auditAs(ctx, acc, models.ChannelFile, "download", l.UseFor, models.OutcomeOK, "", c.ID); err != nil {
 		return nil, nil, err

@@ -43,18 +43,18 @@ func (r *Resolver) checkHolderCode(ctx context.Context, codeField, typeField, co
 	case looksLikeCitizenID(code):
 		err = ident.ValidateCitizenID(code)
 		if err != nil {
-			return "", "", models.Invalid(codeField, "as a 公民身份号码: %s", err.Error())
+			return "", "", models.Invalid(codeField, "as a 公民身份号码: %s", err)
 		}
 	case len(code) == 18:
 		err = ident.ValidateCreditCode(code)
 		if err != nil {
-			return "", "", models.Invalid(codeField, "as a 统一社会信用代码: %s", err.Error())
+			return "", "", models.Invalid(codeField, "as a 统一社会信用代码: %s", err)
 		}
 	default:
 		return "", "", models.Invalid(typeField, "is required for a code that is neither a 公民身份号码 nor a 统一社会信用代码")
 	}
 	if err != nil {
-		return "", "", models.Invalid(codeField, "%s", err.Error())
+		return "", "", models.Invalid(codeField, "is not valid: %s", err)
 	}
 	return code, t, nil
 }

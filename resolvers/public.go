@@ -26,11 +26,11 @@ var reasonsZH = map[models.CertificateStatus]string{
 // VerifyPublic is GET /v/{encryptedId} as plain Go: 6.5.3 for anyone
 // holding a code, without an account, audited on the public channel.
 func (r *Resolver) VerifyPublic(ctx context.Context, token string) (*PublicVerification, error) {
-	v, c, err := r.verifyEncrypted(ctx, token)
+	v, why, c, err := r.verifyEncrypted(ctx, token)
 	if err != nil {
 		return nil, err
 	}
-	view := &PublicVerification{Province: r.cfg.RegionName, Valid: v.Result, Reason: "核验码无效或已过期：" + v.Reason}
+	view := &PublicVerification{Province: r.cfg.RegionName, Valid: v.Result, Reason: "核验码无效或已过期：" + why.In(models.Chinese)}
 	subject := "(undecryptable)"
 	if c != nil {
 		subject = c.ID
@@ -49,7 +49,7 @@ func (r *Resolver) VerifyPublic(ctx context.Context, token string) (*PublicVerif
 			view.Validity = c.ValidFrom.Spec() + " 至 " + end
 		}
 	}
-	if err := r.auditAs(ctx, nil, models.ChannelPublic, "publicVerify", models.UseVerification, outcomeOf(v.Result), v.Reason, subject); err != nil {
+	if err := r.auditAs(ctx, nil, models.ChannelPublic, "publicVerify", models.UseVerification, outcomeOf(v.Result), why.String(), subject); err != nil {
 		return nil, err
 	}
 	return view, nil

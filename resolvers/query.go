@@ -149,7 +149,7 @@ func (r *Resolver) certificateForRead(ctx context.Context, acc *models.Account, 
 	}
 	cid, err := ident.ParseCertID(strings.TrimSpace(id))
 	if err != nil {
-		return nil, models.Invalid("id", "%s", err.Error())
+		return nil, models.Invalid("id", "is not a valid certificate identifier: %s", err)
 	}
 	if r.locate(cid) == national {
 		_ = r.audit(ctx, acc, op, useFor, models.OutcomeFailed, "non-local certificate; national platform not configured", cid.String())

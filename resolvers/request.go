@@ -49,3 +49,25 @@ func (r *Resolver) baseURL(ctx context.Context) string {
 	}
 	return "http://localhost"
 }
+
+// lang is the language the request is answered in (Accept-Language on
+// /graphql, Chinese on the legacy endpoints).
+func langOf(ctx context.Context) models.Lang {
+	if st := stateOf(ctx); st != nil {
+		return st.Lang
+	}
+	return models.English
+}
+
+// namesOf is how the request's surface names the graph's fields.
+func namesOf(ctx context.Context) models.Namer {
+	if st := stateOf(ctx); st != nil {
+		return st.Names
+	}
+	return nil
+}
+
+// say renders a catalogue text in the request's language and terms.
+func (r *Resolver) say(ctx context.Context, t models.Text) string {
+	return t.Render(langOf(ctx), namesOf(ctx))
+}

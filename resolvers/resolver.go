@@ -15,6 +15,7 @@ import (
 	"certgraph/internal/cache"
 	"certgraph/internal/issuing"
 	"certgraph/internal/keys"
+	"certgraph/internal/metrics"
 	"certgraph/internal/store"
 	"certgraph/models"
 )
@@ -46,6 +47,8 @@ type Resolver struct {
 	cache    *cache.Cache
 	trust    *keys.Trust
 	auditLog *store.AuditLog
+	// metrics is nil-safe: nil records nothing.
+	metrics *metrics.Metrics
 }
 
 // Deps are the resolvers' collaborators: the store they read, the write
@@ -58,6 +61,8 @@ type Deps struct {
 	// Audit writes the access records; nil starts one on Store (its writers
 	// then live as long as the process).
 	Audit *store.AuditLog
+	// Metrics records audit writes; nil records nothing.
+	Metrics *metrics.Metrics
 }
 
 // New returns the resolver root over its dependencies.
@@ -80,7 +85,7 @@ func New(d Deps, log *slog.Logger, cfg Config) (*Resolver, error) {
 	if d.Audit == nil {
 		d.Audit = d.Store.NewAuditLog(store.AuditLogConfig{})
 	}
-	return &Resolver{store: d.Store, writer: d.Writer, log: log, cfg: cfg, cache: d.Cache, trust: d.Keys, auditLog: d.Audit}, nil
+	return &Resolver{store: d.Store, writer: d.Writer, log: log, cfg: cfg, cache: d.Cache, trust: d.Keys, auditLog: d.Audit, metrics: d.Metrics}, nil
 }
 
 // today is the current calendar date in China Standard Time, the zone the

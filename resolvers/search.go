@@ -41,7 +41,7 @@ func (r *Resolver) filterOf(ctx context.Context, f *model.CertificateFilter) (st
 	}
 	out.Status = f.Status
 	if f.IssuedFrom != nil && f.IssuedTo != nil && f.IssuedTo.Before(*f.IssuedFrom) {
-		return out, models.Invalid("filter.issuedTo", "is before issuedFrom")
+		return out, models.Invalid("filter.issuedTo", "is before %s", models.Name("issuedFrom"))
 	}
 	out.IssuedFrom, out.IssuedTo = f.IssuedFrom, f.IssuedTo
 	if f.ExpiringWithinDays != nil {

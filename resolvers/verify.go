@@ -3,6 +3,7 @@ package resolvers
 import (
 	"context"
 	"crypto/x509"
+	"errors"
 	"strings"
 
 	"certgraph/graph/model"
@@ -30,7 +31,7 @@ func (q *queryResolver) VerifyByFields(ctx context.Context, in model.VerifyField
 		return nil, err
 	}
 	if in.LongTerm != nil && *in.LongTerm && in.ValidUntil != nil {
-		return nil, models.Invalid("validUntil", "cannot be given together with longTerm")
+		return nil, models.Invalid("validUntil", "cannot be given together with %s", models.Name("longTerm"))
 	}
 	typeCode, err := q.resolveTypeFilter(ctx, "type", in.Type)
 	if err != nil {
@@ -47,89 +48,105 @@ func (q *queryResolver) VerifyByFields(ctx context.Context, in model.VerifyField
 			return nil, err
 		}
 	}
+	var matches []*models.Certificate
 	var best *models.Certificate
-	mismatch := ""
+	var mismatch *models.Text
 	for i := range certs {
 		c := &certs[i]
 		diff, err := q.fieldMismatch(ctx, c, h, in)
 		if err != nil {
 			return nil, err
 		}
-		if diff == "" {
-			best = c
-			if c.Status(q.today()) == models.StatusValid {
-				break
+		switch {
+		case diff == nil:
+			matches = append(matches, c)
+			if best == nil || (best.Status(q.today()) != models.StatusValid && c.Status(q.today()) == models.StatusValid) {
+				best = c
 			}
-		} else if mismatch == "" {
+		case mismatch == nil:
 			mismatch = diff
 		}
 	}
-	var v *model.Verification
+	v := &model.Verification{Matches: []model.VerificationMatch{}}
+	var why models.Text
 	subject := code
 	switch {
 	case h == nil || len(certs) == 0:
-		reason := "no certificate of this holder is stored here"
+		why = models.Say("no certificate of this holder is stored here")
 		if typeCode != "" {
-			reason = "no certificate of this holder and type is stored here"
+			why = models.Say("no certificate of this holder and type is stored here")
 		}
-		v = &model.Verification{Result: false, Reason: reason}
 	case best == nil:
+		why = *mismatch
 		if len(certs) > 1 {
-			mismatch = "no certificate of the holder matches every given field (e.g. " + mismatch + ")"
+			why = models.Say("no certificate of the holder matches every given field (e.g. %s)", *mismatch)
 		}
-		v = &model.Verification{Result: false, Reason: mismatch}
 	default:
-		v = q.judge(best)
+		v, why = q.judge(ctx, best)
 		subject = best.ID
-		if v.Result {
-			v.Reason = "every given field matches certificate " + best.ID + ", which is valid"
+		for _, c := range matches {
+			m, mwhy := q.judge(ctx, c)
+			v.Matches = append(v.Matches, model.VerificationMatch{CertificateID: c.ID, Status: *m.Status, Result: m.Result, Reason: q.say(ctx, mwhy)})
+		}
+		switch {
+		case v.Result && len(matches) > 1:
+			why = models.Say("%d certificates match every given field; %s is valid", len(matches), best.ID)
+		case v.Result:
+			why = models.Say("every given field matches certificate %s, which is valid", best.ID)
+		case len(matches) > 1:
+			why = models.Say("%d certificates match every given field and none is valid; the newest: %s", len(matches), why)
 		}
 	}
-	return v, q.audit(ctx, acc, "verifyByFields", in.UseFor, outcomeOf(v.Result), v.Reason, subject)
+	v.Reason = q.say(ctx, why)
+	return v, q.audit(ctx, acc, "verifyByFields", in.UseFor, outcomeOf(v.Result), why.String(), subject)
 }
 
-// fieldMismatch names the first given field that differs from c, or "".
-func (r *Resolver) fieldMismatch(ctx context.Context, c *models.Certificate, h *models.Holder, in model.VerifyFieldsInput) (string, error) {
-	eq := func(name string, want *string, got string) string {
+// fieldMismatch names the first given field that differs from c, or nil.
+func (r *Resolver) fieldMismatch(ctx context.Context, c *models.Certificate, h *models.Holder, in model.VerifyFieldsInput) (*models.Text, error) {
+	differs := func(field string) *models.Text {
+		t := models.Say("%s does not match", models.Name(field))
+		return &t
+	}
+	eq := func(name string, want *string, got string) *models.Text {
 		if want != nil && strings.TrimSpace(*want) != "" && strings.TrimSpace(*want) != got {
-			return name + " does not match"
+			return differs(name)
 		}
-		return ""
+		return nil
 	}
-	if d := eq("name", in.Name, c.Name); d != "" {
+	if d := eq("name", in.Name, c.Name); d != nil {
 		return d, nil
 	}
-	if d := eq("number", in.Number, c.Number); d != "" {
+	if d := eq("number", in.Number, c.Number); d != nil {
 		return d, nil
 	}
-	if d := eq("holder", in.Holder, h.Name); d != "" {
+	if d := eq("holder", in.Holder, h.Name); d != nil {
 		return d, nil
 	}
-	if d := eq("issueDeptCode", in.IssueDeptCode, c.IssueDeptCode); d != "" {
+	if d := eq("issueDeptCode", in.IssueDeptCode, c.IssueDeptCode); d != nil {
 		return d, nil
 	}
 	if in.IssueDept != nil && strings.TrimSpace(*in.IssueDept) != "" {
 		dept, err := mustFind[models.Department]("department", c.IssueDeptCode)(r.loadersOf(ctx).dept.Load(ctx, c.IssueDeptCode))
 		if err != nil {
-			return "", err
+			return nil, err
 		}
-		if d := eq("issueDept", in.IssueDept, dept.Name); d != "" {
+		if d := eq("issueDept", in.IssueDept, dept.Name); d != nil {
 			return d, nil
 		}
 	}
 	if in.IssueDate != nil && *in.IssueDate != c.IssueDate {
-		return "issueDate does not match", nil
+		return differs("issueDate"), nil
 	}
 	if in.ValidFrom != nil && *in.ValidFrom != c.ValidFrom {
-		return "validFrom does not match", nil
+		return differs("validFrom"), nil
 	}
 	if in.ValidUntil != nil && (c.ValidUntil == nil || *in.ValidUntil != *c.ValidUntil) {
-		return "validUntil does not match", nil
+		return differs("validUntil"), nil
 	}
 	if in.LongTerm != nil && *in.LongTerm != (c.ValidUntil == nil) {
-		return "longTerm does not match", nil
+		return differs("longTerm"), nil
 	}
-	return "", nil
+	return nil, nil
 }
 
 // VerifyByFile is spec 6.5.2: the file's digest must identify a certificate
@@ -145,30 +162,49 @@ func (q *queryResolver) VerifyByFile(ctx context.Context, format models.FileForm
 		return nil, err
 	}
 	data := file.Data()
+	lang := langOf(ctx)
 	out := &model.FileVerification{Signatures: []model.SignatureCheck{}}
 	signOK := false
-	var signLines []string
+	// The English texts are the verifiers' own detailed accounts; the
+	// catalogue's texts summarise the same results in other languages.
+	var signSummary libText // the file's verdict, one line
+	var signAll string      // the verifier's whole English account
+	var signLines []string  // one catalogue line per signature
 	switch format {
 	case models.FormatPDF:
 		res, err := pdfdoc.VerifyWithOptions(data, pdfdoc.VerifyOptions{Roots: q.pdfRoots()})
 		if err != nil {
+			var le *pdfdoc.LimitError
+			if errors.As(err, &le) {
+				return nil, models.Invalid("fileEntity", "was refused: %[1]v", err, le.Budget, le.Max)
+			}
 			return nil, models.Invalid("fileEntity", "is not a readable PDF: %v", err)
 		}
 		signOK = res.Valid
-		for _, s := range res.Signatures {
+		signSummary, signAll = libText{res.Detail, pdfSummary(res)}, res.Detail
+		for i, s := range res.Signatures {
 			signer := s.Signer
-			out.Signatures = append(out.Signatures, model.SignatureCheck{Kind: "PDF_CMS", Valid: s.Valid, Signer: &signer, Trusted: s.Trusted, Detail: s.Detail + "; " + s.TrustDetail})
+			detail := libText{s.Detail + "; " + s.TrustDetail, models.Say("%s", clauses{validText(s.Valid), trustText(true, s.Trusted)})}
+			out.Signatures = append(out.Signatures, model.SignatureCheck{Kind: "PDF_CMS", Valid: s.Valid, Signer: &signer, Trusted: s.Trusted, Detail: detail.In(lang)})
+			signLines = append(signLines, models.Say("signature %d (signer %s): %s", i+1, signer, detail.summary).In(lang))
 		}
-		signLines = append(signLines, res.Detail)
 	case models.FormatOFD:
 		roots := smx509.NewCertPool()
 		roots.AddCert(q.trust.Keys.Certificate())
 		res, err := ofd.VerifyWithOptions(data, ofd.VerifyOptions{Roots: roots, Now: q.cfg.Now()})
 		if err != nil {
+			var le *ofd.LimitError
+			switch {
+			case errors.As(err, &le) && le.Budget == "DTD":
+				return nil, models.Invalid("fileEntity", "was refused for its document type declaration: %v", err)
+			case errors.As(err, &le):
+				return nil, models.Invalid("fileEntity", "was refused: %[1]v", err, le.Budget, le.Max)
+			}
 			return nil, models.Invalid("fileEntity", "is not a readable OFD package: %v", err)
 		}
 		signOK = res.Valid
-		for _, s := range res.Signatures {
+		signSummary, signAll = libText{firstLine(res.Detail), ofdSummary(res)}, res.Detail
+		for i, s := range res.Signatures {
 			kind := "OFD_SIGN"
 			if s.SESVersion == 1 {
 				kind = "OFD_SES_V1"
@@ -176,57 +212,191 @@ func (q *queryResolver) VerifyByFile(ctx context.Context, format models.FileForm
 				kind = "OFD_SES_V4"
 			}
 			signer := s.Cert.Subject
-			detail := strings.Join(s.Problems, "; ")
-			if detail == "" {
-				detail = "seal intact: every reference and the signature verify"
+			en := strings.Join(s.Problems, "; ")
+			if en == "" {
+				en = "seal intact: every reference and the signature verify"
 			}
-			out.Signatures = append(out.Signatures, model.SignatureCheck{Kind: kind, Valid: s.Valid, Signer: &signer, Trusted: s.Cert.Trusted, Detail: detail + "; " + s.Cert.Detail})
+			detail := libText{en + "; " + s.Cert.Detail, ofdSignatureText(s)}
+			out.Signatures = append(out.Signatures, model.SignatureCheck{Kind: kind, Valid: s.Valid, Signer: &signer, Trusted: s.Cert.Trusted, Detail: detail.In(lang)})
+			signLines = append(signLines, models.Say("signature %d (signer %s): %s", i+1, signer, detail.summary).In(lang))
 		}
-		signLines = append(signLines, res.Detail)
 	}
-	out.SignVerify = strings.Join(signLines, "\n")
+	out.SignVerify = signAll
+	if lang != models.English {
+		out.SignVerify = strings.Join(append([]string{signSummary.In(lang)}, signLines...), "\n")
+	}
 
 	sha := gmcrypto.SHA256Hex(data)
 	f, err := q.store.FileMetaBySHA256(ctx, sha)
 	dataOK := false
 	subject := "sha256:" + sha[:16]
+	var dataText models.Text
 	switch {
 	case err != nil:
 		return nil, err
 	case f == nil:
-		out.DataVerify = "the file's digest (SHA-256 " + sha + ") matches no certificate file issued here"
+		dataText = models.Say("the file's digest (SHA-256 %s) matches no certificate file issued here", sha)
 	default:
 		c, err := q.certificateByID(ctx, f.CertificateID)
 		if err != nil {
 			return nil, err
 		}
 		if c == nil {
-			out.DataVerify = "the file was issued for certificate " + f.CertificateID + ", which no longer exists"
+			dataText = models.Say("the file was issued for certificate %s, which no longer exists", f.CertificateID)
 			break
 		}
 		id := c.ID
 		out.CertificateID, subject = &id, id
-		v := q.judge(c)
+		v, why := q.judge(ctx, c)
 		dataOK = v.Result
-		out.DataVerify = "the file is the layout file of certificate " + c.ID + ": " + v.Reason
+		dataText = models.Say("the file is the layout file of certificate %s: %s", c.ID, why)
 	}
+	out.DataVerify = dataText.In(lang)
 	out.Result = dataOK && signOK
+	var detail models.Text
 	switch {
 	case out.Result:
-		out.Detail = "verified: the file is an issued certificate's layout file, the certificate is valid, and its signatures verify"
+		detail = models.Say("verified: the file is an issued certificate's layout file, the certificate is valid, and its signatures verify")
 	case !signOK && !dataOK:
-		out.Detail = "not verified: " + out.DataVerify + "; and the signatures do not verify: " + firstLine(out.SignVerify)
+		detail = models.Say("not verified: %s; and the signatures do not verify: %s", dataText, signSummary)
 	case !signOK:
-		out.Detail = "not verified: the signatures do not verify: " + firstLine(out.SignVerify)
+		detail = models.Say("not verified: the signatures do not verify: %s", signSummary)
 	default:
-		out.Detail = "not verified: " + out.DataVerify
+		detail = models.Say("not verified: %s", dataText)
 	}
-	return out, q.audit(ctx, acc, "verifyByFile", models.UseVerification, outcomeOf(out.Result), out.Detail, subject)
+	out.Detail = detail.In(lang)
+	return out, q.audit(ctx, acc, "verifyByFile", models.UseVerification, outcomeOf(out.Result), detail.String(), subject)
 }
 
 func firstLine(s string) string {
 	l, _, _ := strings.Cut(s, "\n")
 	return l
+}
+
+// libText is a verification text whose English form is a verifier's own
+// account (pdfdoc, ofd) and whose other languages render the catalogue's
+// summary of the same result.
+type libText struct {
+	en      string
+	summary models.Text
+}
+
+// In implements models.Localized.
+func (t libText) In(lang models.Lang) string {
+	if lang == models.English {
+		return t.en
+	}
+	return t.summary.In(lang)
+}
+
+func validText(ok bool) models.Text {
+	if ok {
+		return models.Say("the signature value verifies over the signed bytes")
+	}
+	return models.Say("the signature value does not verify or the signed bytes were changed")
+}
+
+func trustText(checked, trusted bool) models.Text {
+	switch {
+	case trusted:
+		return models.Say("the signer certificate chains to a trusted root")
+	case checked:
+		return models.Say("the signer certificate is not trusted")
+	}
+	return models.Say("the signer certificate's trust was not checked")
+}
+
+// pdfSummary says in one sentence whether a PDF's signatures hold.
+func pdfSummary(res *pdfdoc.Result) models.Text {
+	n := len(res.Signatures)
+	if n == 0 {
+		return models.Say("no signature")
+	}
+	for i, s := range res.Signatures {
+		if !s.Valid {
+			return models.Say("signature %d of %d is invalid", i+1, n)
+		}
+	}
+	if !res.Valid {
+		return models.Say("the file was changed after the last signature")
+	}
+	for _, s := range res.Signatures {
+		if !s.Trusted {
+			return models.Say("%d signature(s) valid and the file is unchanged since the last signature; %s", n, trustText(true, false))
+		}
+	}
+	return models.Say("%d signature(s) valid and the file is unchanged since the last signature", n)
+}
+
+// ofdSummary says in one sentence whether an OFD package's seals hold.
+func ofdSummary(res *ofd.Result) models.Text {
+	n, bad := len(res.Signatures), 0
+	for _, s := range res.Signatures {
+		if !s.Valid {
+			bad++
+		}
+	}
+	switch {
+	case n == 0:
+		return models.Say("no signature could be read from the package")
+	case bad > 0:
+		return models.Say("%d of %d seals or signatures are invalid", bad, n)
+	case !res.Valid:
+		return models.Say("the package's signature lists could not all be read")
+	}
+	return models.Say("%d seal(s) or signature(s) valid: every protected file is intact", n)
+}
+
+// ofdSignatureText summarises one OFD seal's checks.
+func ofdSignatureText(s ofd.SignatureResult) models.Text {
+	var parts clauses
+	if s.Valid {
+		parts = append(parts, models.Say("seal intact: every reference and the signature verify"))
+	}
+	named := false
+	for _, ref := range s.References {
+		if !ref.OK {
+			parts, named = append(parts, models.Say("the protected file %s was changed or is missing", ref.File)), true
+		}
+	}
+	if !s.ReferencesOK && !named {
+		parts = append(parts, models.Say("a protected file was changed or is missing"))
+	}
+	if !s.SignatureXMLOK {
+		parts = append(parts, models.Say("the signature description (Signature.xml) was changed"))
+	}
+	if !s.SignatureOK {
+		parts = append(parts, models.Say("the SM2 signature value does not verify"))
+	}
+	if s.SealSignatureOK != nil && !*s.SealSignatureOK {
+		parts = append(parts, models.Say("the seal maker's signature does not verify"))
+	}
+	if s.SignerInSeal != nil && !*s.SignerInSeal {
+		parts = append(parts, models.Say("the signer certificate is not listed in the seal"))
+	}
+	if !s.Valid && len(parts) == 0 {
+		parts = append(parts, models.Say("the seal is not valid"))
+	}
+	if s.Cert.Expired {
+		parts = append(parts, models.Say("the signer certificate has expired"))
+	}
+	parts = append(parts, trustText(s.Cert.TrustChecked, s.Cert.Trusted))
+	return models.Say("%s", parts)
+}
+
+// clauses are texts joined into one sentence ("; " in English, "；" in Chinese).
+type clauses []models.Text
+
+// In implements models.Localized.
+func (c clauses) In(lang models.Lang) string {
+	out := make([]string, len(c))
+	for i, t := range c {
+		out[i] = t.In(lang)
+	}
+	if lang == models.Chinese {
+		return strings.Join(out, "；")
+	}
+	return strings.Join(out, "; ")
 }
 
 // pdfRoots trusts the platform's own PDF signing certificate.

@@ -142,13 +142,28 @@ type Statistics struct {
 	ByRegion     []Count `json:"byRegion"`
 }
 
-// The answer of a verification (spec 6.5).
+// The answer of a verification (spec 6.5.1, 6.5.3). Texts are in the request's
+// language (Accept-Language: zh → Chinese, otherwise English).
 type Verification struct {
+	// True when a certificate matching every given field is valid today.
 	Result bool `json:"result"`
 	// Why, in words.
-	Reason        string                    `json:"reason"`
+	Reason string `json:"reason"`
+	// The certificate the result is about: the valid match, else the newest match.
 	CertificateID *string                   `json:"certificateId,omitempty"`
 	Status        *models.CertificateStatus `json:"status,omitempty"`
+	// Every stored certificate that matches all the given fields, newest first, each with its own state (6.5.1 may match several).
+	Matches []VerificationMatch `json:"matches"`
+}
+
+// One certificate that matches a verification's fields.
+type VerificationMatch struct {
+	CertificateID string                   `json:"certificateId"`
+	Status        models.CertificateStatus `json:"status"`
+	// Whether this certificate is valid today.
+	Result bool `json:"result"`
+	// Why, in words, in the request's language.
+	Reason string `json:"reason"`
 }
 
 // Fields to verify (spec 6.5.1); every given field must match one stored certificate.

@@ -5,6 +5,7 @@ package cache
 import (
 	"hash/maphash"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -22,6 +23,33 @@ type Cache struct {
 	ttl  time.Duration
 	seed maphash.Seed
 	gens [cacheStripes]atomic.Uint64
+	// hits and misses count Get by kind of entry (index in Kinds).
+	hits, misses [3]atomic.Uint64
+}
+
+// Kinds are the kinds of entries the cache holds, as its statistics name them.
+var Kinds = []string{"certificate", "token", "other"}
+
+// kindOf is the index in Kinds of a key's kind.
+func kindOf(key string) int {
+	switch {
+	case strings.HasPrefix(key, "cert:"):
+		return 0
+	case strings.HasPrefix(key, "tok:"):
+		return 1
+	}
+	return 2
+}
+
+// Lookups returns how many Gets of a kind (one of Kinds) found a servable
+// entry and how many did not.
+func (c *Cache) Lookups(kind string) (hits, misses uint64) {
+	for i, k := range Kinds {
+		if k == kind {
+			return c.hits[i].Load(), c.misses[i].Load()
+		}
+	}
+	return 0, 0
 }
 
 const cacheStripes = 4096
@@ -55,8 +83,10 @@ func (c *Cache) Generation(key string) uint64 { return c.stripe(key).Load() }
 func (c *Cache) Get(key string) (any, bool) {
 	e, ok := c.c.Get(key)
 	if !ok || e.gen != c.stripe(key).Load() {
+		c.misses[kindOf(key)].Add(1)
 		return nil, false
 	}
+	c.hits[kindOf(key)].Add(1)
 	return e.v, true
 }
 

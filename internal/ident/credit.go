@@ -54,16 +54,13 @@ func checkCreditChars(s string) error {
 	for _, r := range s {
 		pos++
 		if r >= utf8.RuneSelf || creditValue[byte(r)] < 0 {
-			hint := ""
-			switch r {
-			case 'I', 'O', 'S', 'V', 'Z':
-				hint = " (I, O, S, V and Z are not used)"
-			default:
-				if r >= 'a' && r <= 'z' {
-					hint = " (letters must be upper case)"
-				}
+			switch {
+			case r == 'I' || r == 'O' || r == 'S' || r == 'V' || r == 'Z':
+				return newError(ErrCharacter, "invalid character %s at position %d (I, O, S, V and Z are not used)", describeChar(r), pos)
+			case r >= 'a' && r <= 'z':
+				return newError(ErrCharacter, "invalid character %s at position %d (letters must be upper case)", describeChar(r), pos)
 			}
-			return newError(ErrCharacter, "invalid character %s at position %d%s", describeChar(r), pos, hint)
+			return newError(ErrCharacter, "invalid character %s at position %d", describeChar(r), pos)
 		}
 	}
 	return nil

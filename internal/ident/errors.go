@@ -34,6 +34,18 @@ type Error struct {
 	Field  string // input field the identifier came from, e.g. "certificateHolderCode"; may be empty
 	Reason string // what is wrong, e.g. "wrong check character (got 3, want X)"
 	Kind   error  // one of ErrLength, ErrCharacter, ErrCheck, ErrBirthDate, ErrFormat
+
+	format string
+	args   []any
+}
+
+// Template is the Reason's format and arguments, so callers can render the
+// reason in another language from their message catalogue.
+func (e *Error) Template() (string, []any) {
+	if e.format == "" {
+		return e.Reason, nil
+	}
+	return e.format, e.args
 }
 
 // Error formats the problem as "field: reason", or just the reason when no
@@ -65,7 +77,7 @@ func WithField(err error, field string) error {
 }
 
 func newError(kind error, format string, args ...any) *Error {
-	return &Error{Reason: fmt.Sprintf(format, args...), Kind: kind}
+	return &Error{Reason: fmt.Sprintf(format, args...), Kind: kind, format: format, args: args}
 }
 
 // describeChar renders a character for an error message, quoting it so that

@@ -87,7 +87,7 @@ func Import(ctx context.Context, db *store.DB, w *issuing.Writer, r io.Reader, o
 		if len(text) > 0 || tooLong {
 			rep.Lines++
 			if tooLong {
-				rep.Errors = append(rep.Errors, LineError{Line: no, Message: fmt.Sprintf("is longer than %d bytes", opts.MaxLineBytes)})
+				rep.Errors = append(rep.Errors, LineError{Line: no, Message: fmt.Sprintf("the line is longer than %d bytes", opts.MaxLineBytes)})
 			} else if lerr := importLine(ctx, w, cat, no, text, &rep); lerr != nil {
 				var le *LineError
 				if !errors.As(lerr, &le) {

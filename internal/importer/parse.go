@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math/big"
 	"strings"
 	"unicode/utf8"
@@ -101,7 +102,7 @@ func parseLine(cat *catalogue, no int, text []byte) (*Line, *LineError) {
 		return nil, &LineError{Line: no, Field: field, Message: fmt.Sprintf(format, args...)}
 	}
 	if !utf8.Valid(text) {
-		return fail("", "is not valid UTF-8 (convert GB 18030 exports to UTF-8 first)")
+		return fail("", "the line is not valid UTF-8 (convert GB 18030 exports to UTF-8 first)")
 	}
 	var raw rawLine
 	dec := json.NewDecoder(bytes.NewReader(text))
@@ -110,10 +111,17 @@ func parseLine(cat *catalogue, no int, text []byte) (*Line, *LineError) {
 		if errors.As(err, &te) && te.Field != "" {
 			return fail(te.Field, "is a JSON %s, want a %s", te.Value, te.Type)
 		}
+		var se *json.SyntaxError
+		switch {
+		case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
+			return fail("", "the line ends after %d bytes inside its JSON object: it looks truncated (one whole certificate object per line)", len(text))
+		case errors.As(err, &se):
+			return fail("", "is not valid JSON at byte %d: %s", se.Offset, strings.TrimPrefix(se.Error(), "json: "))
+		}
 		return fail("", "is not a JSON object: %v", err)
 	}
 	if dec.More() {
-		return fail("", "has more than one JSON value (one certificate per line)")
+		return fail("", "the line has more than one JSON value (one certificate per line)")
 	}
 
 	l := &Line{Number: no}

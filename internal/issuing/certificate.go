@@ -7,7 +7,6 @@ package issuing
 
 import (
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"strings"
 	"unicode/utf8"
@@ -79,7 +78,7 @@ func CheckText(field, v string, max int) error {
 // space (a stored code is matched exactly).
 func CheckHolderCode(typeCode, code string) error {
 	if err := models.ValidateHolderCode(typeCode, code); err != nil {
-		return models.Invalid("certificateHolderCode", "%s", reason(err))
+		return models.Invalid("certificateHolderCode", "is not valid: %s", err)
 	}
 	if typeCode != models.HolderTypeCitizenID && typeCode != models.HolderTypeCreditCode && strings.ContainsAny(code, " \t") {
 		return models.Invalid("certificateHolderCode", "contains white space")
@@ -90,7 +89,7 @@ func CheckHolderCode(typeCode, code string) error {
 // CheckDeptCode requires an issuing department's 统一社会信用代码.
 func CheckDeptCode(code string) error {
 	if err := ident.ValidateCreditCode(code); err != nil {
-		return models.Invalid("issueDeptCode", "%s", reason(err))
+		return models.Invalid("issueDeptCode", "as a 统一社会信用代码: %s", err)
 	}
 	return nil
 }
@@ -100,7 +99,7 @@ func CheckDeptCode(code string) error {
 func CheckCertificateID(id, deptCode, typeCode string) error {
 	cid, err := ident.ParseCertID(id)
 	if err != nil {
-		return models.Invalid("certificateID", "%s", reason(err))
+		return models.Invalid("certificateID", "is not a valid certificate identifier: %s", err)
 	}
 	if cid.IssuerCode != deptCode {
 		return models.Invalid("certificateID", "issuer code %s differs from issueDeptCode %s", cid.IssuerCode, deptCode)
@@ -128,13 +127,4 @@ func CheckSurface(field string, s *models.Surface) error {
 		}
 	}
 	return nil
-}
-
-// reason is an identifier error's explanation without a field prefix.
-func reason(err error) string {
-	var ie *ident.Error
-	if errors.As(err, &ie) {
-		return ie.Reason
-	}
-	return err.Error()
 }

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"sync"
 
 	"certgraph/models"
 )
@@ -32,6 +33,12 @@ type RequestInfo struct {
 	// UseFor is the X-Use-For header: the reason for reads that have no
 	// argument to carry one (federation entity fetches).
 	UseFor string
+	// Lang is the language of messages and reasons: from Accept-Language
+	// on /graphql, Chinese on the legacy endpoints.
+	Lang models.Lang
+	// Names renders the graph's field names in messages as the caller's
+	// surface spells them (a legacy table's parameter names); nil keeps them.
+	Names models.Namer
 }
 
 // Attacher attaches a request's information to a context before the
@@ -58,4 +65,55 @@ func BaseURL(req *http.Request) string {
 		scheme = "https"
 	}
 	return scheme + "://" + req.Host
+}
+
+// Access is what the access log records of one request beyond its HTTP
+// line, filled in while the request is served: the authenticated account
+// and the GraphQL operation. Its methods are safe for concurrent use and
+// do nothing on a nil *Access.
+type Access struct {
+	mu                           sync.Mutex
+	accountID, operation, opType string
+}
+
+type accessKey struct{}
+
+// WithAccess returns ctx carrying a new Access record.
+func WithAccess(ctx context.Context) (context.Context, *Access) {
+	a := &Access{}
+	return context.WithValue(ctx, accessKey{}, a), a
+}
+
+// AccessOf is the request's Access record (nil outside a request).
+func AccessOf(ctx context.Context) *Access {
+	a, _ := ctx.Value(accessKey{}).(*Access)
+	return a
+}
+
+// SetAccount records the authenticated account.
+func (a *Access) SetAccount(id string) {
+	if a != nil {
+		a.mu.Lock()
+		a.accountID = id
+		a.mu.Unlock()
+	}
+}
+
+// SetOperation records the GraphQL operation's name and type.
+func (a *Access) SetOperation(name, typ string) {
+	if a != nil {
+		a.mu.Lock()
+		a.operation, a.opType = name, typ
+		a.mu.Unlock()
+	}
+}
+
+// Fields returns the account id, operation name and type recorded so far.
+func (a *Access) Fields() (accountID, operation, opType string) {
+	if a == nil {
+		return "", "", ""
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.accountID, a.operation, a.opType
 }

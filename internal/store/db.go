@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"sync/atomic"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"gorm.io/gorm"
 )
 
@@ -104,4 +106,16 @@ func first(tx *gorm.DB, dst any) (found bool, err error) {
 		return false, nil
 	}
 	return err == nil, err
+}
+
+// PoolCollector reports the connection pool's statistics (sql.DBStats:
+// open, in use, idle, waits, closed) as go_sql_* metrics labelled with
+// the dialect.
+func (s *DB) PoolCollector() prometheus.Collector {
+	sqlDB, err := s.g.DB()
+	if err != nil {
+		// Only a gorm.DB without a connection pool has none; the store always has one.
+		panic(err)
+	}
+	return collectors.NewDBStatsCollector(sqlDB, string(s.dialect))
 }

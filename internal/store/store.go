@@ -9,10 +9,11 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
-	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -36,8 +37,8 @@ const (
 const mysqlTableOptions = "ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin"
 
 // Open connects to databaseURL, or to the SQLite file certgraph.db in dataDir
-// when databaseURL is empty. A URL of the form mysql://user:pass@tcp(host:3306)/db?…
-// selects MySQL/MariaDB.
+// when databaseURL is empty. A URL of the form mysql://user:pass@host:3306/db?…
+// (or …@tcp(host:3306)/db) selects MySQL/MariaDB.
 func Open(databaseURL, dataDir string, log *slog.Logger) (*DB, error) {
 	g, dialect, err := openGorm(databaseURL, dataDir, log)
 	if err != nil {
@@ -92,7 +93,7 @@ func openGorm(databaseURL, dataDir string, log *slog.Logger) (*gorm.DB, Dialect,
 		sqlDB.SetConnMaxLifetime(5 * time.Minute)
 		return db, MySQL, nil
 	}
-	return nil, "", fmt.Errorf("database URL %q: want mysql://user:pass@tcp(host:3306)/db (or empty for the embedded SQLite)", redact(databaseURL))
+	return nil, "", fmt.Errorf("database URL %q: want mysql://user:pass@host:3306/dbname (or empty for the embedded SQLite)", redact(databaseURL))
 }
 
 // maxConns bounds the MySQL connection pool, open and idle alike.
@@ -107,15 +108,45 @@ const maxConns = 64
 // NO_BACKSLASH_ESCAPES mode; it is unsafe only for multi-byte charsets whose
 // trailing bytes can be a backslash (GBK, Big5, SJIS), so a URL naming another
 // charset is refused rather than interpolated.
+//
+// The address may be written as the driver writes it (tcp(host:3306),
+// unix(/path/to.sock)) or as in other URLs: host, host:port, [v6]:port
+// (port 3306 when omitted). The password is taken as written (not
+// percent-decoded) and never appears in an error.
 func MySQLDSN(databaseURL string) (string, error) {
 	dsn := strings.TrimPrefix(databaseURL, "mysql://")
-	if !strings.Contains(dsn, "/") {
-		return "", fmt.Errorf("database URL %q names no database (…/dbname)", redact(databaseURL))
+	// As the driver does: the database follows the last "/", the address
+	// follows the last "@" before it (passwords may hold "@" and "/").
+	slash := strings.LastIndex(dsn, "/")
+	if slash < 0 {
+		return "", fmt.Errorf("database URL %q names no database: write mysql://user:pass@host:3306/dbname", redact(databaseURL))
 	}
-	base, query, _ := strings.Cut(dsn, "?")
+	before, after := dsn[:slash], dsn[slash+1:]
+	dbName, query, _ := strings.Cut(after, "?")
+	if dbName == "" {
+		return "", fmt.Errorf("database URL %q names no database: write mysql://user:pass@host:3306/dbname", redact(databaseURL))
+	}
+	user, addr := "", before
+	if at := strings.LastIndex(before, "@"); at >= 0 {
+		user, addr = before[:at+1], before[at+1:]
+	}
+	if addr != "" && !strings.Contains(addr, "(") {
+		host, port, err := net.SplitHostPort(addr)
+		if err != nil {
+			// No port: a bare host name or IPv6 address.
+			host, port = strings.Trim(addr, "[]"), "3306"
+		}
+		if host == "" || strings.ContainsAny(host, " /()") {
+			return "", fmt.Errorf("database URL %q: %q is not a host[:port]; write mysql://user:pass@host:3306/dbname", redact(databaseURL), addr)
+		}
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+			return "", fmt.Errorf("database URL %q: port %q is not a number from 1 to 65535", redact(databaseURL), port)
+		}
+		addr = "tcp(" + net.JoinHostPort(host, port) + ")"
+	}
 	q, err := url.ParseQuery(query)
 	if err != nil {
-		return "", fmt.Errorf("database URL parameters: %w", err)
+		return "", fmt.Errorf("database URL parameters (after ?): %w", err)
 	}
 	for k, v := range map[string]string{"charset": "utf8mb4", "parseTime": "true", "loc": "UTC", "collation": "utf8mb4_bin", "interpolateParams": "true",
 		// A frozen or unreachable database fails the call instead of hanging
@@ -129,13 +160,25 @@ func MySQLDSN(databaseURL string) (string, error) {
 	if cs := q.Get("charset"); cs != "utf8mb4" && cs != "utf8" {
 		return "", fmt.Errorf("database URL charset %q: certgraph stores utf8mb4 (leave charset out)", cs)
 	}
-	return base + "?" + q.Encode(), nil
+	return user + addr + "/" + dbName + "?" + q.Encode(), nil
 }
 
-// redact hides the password of a database URL in messages.
-func redact(u string) string { return passwordInURL.ReplaceAllString(u, "$1***@") }
-
-var passwordInURL = regexp.MustCompile(`^(\w+://[^:/@]*:).*@`)
+// redact hides the password of a database URL (or DSN) in messages: what
+// lies between the user name's ":" and the last "@".
+func redact(u string) string {
+	at := strings.LastIndex(u, "@")
+	if at < 0 {
+		return u
+	}
+	start := 0
+	if i := strings.Index(u, "://"); i >= 0 && i < at {
+		start = i + 3
+	}
+	if c := strings.Index(u[start:at], ":"); c >= 0 {
+		return u[:start+c+1] + "***" + u[at:]
+	}
+	return u
+}
 
 // slowThreshold is the duration above which a statement is logged as slow.
 const slowThreshold = 500 * time.Millisecond

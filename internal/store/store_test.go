@@ -10,6 +10,8 @@ func TestRedact(t *testing.T) {
 		"mysql://root:s3cr@t@tcp(db:3306)/x": "mysql://root:***@tcp(db:3306)/x",
 		"mysql://root@tcp(db:3306)/x":        "mysql://root@tcp(db:3306)/x",
 		"postgres://x":                       "postgres://x",
+		"root:pw@tcp(db:3306)/x":             "root:***@tcp(db:3306)/x",
+		"mysql://u:p/w@d@db.example:3306/x":  "mysql://u:***@db.example:3306/x",
 	} {
 		if got := redact(in); got != want {
 			t.Errorf("redact(%q) = %q, want %q", in, got, want)
@@ -34,6 +36,26 @@ func TestMySQLDSN(t *testing.T) {
 	// characters can end in a backslash byte.
 	if _, err := MySQLDSN("mysql://u@tcp(h)/db?charset=gbk"); err == nil {
 		t.Error("a gbk URL was accepted")
+	}
+	// host:port forms, as other tools write them.
+	for in, want := range map[string]string{
+		"mysql://u:p@db.example:3306/x":       "u:p@tcp(db.example:3306)/x?",
+		"mysql://u:p@db.example/x":            "u:p@tcp(db.example:3306)/x?",
+		"mysql://u:p@[::1]:3307/x?timeout=5s": "u:p@tcp([::1]:3307)/x?",
+		"mysql://u:p@w@d@10.0.0.5:3306/x":     "u:p@w@d@tcp(10.0.0.5:3306)/x?",
+		"mysql://u@unix(/run/mysqld.sock)/x":  "u@unix(/run/mysqld.sock)/x?",
+		"mysql://root@tcp(127.0.0.1:3306)/x":  "root@tcp(127.0.0.1:3306)/x?",
+	} {
+		got, err := MySQLDSN(in)
+		if err != nil || !strings.HasPrefix(got, want) {
+			t.Errorf("MySQLDSN(%q) = %q, %v; want prefix %q", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"mysql://u:secretpw@db.example:99999/x", "mysql://u:secretpw@db.example:3306/", "mysql://u:secretpw@db example:3306/x"} {
+		_, err := MySQLDSN(in)
+		if err == nil || strings.Contains(err.Error(), "secretpw") {
+			t.Errorf("MySQLDSN(%q): %v (want an error without the password)", in, err)
+		}
 	}
 }
 

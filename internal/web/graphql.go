@@ -9,7 +9,8 @@ import (
 )
 
 // Credentials attaches the request state for GraphQL over HTTP: the bearer
-// token from Authorization, the optional X-Account-Id and X-Use-For headers.
+// token from Authorization, the optional X-Account-Id and X-Use-For headers,
+// and the answer language from Accept-Language.
 func Credentials(requests reqinfo.Attacher, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		creds := reqinfo.Credentials{AccountID: strings.TrimSpace(req.Header.Get("X-Account-Id"))}
@@ -20,7 +21,8 @@ func Credentials(requests reqinfo.Attacher, next http.Handler) http.Handler {
 			}
 		}
 		ctx := requests.WithRequest(req.Context(), reqinfo.RequestInfo{Credentials: creds, Channel: models.ChannelGraphQL, Remote: reqinfo.RemoteAddr(req),
-			BaseURL: reqinfo.BaseURL(req), UseFor: strings.TrimSpace(req.Header.Get("X-Use-For"))})
+			BaseURL: reqinfo.BaseURL(req), UseFor: strings.TrimSpace(req.Header.Get("X-Use-For")),
+			Lang: models.ParseAcceptLanguage(req.Header.Get("Accept-Language"))})
 		next.ServeHTTP(w, req.WithContext(ctx))
 	})
 }

@@ -19,7 +19,6 @@ import (
 	"time"
 
 	"certgraph/internal/keys"
-	"certgraph/internal/metrics"
 	"certgraph/models"
 	"certgraph/resolvers"
 )
@@ -43,8 +42,10 @@ type Server struct {
 	Verifier Verifier
 	Keys     *keys.Trust
 	// Ready reports whether the node can serve (database up, schema current).
-	Ready   func(ctx context.Context) error
-	Metrics *metrics.Metrics
+	Ready func(ctx context.Context) error
+	// Metrics serves /metrics; nil when it is served on a separate admin
+	// listener instead (see Admin).
+	Metrics http.Handler
 	Log     *slog.Logger
 }
 
@@ -53,9 +54,26 @@ func (s *Server) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /files/", s.download)
 	mux.HandleFunc("GET /v/", s.publicVerify)
 	mux.HandleFunc("GET "+WellKnownKeyPath, s.publicKey)
+	s.registerHealth(mux)
+	if s.Metrics != nil {
+		mux.Handle("GET /metrics", s.Metrics)
+	}
+}
+
+// Admin is the handler of the separate admin listener: /metrics, /healthz
+// and /readyz, nothing public.
+func (s *Server) Admin(metrics http.Handler) http.Handler {
+	mux := http.NewServeMux()
+	s.registerHealth(mux)
+	mux.Handle("GET /metrics", metrics)
+	return mux
+}
+
+// registerHealth mounts /healthz (the process answers) and /readyz (the
+// database answers and its schema is current).
+func (s *Server) registerHealth(mux *http.ServeMux) {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
 	mux.HandleFunc("GET /readyz", s.ready)
-	mux.Handle("GET /metrics", s.Metrics)
 }
 
 func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
