@@ -26,9 +26,24 @@ type CertificateFilter struct {
 	Region string
 }
 
-// scope turns f into WHERE conditions on certificates.
-func (s *DB) scope(f CertificateFilter) func(*gorm.DB) *gorm.DB {
+// scope turns f into WHERE conditions on certificates. A region becomes the
+// list of its departments' codes, from the in-memory catalogue (a subquery on
+// departments made MariaDB probe it for every certificate: seconds at a
+// million).
+func (s *DB) scope(ctx context.Context, f CertificateFilter) (func(*gorm.DB) *gorm.DB, error) {
 	today := f.Today.String()
+	var regionDepts []string
+	if f.Region != "" {
+		n, err := s.snapshot(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, d := range n.depts {
+			if d.Province == f.Region {
+				regionDepts = append(regionDepts, d.Code)
+			}
+		}
+	}
 	return func(tx *gorm.DB) *gorm.DB {
 		if f.TypeCode != "" {
 			tx = tx.Where("type_code = ?", f.TypeCode)
@@ -51,10 +66,13 @@ func (s *DB) scope(f CertificateFilter) func(*gorm.DB) *gorm.DB {
 			tx = tx.Where("valid_until >= ? AND valid_until <= ? AND revoked_at IS NULL AND valid_from <= ?", today, f.ExpiringUntil.String(), today)
 		}
 		if f.Region != "" {
-			tx = tx.Where("issue_dept_code IN (?)", s.g.Model(&models.Department{}).Select("code").Where("province = ?", f.Region))
+			if len(regionDepts) == 0 {
+				return tx.Where("1 = 0")
+			}
+			tx = tx.Where("issue_dept_code IN ?", regionDepts)
 		}
 		return tx
-	}
+	}, nil
 }
 
 // statusWhere restricts to certificates in state st on day today (YYYY-MM-DD).
@@ -81,7 +99,11 @@ type Keyset struct {
 // CountCertificatesMatching is the number of certificates f admits.
 func (s *DB) CountCertificatesMatching(ctx context.Context, f CertificateFilter) (int64, error) {
 	var total int64
-	return total, s.with(ctx).Model(&models.Certificate{}).Scopes(s.scope(f)).Count(&total).Error
+	scope, err := s.scope(ctx, f)
+	if err != nil {
+		return 0, err
+	}
+	return total, s.with(ctx).Model(&models.Certificate{}).Scopes(scope).Count(&total).Error
 }
 
 // SearchCertificates returns up to limit certificates f admits, newest issue
@@ -100,7 +122,11 @@ func (s *DB) SearchCertificates(ctx context.Context, f CertificateFilter, after 
 		}
 		tx = tx.Table(hint)
 	}
-	tx = tx.Scopes(s.scope(f))
+	scope, err := s.scope(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	tx = tx.Scopes(scope)
 	if after != nil {
 		tx = tx.Where("(issue_date < ? OR (issue_date = ? AND id < ?))", after.IssueDate, after.IssueDate, after.ID)
 	}
@@ -130,7 +156,11 @@ func (s *DB) Statistics(ctx context.Context, f CertificateFilter) (*Statistics, 
 		TypeCode, IssueDeptCode, Status string
 		Count                           int64
 	}
-	err := s.with(ctx).Model(&models.Certificate{}).Scopes(s.scope(f)).
+	scope, err := s.scope(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	err = s.with(ctx).Model(&models.Certificate{}).Scopes(scope).
 		Select("type_code, issue_dept_code, CASE WHEN revoked_at IS NOT NULL THEN 'REVOKED' WHEN valid_from > ? THEN 'NOT_YET_VALID' WHEN valid_until IS NOT NULL AND valid_until < ? THEN 'EXPIRED' ELSE 'VALID' END AS status, COUNT(*) AS count", today, today).
 		Group("type_code, issue_dept_code, status").Scan(&rows).Error
 	if err != nil {
