@@ -40,6 +40,7 @@ type AuditLogConfig struct {
 }
 
 type auditRequest struct {
+	ctx  context.Context // the read's, without its cancellation (for tracing)
 	recs []models.AccessRecord
 	done chan error
 }
@@ -76,7 +77,7 @@ func (l *AuditLog) Append(ctx context.Context, recs []models.AccessRecord) error
 	if len(recs) == 0 {
 		return nil
 	}
-	req := &auditRequest{recs: recs, done: make(chan error, 1)}
+	req := &auditRequest{ctx: context.WithoutCancel(ctx), recs: recs, done: make(chan error, 1)}
 	select {
 	case <-l.stop:
 		return ErrAuditLogClosed
@@ -141,7 +142,9 @@ func (l *AuditLog) write(maxBatch int) {
 }
 
 func (l *AuditLog) flush(batch []*auditRequest, recs []models.AccessRecord) {
-	ctx, cancel := context.WithTimeout(context.Background(), l.timeout)
+	// The batch's statement runs in the first read's context (its trace
+	// holds the INSERT span), under the batch's own deadline.
+	ctx, cancel := context.WithTimeout(batch[0].ctx, l.timeout)
 	err := l.db.AppendAudit(ctx, recs)
 	cancel()
 	for _, r := range batch {
