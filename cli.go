@@ -74,6 +74,19 @@ func commands() []command {
 				"  show                 key directory, encrypted-id key ids, SM2 public key (the default verb)\n" +
 				"  rotate-encryption    add a new active SM4 key; identifiers made with older keys still open",
 			run: func(ctx context.Context, in *invocation) error { return cmdKeys(in.cfg, in.args, in.stdout) }},
+		{name: "catalogue", args: "VERB [FILE.jsonl]", summary: "import or export the certificate catalogue (证照目录) as JSONL",
+			flags: node,
+			help: "Verbs:\n" +
+				"  import FILE.jsonl   define or change the types of FILE, one a line; bad lines reported by number\n" +
+				"  export              write every certificate type to stdout, one a line",
+			run: func(ctx context.Context, in *invocation) error {
+				return cmdCatalogue(ctx, in.cfg, in.log, in.args, in.stdout)
+			}},
+		{name: "national", args: "status", summary: "show the link to the national hub (node) or the registered nodes (hub)",
+			flags: node,
+			run: func(ctx context.Context, in *invocation) error {
+				return cmdNational(ctx, in.cfg, in.log, in.args, in.stdout)
+			}},
 		{name: "version", summary: "print the module version, VCS revision and build time",
 			flags: nil,
 			run: func(ctx context.Context, in *invocation) error {

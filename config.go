@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"certgraph/internal/gqllimits"
+	"certgraph/internal/national"
 )
 
 // config is every setting of the binary, read in one place: flags, each
@@ -40,6 +41,9 @@ type config struct {
 	TokenTTL            time.Duration
 	CacheTTL            time.Duration
 	PublicURL           string
+	// National is the national exchange (--mode, --national-*, with
+	// --region and --public-url), checked together by its Validate.
+	National national.Settings
 
 	// serve
 	Addr             string
@@ -147,7 +151,22 @@ func (c *config) nodeFlags(s *settings) {
 	})
 	s.Duration(&c.TokenTTL, "token-ttl", 720*time.Hour, "access token lifetime")
 	s.Duration(&c.CacheTTL, "cache-ttl", 5*time.Second, "longest a cached row may miss another node's write")
-	s.String(&c.PublicURL, "public-url", "URL", "", "base URL of links and code payloads, e.g. https://zz.example.gov.cn (default the request's host)", nil)
+	s.String(&c.PublicURL, "public-url", "URL", "", "base URL of links and code payloads, e.g. https://zz.example.gov.cn (default the request's host); with --national-url, where the hub calls this node", nil)
+	c.nationalFlags(s)
+}
+
+// nationalFlags: the national exchange (part of the node group: every
+// command that builds the resolvers knows the mode and the hub).
+func (c *config) nationalFlags(s *settings) {
+	s.String(&c.National.Mode, "mode", "MODE", national.ModeNode, "node (a provincial platform) or hub (the national hub, with --region 00)", nil)
+	s.String(&c.National.NationalURL, "national-url", "URL", "", "node: base URL of the national hub; empty = no dispatch (other provinces' certificates answer UNAVAILABLE); not loopback → https", nil)
+	s.String(&c.National.AccountID, "national-account-id", "ID", "", "node: this node's NODE account at the hub (admitted there with admitNode)", nil)
+	s.Secret(&c.National.Token, "national-token", "TOKEN", "node: that account's access token")
+	s.Duration(&c.National.Timeout, "national-timeout", national.DefaultTimeout, "deadline of one read dispatched to other regions, all hops included")
+	s.after(func() error {
+		c.National.Region, c.National.PublicURL = c.Region, c.PublicURL
+		return c.National.Validate()
+	})
 }
 
 // serveFlags: the HTTP server.
@@ -166,6 +185,9 @@ func (c *config) serveFlags(s *settings) {
 	s.after(func() error {
 		if !demoSet {
 			c.Demo = c.embedded()
+		}
+		if c.National.Mode == national.ModeHub {
+			c.Demo = false // the hub holds central departments' certificates only, never demo data
 		}
 		return nil
 	})
@@ -197,7 +219,7 @@ var graphQLName = regexp.MustCompile(`^[_A-Za-z][_0-9A-Za-z]{0,63}$`)
 
 // seedFlags: the seed command's own settings.
 func (c *config) seedFlags(s *settings) {
-	s.Int(&c.Seed.certificates, "certificates", 10000, 1, "how many certificates to generate")
+	s.Int(&c.Seed.certificates, "certificates", 10000, 0, "how many certificates to generate (0: only issue layout files)")
 	s.Int64(&c.Seed.seed, "seed", 0, 0, "random seed: the same seed gives the same data; 0 = a new seed each run (1 is the demo set)")
 	s.Int(&c.Seed.files, "files", 200, 0, "how many certificates get a signed layout file (PDF and OFD alternately)")
 }

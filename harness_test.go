@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"certgraph/internal/store"
 	"certgraph/internal/store/storetest"
 )
 
@@ -64,6 +65,10 @@ func newTestEnvWith(t testing.TB, env map[string]string, prepare func(*app)) *te
 	log := slog.New(slog.NewTextHandler(testLogWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	a, err := open(context.Background(), cfg, log)
 	if err != nil {
+		t.Fatal(err)
+	}
+	// Tests bring their own catalogue, as demo data does.
+	if err := a.store.EnsureCertificateTypes(context.Background(), store.CertificateTypes); err != nil {
 		t.Fatal(err)
 	}
 	e := &testEnv{t: t, app: a}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -75,8 +76,26 @@ func cmdSeed(ctx context.Context, cfg *config, log *slog.Logger, o *seedOptions,
 		return err
 	}
 	defer a.close()
+	if o.certificates > 0 {
+		if err := seedCertificates(ctx, a, cfg, o.certificates, s, stdout, stderr); err != nil {
+			return err
+		}
+	}
+	if o.files > 0 {
+		fb := newProgressBar(stderr, "layout files")
+		n, err := issueFiles(ctx, a, o.files, fb.update)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "issued %d signed layout files\n", n)
+	}
+	return nil
+}
+
+// seedCertificates generates n certificates from seed s and reports them.
+func seedCertificates(ctx context.Context, a *app, cfg *config, n int, s int64, stdout, stderr io.Writer) error {
 	bar := newProgressBar(stderr, "seeding")
-	sum, err := seed.Generate(ctx, a.store, seed.Options{Certificates: o.certificates, Seed: s, Region: cfg.Region}, bar.update)
+	sum, err := seed.Generate(ctx, a.store, seed.Options{Certificates: n, Seed: s, Region: cfg.Region}, bar.update)
 	if err != nil {
 		return err
 	}
@@ -90,14 +109,6 @@ func cmdSeed(ctx context.Context, cfg *config, log *slog.Logger, o *seedOptions,
 			why += fmt.Sprintf(", or their holder is one of %d whose code is stored under another name", sum.SkippedHolders)
 		}
 		fmt.Fprintf(stdout, "skipped %d certificates: %s\n", sum.SkippedCertificates, why)
-	}
-	if o.files > 0 {
-		fb := newProgressBar(stderr, "layout files")
-		n, err := issueFiles(ctx, a, o.files, fb.update)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "issued %d signed layout files\n", n)
 	}
 	return nil
 }
@@ -134,6 +145,12 @@ func seedDemo(ctx context.Context, a *app, stdout io.Writer) error {
 		return nil
 	}
 	sum, err := seed.Generate(ctx, a.store, seed.Options{Certificates: a.cfg.DemoCertificates, Seed: 1, Region: a.cfg.Region}, nil)
+	if errors.Is(err, seed.ErrUnsupportedRegion) {
+		// The generator knows Sichuan's departments only: another province
+		// starts empty and imports its own (catalogue import, import).
+		fmt.Fprintf(stdout, "demo data: none for region %s (the demo generator knows only region 51's departments); import your own\n", a.cfg.Region)
+		return nil
+	}
 	if err != nil {
 		return fmt.Errorf("demo data: %w", err)
 	}

@@ -23,6 +23,7 @@ import (
 	"certgraph/internal/issuing"
 	"certgraph/internal/keys"
 	"certgraph/internal/metrics"
+	"certgraph/internal/national"
 	"certgraph/internal/overhttp"
 	"certgraph/internal/store"
 	"certgraph/internal/telemetry"
@@ -62,6 +63,7 @@ type app struct {
 	metrics  *metrics.Metrics
 	audit    *store.AuditLog
 	tracing  *telemetry.Tracing
+	national *resolvers.National
 }
 
 // open connects the store, migrates it and builds the resolvers.
@@ -91,9 +93,14 @@ func open(ctx context.Context, cfg *config, log *slog.Logger) (*app, error) {
 	m := metrics.New(append(append([]string{"IntrospectionQuery"}, legacy.OperationNames()...), cfg.MetricsOperationNames...))
 	m.Register(db.PoolCollector())
 	m.RegisterCacheLookups(cache.Kinds, c.Lookups)
-	a := &app{cfg: cfg, log: log, store: db, keys: trust, cache: c, writer: issuing.NewWriter(db, c, trust, store.RegionName(cfg.Region), nil), metrics: m, tracing: telemetry.Off()}
+	nat, err := newNational(cfg, db, trust)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	a := &app{cfg: cfg, log: log, store: db, keys: trust, cache: c, writer: issuing.NewWriter(db, c, trust, store.RegionName(cfg.Region), nil), metrics: m, tracing: telemetry.Off(), national: nat}
 	a.audit = db.NewAuditLog(store.AuditLogConfig{})
-	a.resolver, err = resolvers.New(resolvers.Deps{Store: db, Writer: a.writer, Cache: c, Keys: trust, Metrics: m, Audit: a.audit}, log, resolvers.Config{
+	a.resolver, err = resolvers.New(resolvers.Deps{Store: db, Writer: a.writer, Cache: c, Keys: trust, Metrics: m, National: nat, Audit: a.audit}, log, resolvers.Config{
 		Region: cfg.Region, RegionName: store.RegionName(cfg.Region), TokenTTL: cfg.TokenTTL, AutoApprove: cfg.AutoApprove, PublicURL: cfg.PublicURL,
 	})
 	if err != nil {
@@ -114,6 +121,10 @@ func (a *app) trace(t *telemetry.Tracing) error {
 	if t.Recording() {
 		if err := a.store.Trace(t.Provider); err != nil {
 			return err
+		}
+		if d := a.national.Dispatcher; d != nil && d.Client.HTTP != nil {
+			// Calls to other regions carry the trace (W3C traceparent).
+			d.Client.HTTP.Transport = telemetry.Transport(d.Client.HTTP.Transport, t.Provider)
 		}
 	}
 	a.tracing = t
@@ -156,6 +167,7 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, stdout io.Writer)
 			return err
 		}
 	}
+	startNational(ctx, a)
 	servers := []*http.Server{{Addr: cfg.Addr, Handler: newServer(a)}}
 	if cfg.AdminAddr != "" {
 		servers = append(servers, &http.Server{Addr: cfg.AdminAddr, Handler: newAdminServer(a)})
@@ -234,6 +246,9 @@ func newServer(a *app) http.Handler {
 		ws.Metrics = a.metrics.Handler()
 	}
 	ws.Register(mux)
+	if a.cfg.National.Mode == national.ModeHub {
+		mux.Handle("GET "+national.KeyDirectoryPrefix, keyDirectory(a))
+	}
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/graphiql", http.StatusFound)
 	})

@@ -5,6 +5,7 @@ package graph
 import (
 	"bytes"
 	"certgraph/graph/model"
+	"certgraph/internal/national"
 	"certgraph/models"
 	"context"
 	"errors"
@@ -45,15 +46,17 @@ type DirectiveRoot struct {
 
 type ComplexityRoot struct {
 	AccessRecord struct {
-		AccountID func(childComplexity int) int
-		Channel   func(childComplexity int) int
-		CreatedAt func(childComplexity int) int
-		Detail    func(childComplexity int) int
-		ID        func(childComplexity int) int
-		Operation func(childComplexity int) int
-		Outcome   func(childComplexity int) int
-		Subject   func(childComplexity int) int
-		UseFor    func(childComplexity int) int
+		AccountID  func(childComplexity int) int
+		Channel    func(childComplexity int) int
+		CreatedAt  func(childComplexity int) int
+		Detail     func(childComplexity int) int
+		ID         func(childComplexity int) int
+		OnBehalfOf func(childComplexity int) int
+		Operation  func(childComplexity int) int
+		Outcome    func(childComplexity int) int
+		RequestID  func(childComplexity int) int
+		Subject    func(childComplexity int) int
+		UseFor     func(childComplexity int) int
 	}
 
 	AccessRecordConnection struct {
@@ -85,6 +88,7 @@ type ComplexityRoot struct {
 		DigitalSign  func(childComplexity int) int
 		EncryptedID  func(childComplexity int) int
 		File         func(childComplexity int) int
+		FileContent  func(childComplexity int) int
 		FileLink     func(childComplexity int) int
 		Holder       func(childComplexity int) int
 		ID           func(childComplexity int) int
@@ -92,8 +96,11 @@ type ComplexityRoot struct {
 		IssueDept    func(childComplexity int) int
 		Name         func(childComplexity int) int
 		Number       func(childComplexity int) int
+		Region       func(childComplexity int) int
 		RevokeReason func(childComplexity int) int
 		RevokedAt    func(childComplexity int) int
+		SigningKeyID func(childComplexity int) int
+		Source       func(childComplexity int) int
 		Status       func(childComplexity int) int
 		Surfaces     func(childComplexity int) int
 		Type         func(childComplexity int) int
@@ -146,6 +153,16 @@ type ComplexityRoot struct {
 		Province func(childComplexity int) int
 	}
 
+	DirectorySummary struct {
+		Count  func(childComplexity int) int
+		Digest func(childComplexity int) int
+	}
+
+	DirectoryVersion struct {
+		ID      func(childComplexity int) int
+		Version func(childComplexity int) int
+	}
+
 	EncryptedId struct {
 		EncryptedID func(childComplexity int) int
 		ExpiresAt   func(childComplexity int) int
@@ -188,13 +205,36 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		ApproveAccount    func(childComplexity int, id string) int
-		AttachFile        func(childComplexity int, certificateID string, format models.FileFormat, fileEntity string) int
-		RegisterSystem    func(childComplexity int, input models.RegisterSystemInput) int
-		RevokeAccount     func(childComplexity int, id string) int
-		RevokeCertificate func(childComplexity int, id string, reason string) int
-		RotateToken       func(childComplexity int, id string) int
-		SetRoles          func(childComplexity int, id string, roles []models.Role) int
+		AdmitNode             func(childComplexity int, accountID string, region string) int
+		ApproveAccount        func(childComplexity int, id string) int
+		AttachFile            func(childComplexity int, certificateID string, format models.FileFormat, fileEntity string) int
+		DefineCertificateType func(childComplexity int, input model.DefineCertificateTypeInput) int
+		PublishDirectory      func(childComplexity int, entries []national.Entry) int
+		RegisterNode          func(childComplexity int, input model.RegisterNodeInput) int
+		RegisterSystem        func(childComplexity int, input models.RegisterSystemInput) int
+		RevokeAccount         func(childComplexity int, id string) int
+		RevokeCertificate     func(childComplexity int, id string, reason string) int
+		RotateToken           func(childComplexity int, id string) int
+		SetRoles              func(childComplexity int, id string, roles []models.Role) int
+	}
+
+	NationalStatus struct {
+		Backlog         func(childComplexity int) int
+		Connected       func(childComplexity int) int
+		LastError       func(childComplexity int) int
+		LastPublishedAt func(childComplexity int) int
+		Mode            func(childComplexity int) int
+		Region          func(childComplexity int) int
+	}
+
+	Node struct {
+		AccountID       func(childComplexity int) int
+		DirectorySize   func(childComplexity int) int
+		HolderDigestKey func(childComplexity int) int
+		KeyIds          func(childComplexity int) int
+		LastSeenAt      func(childComplexity int) int
+		Region          func(childComplexity int) int
+		URL             func(childComplexity int) int
 	}
 
 	PageInfo struct {
@@ -219,10 +259,14 @@ type ComplexityRoot struct {
 		Certificates             func(childComplexity int, holderCode string, holderType *string, typeArg *string, number *string, useFor models.UseFor) int
 		CodeImage                func(childComplexity int, encryptedID string, codeType *models.CodeType) int
 		Departments              func(childComplexity int) int
+		DirectorySummary         func(childComplexity int, from *string, to *string) int
+		DirectoryVersions        func(childComplexity int, from *string, to *string, first int) int
 		EncryptedIds             func(childComplexity int, holderCode string, holderType *string, number *string, useFor *models.UseFor) int
 		Holder                   func(childComplexity int, code string, typeArg *string) int
 		HolderTypes              func(childComplexity int) int
 		Me                       func(childComplexity int) int
+		NationalStatus           func(childComplexity int) int
+		Nodes                    func(childComplexity int) int
 		PlatformKey              func(childComplexity int) int
 		SearchCertificates       func(childComplexity int, filter *model.CertificateFilter, useFor models.UseFor, first *int, after *string) int
 		Statistics               func(childComplexity int, filter *model.CertificateFilter) int
@@ -313,6 +357,10 @@ type CertificateResolver interface {
 	File(ctx context.Context, obj *models.Certificate) (*models.CertificateFile, error)
 	FileLink(ctx context.Context, obj *models.Certificate) (*model.FileLink, error)
 	EncryptedID(ctx context.Context, obj *models.Certificate) (*model.EncryptedID, error)
+	Region(ctx context.Context, obj *models.Certificate) (string, error)
+	Source(ctx context.Context, obj *models.Certificate) (models.CertificateSource, error)
+	SigningKeyID(ctx context.Context, obj *models.Certificate) (*string, error)
+	FileContent(ctx context.Context, obj *models.Certificate) (*string, error)
 }
 type EntityResolver interface {
 	FindManyCertificateByIDs(ctx context.Context, reps []*model.CertificateByIDsInput) ([]*models.Certificate, error)
@@ -334,6 +382,10 @@ type MutationResolver interface {
 	SetRoles(ctx context.Context, id string, roles []models.Role) (*models.Account, error)
 	RevokeCertificate(ctx context.Context, id string, reason string) (*models.Certificate, error)
 	AttachFile(ctx context.Context, certificateID string, format models.FileFormat, fileEntity string) (*models.CertificateFile, error)
+	DefineCertificateType(ctx context.Context, input model.DefineCertificateTypeInput) (*models.CertificateType, error)
+	AdmitNode(ctx context.Context, accountID string, region string) (*models.Account, error)
+	RegisterNode(ctx context.Context, input model.RegisterNodeInput) (*model.Node, error)
+	PublishDirectory(ctx context.Context, entries []national.Entry) (int, error)
 }
 type QueryResolver interface {
 	Me(ctx context.Context) (*models.Account, error)
@@ -354,6 +406,10 @@ type QueryResolver interface {
 	VerifyByFields(ctx context.Context, input model.VerifyFieldsInput) (*model.Verification, error)
 	VerifyByFile(ctx context.Context, format models.FileFormat, fileEntity string) (*model.FileVerification, error)
 	VerifyEncryptedID(ctx context.Context, encryptedID string) (*model.Verification, error)
+	Nodes(ctx context.Context) ([]model.Node, error)
+	NationalStatus(ctx context.Context) (*model.NationalStatus, error)
+	DirectorySummary(ctx context.Context, from *string, to *string) (*national.RangeSummary, error)
+	DirectoryVersions(ctx context.Context, from *string, to *string, first int) ([]national.Version, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -404,6 +460,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AccessRecord.ID(childComplexity), true
+	case "AccessRecord.onBehalfOf":
+		if e.ComplexityRoot.AccessRecord.OnBehalfOf == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccessRecord.OnBehalfOf(childComplexity), true
 	case "AccessRecord.operation":
 		if e.ComplexityRoot.AccessRecord.Operation == nil {
 			break
@@ -416,6 +478,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AccessRecord.Outcome(childComplexity), true
+	case "AccessRecord.requestId":
+		if e.ComplexityRoot.AccessRecord.RequestID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccessRecord.RequestID(childComplexity), true
 	case "AccessRecord.subject":
 		if e.ComplexityRoot.AccessRecord.Subject == nil {
 			break
@@ -546,6 +614,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Certificate.File(childComplexity), true
+	case "Certificate.fileContent":
+		if e.ComplexityRoot.Certificate.FileContent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Certificate.FileContent(childComplexity), true
 	case "Certificate.fileLink":
 		if e.ComplexityRoot.Certificate.FileLink == nil {
 			break
@@ -588,6 +662,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Certificate.Number(childComplexity), true
+	case "Certificate.region":
+		if e.ComplexityRoot.Certificate.Region == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Certificate.Region(childComplexity), true
 	case "Certificate.revokeReason":
 		if e.ComplexityRoot.Certificate.RevokeReason == nil {
 			break
@@ -600,6 +680,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Certificate.RevokedAt(childComplexity), true
+	case "Certificate.signingKeyId":
+		if e.ComplexityRoot.Certificate.SigningKeyID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Certificate.SigningKeyID(childComplexity), true
+	case "Certificate.source":
+		if e.ComplexityRoot.Certificate.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Certificate.Source(childComplexity), true
 	case "Certificate.status":
 		if e.ComplexityRoot.Certificate.Status == nil {
 			break
@@ -782,6 +874,32 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Department.Province(childComplexity), true
 
+	case "DirectorySummary.count":
+		if e.ComplexityRoot.DirectorySummary.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DirectorySummary.Count(childComplexity), true
+	case "DirectorySummary.digest":
+		if e.ComplexityRoot.DirectorySummary.Digest == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DirectorySummary.Digest(childComplexity), true
+
+	case "DirectoryVersion.id":
+		if e.ComplexityRoot.DirectoryVersion.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DirectoryVersion.ID(childComplexity), true
+	case "DirectoryVersion.version":
+		if e.ComplexityRoot.DirectoryVersion.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DirectoryVersion.Version(childComplexity), true
+
 	case "EncryptedId.encryptedId":
 		if e.ComplexityRoot.EncryptedId.EncryptedID == nil {
 			break
@@ -941,6 +1059,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.HolderType.Name(childComplexity), true
 
+	case "Mutation.admitNode":
+		if e.ComplexityRoot.Mutation.AdmitNode == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_admitNode_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AdmitNode(childComplexity, args["accountId"].(string), args["region"].(string)), true
 	case "Mutation.approveAccount":
 		if e.ComplexityRoot.Mutation.ApproveAccount == nil {
 			break
@@ -963,6 +1092,39 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AttachFile(childComplexity, args["certificateId"].(string), args["format"].(models.FileFormat), args["fileEntity"].(string)), true
+	case "Mutation.defineCertificateType":
+		if e.ComplexityRoot.Mutation.DefineCertificateType == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_defineCertificateType_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DefineCertificateType(childComplexity, args["input"].(model.DefineCertificateTypeInput)), true
+	case "Mutation.publishDirectory":
+		if e.ComplexityRoot.Mutation.PublishDirectory == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_publishDirectory_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.PublishDirectory(childComplexity, args["entries"].([]national.Entry)), true
+	case "Mutation.registerNode":
+		if e.ComplexityRoot.Mutation.RegisterNode == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_registerNode_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RegisterNode(childComplexity, args["input"].(model.RegisterNodeInput)), true
 	case "Mutation.registerSystem":
 		if e.ComplexityRoot.Mutation.RegisterSystem == nil {
 			break
@@ -1018,6 +1180,86 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SetRoles(childComplexity, args["id"].(string), args["roles"].([]models.Role)), true
+
+	case "NationalStatus.backlog":
+		if e.ComplexityRoot.NationalStatus.Backlog == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NationalStatus.Backlog(childComplexity), true
+	case "NationalStatus.connected":
+		if e.ComplexityRoot.NationalStatus.Connected == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NationalStatus.Connected(childComplexity), true
+	case "NationalStatus.lastError":
+		if e.ComplexityRoot.NationalStatus.LastError == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NationalStatus.LastError(childComplexity), true
+	case "NationalStatus.lastPublishedAt":
+		if e.ComplexityRoot.NationalStatus.LastPublishedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NationalStatus.LastPublishedAt(childComplexity), true
+	case "NationalStatus.mode":
+		if e.ComplexityRoot.NationalStatus.Mode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NationalStatus.Mode(childComplexity), true
+	case "NationalStatus.region":
+		if e.ComplexityRoot.NationalStatus.Region == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NationalStatus.Region(childComplexity), true
+
+	case "Node.accountId":
+		if e.ComplexityRoot.Node.AccountID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Node.AccountID(childComplexity), true
+	case "Node.directorySize":
+		if e.ComplexityRoot.Node.DirectorySize == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Node.DirectorySize(childComplexity), true
+	case "Node.holderDigestKey":
+		if e.ComplexityRoot.Node.HolderDigestKey == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Node.HolderDigestKey(childComplexity), true
+	case "Node.keyIds":
+		if e.ComplexityRoot.Node.KeyIds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Node.KeyIds(childComplexity), true
+	case "Node.lastSeenAt":
+		if e.ComplexityRoot.Node.LastSeenAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Node.LastSeenAt(childComplexity), true
+	case "Node.region":
+		if e.ComplexityRoot.Node.Region == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Node.Region(childComplexity), true
+	case "Node.url":
+		if e.ComplexityRoot.Node.URL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Node.URL(childComplexity), true
 
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
@@ -1141,6 +1383,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Departments(childComplexity), true
+	case "Query.directorySummary":
+		if e.ComplexityRoot.Query.DirectorySummary == nil {
+			break
+		}
+
+		args, err := ec.field_Query_directorySummary_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.DirectorySummary(childComplexity, args["from"].(*string), args["to"].(*string)), true
+	case "Query.directoryVersions":
+		if e.ComplexityRoot.Query.DirectoryVersions == nil {
+			break
+		}
+
+		args, err := ec.field_Query_directoryVersions_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.DirectoryVersions(childComplexity, args["from"].(*string), args["to"].(*string), args["first"].(int)), true
 	case "Query.encryptedIds":
 		if e.ComplexityRoot.Query.EncryptedIds == nil {
 			break
@@ -1176,6 +1440,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Me(childComplexity), true
+	case "Query.nationalStatus":
+		if e.ComplexityRoot.Query.NationalStatus == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.NationalStatus(childComplexity), true
+	case "Query.nodes":
+		if e.ComplexityRoot.Query.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.Nodes(childComplexity), true
 	case "Query.platformKey":
 		if e.ComplexityRoot.Query.PlatformKey == nil {
 			break
@@ -1461,8 +1737,12 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("AccessRecordFilter", ec.unmarshalInputAccessRecordFilter),
 			graphql.NewInputUnmarshaler("CertificateByIDsInput", ec.unmarshalInputCertificateByIDsInput),
 			graphql.NewInputUnmarshaler("CertificateFilter", ec.unmarshalInputCertificateFilter),
+			graphql.NewInputUnmarshaler("DefineCertificateTypeInput", ec.unmarshalInputDefineCertificateTypeInput),
+			graphql.NewInputUnmarshaler("DirectoryEntryInput", ec.unmarshalInputDirectoryEntryInput),
 			graphql.NewInputUnmarshaler("HolderByCodesInput", ec.unmarshalInputHolderByCodesInput),
+			graphql.NewInputUnmarshaler("RegisterNodeInput", ec.unmarshalInputRegisterNodeInput),
 			graphql.NewInputUnmarshaler("RegisterSystemInput", ec.unmarshalInputRegisterSystemInput),
+			graphql.NewInputUnmarshaler("SurfaceFieldInput", ec.unmarshalInputSurfaceFieldInput),
 			graphql.NewInputUnmarshaler("VerifyFieldsInput", ec.unmarshalInputVerifyFieldsInput),
 		)
 	}
@@ -1563,7 +1843,10 @@ enum UseFor {
 enum HolderKind { PERSON ORGANISATION }
 enum CertificateStatus { VALID NOT_YET_VALID EXPIRED REVOKED }
 enum SurfaceValueType { STRING PICTURE }
-enum Role { CONSUMER ISSUER ADMIN ANALYST }
+"NODE: another region's platform (a provincial node at the hub, the hub at a node), bound to that region."
+enum Role { CONSUMER ISSUER ADMIN ANALYST NODE }
+"Where a certificate answered from: this node's database, or another region through the national hub."
+enum CertificateSource { LOCAL NATIONAL }
 enum AccountStatus { PENDING APPROVED REVOKED }
 enum Channel { GRAPHQL LEGACY FILE PUBLIC }
 "Layout file formats (版式文件)."
@@ -1649,8 +1932,16 @@ type Certificate @key(fields: "id") {
   file: CertificateFile
   "A short-lived signed download link for the layout file (spec 6.3); minting it is audited under the read's useFor."
   fileLink: FileLink
-  "A fresh encrypted identifier (spec 6.4.3) for showing the certificate (亮证)."
+  "A fresh encrypted identifier (spec 6.4.3) for showing the certificate (亮证); always sealed by the owner node."
   encryptedId: EncryptedId!
+  "The owner's region (GB/T 2260, 2 digits; 00 the hub): the issuing province's node, or the hub."
+  region: String!
+  "LOCAL when this node owns the certificate, NATIONAL when it was answered through the hub."
+  source: CertificateSource!
+  "Id of the owner's SM2 key that made digitalSign; the hub publishes it at /.well-known/certgraph/keys/{region}/{keyId}.pem."
+  signingKeyId: String
+  "The layout file's bytes, base64: for NODE accounts only (a node fetching a file through the hub)."
+  fileContent: String
 }
 
 "A stored layout file (版式文件)."
@@ -1854,6 +2145,10 @@ type AccessRecord {
   channel: Channel!
   outcome: String!
   detail: String
+  "The original caller (accountId@region) of a read that came through the national hub."
+  onBehalfOf: String
+  "The id of a read across regions, the same on every node it passed."
+  requestId: String
   at: Time!
 }
 
@@ -1872,6 +2167,91 @@ type AccessRecordEdge {
 type AccessRecordConnection {
   edges: [AccessRecordEdge!]!
   pageInfo: PageInfo!
+}
+
+"A provincial node registered at the hub (admins)."
+type Node {
+  region: String!
+  "The NODE account admitNode bound to the region."
+  accountId: String!
+  "The base URL the hub calls the node at (empty until it registers)."
+  url: String!
+  "Ids of every signing key the node registered, oldest first."
+  keyIds: [String!]!
+  lastSeenAt: Time
+  "Live entries of the node's province in the national directory."
+  directorySize: Int!
+  "The hub's key for holder digests: answered only to the node's own NODE account."
+  holderDigestKey: String
+}
+
+input SurfaceFieldInput {
+  name: String!
+  columnName: String!
+  valueType: SurfaceValueType!
+}
+
+"A certificate type (证照目录 entry) as an admin defines it."
+input DefineCertificateTypeInput {
+  "The defining body's 18-character 统一社会信用代码 and 3 digits, e.g. 11100000000013338W009."
+  code: String!
+  name: String!
+  holderKind: HolderKind!
+  "Whether this province issues it (holder queries for a type not issued here go to the hub only)."
+  local: Boolean!
+  surfaceTemplate: [SurfaceFieldInput!]!
+}
+
+input RegisterNodeInput {
+  "The node's --public-url."
+  url: String!
+  "The node's current SM2 signing certificate, PEM."
+  signingCertificatePem: String!
+  "The account the node made at itself for the hub to call it with."
+  accountId: String!
+  accessToken: String!
+}
+
+"One certificate of a node's directory as published to the hub: no names, no surfaces, the holder code only as a keyed SM3 digest."
+input DirectoryEntryInput {
+  id: ID!
+  typeCode: String!
+  holderType: String!
+  holderDigest: String!
+  issueDate: String!
+  validFrom: String!
+  "Absent for long-term."
+  validUntil: String
+  revoked: Boolean!
+  "SM3 of the layout file, hex; absent if none."
+  fileSm3: String
+  version: Int!
+  deleted: Boolean!
+}
+
+"Count and digest of a range of directory entries, for reconciliation."
+type DirectorySummary {
+  count: Int!
+  digest: String!
+}
+
+"An id and its directory version."
+type DirectoryVersion {
+  id: ID!
+  version: Int!
+}
+
+"This node's link to the hub."
+type NationalStatus {
+  "node or hub."
+  mode: String!
+  region: String!
+  "Whether the node has registered with the hub (and the last publication did not fail)."
+  connected: Boolean!
+  "Directory changes not yet published."
+  backlog: Int!
+  lastPublishedAt: Time
+  lastError: String
 }
 
 type Query {
@@ -1908,6 +2288,14 @@ type Query {
   verifyByFile(format: FileFormat!, fileEntity: String!): FileVerification!
   "Verification of an encrypted identifier (spec 6.5.3)."
   verifyEncryptedId(encryptedId: String!): Verification!
+  "Registered provincial nodes (hub, admins)."
+  nodes: [Node!]!
+  "This node's link to the hub (admins)."
+  nationalStatus: NationalStatus!
+  "Reconciliation (hub, NODE accounts, their own region): count and digest of entries with from ≤ id < to."
+  directorySummary(from: String, to: String): DirectorySummary!
+  "Reconciliation (hub, NODE accounts, their own region): ids and versions with from ≤ id < to, by id."
+  directoryVersions(from: String, to: String, first: Int!): [DirectoryVersion!]!
 }
 
 type Mutation {
@@ -1923,6 +2311,14 @@ type Mutation {
   revokeCertificate(id: ID!, reason: String!): Certificate!
   "Attach or replace a certificate's layout file (issuers, admins); fileEntity is base64."
   attachFile(certificateId: ID!, format: FileFormat!, fileEntity: String!): CertificateFile!
+  "Define or change a certificate type of the catalogue (admins), an upsert by code. A type certificates use keeps its holder kind."
+  defineCertificateType(input: DefineCertificateTypeInput!): CertificateType!
+  "Hub, admins: approve an account as the NODE of a province (one account per region); again to release a pinned URL."
+  admitNode(accountId: ID!, region: String!): Account!
+  "Hub, NODE accounts: register or refresh the calling node (URL pinned at first, keys kept by id)."
+  registerNode(input: RegisterNodeInput!): Node!
+  "Hub, NODE accounts: store directory entries of the caller's province, all or nothing; returns how many changed."
+  publishDirectory(entries: [DirectoryEntryInput!]!): Int!
 }
 `, BuiltIn: false},
 	{Name: "../federation/directives.graphql", Input: `
@@ -2029,6 +2425,10 @@ func (ec *executionContext) childFields_AccessRecord(ctx context.Context, field 
 		return ec.fieldContext_AccessRecord_outcome(ctx, field)
 	case "detail":
 		return ec.fieldContext_AccessRecord_detail(ctx, field)
+	case "onBehalfOf":
+		return ec.fieldContext_AccessRecord_onBehalfOf(ctx, field)
+	case "requestId":
+		return ec.fieldContext_AccessRecord_requestId(ctx, field)
 	case "at":
 		return ec.fieldContext_AccessRecord_at(ctx, field)
 	}
@@ -2121,6 +2521,14 @@ func (ec *executionContext) childFields_Certificate(ctx context.Context, field g
 		return ec.fieldContext_Certificate_fileLink(ctx, field)
 	case "encryptedId":
 		return ec.fieldContext_Certificate_encryptedId(ctx, field)
+	case "region":
+		return ec.fieldContext_Certificate_region(ctx, field)
+	case "source":
+		return ec.fieldContext_Certificate_source(ctx, field)
+	case "signingKeyId":
+		return ec.fieldContext_Certificate_signingKeyId(ctx, field)
+	case "fileContent":
+		return ec.fieldContext_Certificate_fileContent(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Certificate", field.Name)
 }
@@ -2215,6 +2623,26 @@ func (ec *executionContext) childFields_Department(ctx context.Context, field gr
 	return nil, fmt.Errorf("no field named %q was found under type Department", field.Name)
 }
 
+func (ec *executionContext) childFields_DirectorySummary(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "count":
+		return ec.fieldContext_DirectorySummary_count(ctx, field)
+	case "digest":
+		return ec.fieldContext_DirectorySummary_digest(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DirectorySummary", field.Name)
+}
+
+func (ec *executionContext) childFields_DirectoryVersion(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_DirectoryVersion_id(ctx, field)
+	case "version":
+		return ec.fieldContext_DirectoryVersion_version(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DirectoryVersion", field.Name)
+}
+
 func (ec *executionContext) childFields_EncryptedId(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "encryptedId":
@@ -2285,6 +2713,44 @@ func (ec *executionContext) childFields_HolderType(ctx context.Context, field gr
 		return ec.fieldContext_HolderType_kind(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type HolderType", field.Name)
+}
+
+func (ec *executionContext) childFields_NationalStatus(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "mode":
+		return ec.fieldContext_NationalStatus_mode(ctx, field)
+	case "region":
+		return ec.fieldContext_NationalStatus_region(ctx, field)
+	case "connected":
+		return ec.fieldContext_NationalStatus_connected(ctx, field)
+	case "backlog":
+		return ec.fieldContext_NationalStatus_backlog(ctx, field)
+	case "lastPublishedAt":
+		return ec.fieldContext_NationalStatus_lastPublishedAt(ctx, field)
+	case "lastError":
+		return ec.fieldContext_NationalStatus_lastError(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type NationalStatus", field.Name)
+}
+
+func (ec *executionContext) childFields_Node(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "region":
+		return ec.fieldContext_Node_region(ctx, field)
+	case "accountId":
+		return ec.fieldContext_Node_accountId(ctx, field)
+	case "url":
+		return ec.fieldContext_Node_url(ctx, field)
+	case "keyIds":
+		return ec.fieldContext_Node_keyIds(ctx, field)
+	case "lastSeenAt":
+		return ec.fieldContext_Node_lastSeenAt(ctx, field)
+	case "directorySize":
+		return ec.fieldContext_Node_directorySize(ctx, field)
+	case "holderDigestKey":
+		return ec.fieldContext_Node_holderDigestKey(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Node", field.Name)
 }
 
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2589,6 +3055,28 @@ func (ec *executionContext) field_Holder_certificates_args(ctx context.Context, 
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_admitNode_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "accountId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["accountId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "region",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["region"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_approveAccount_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2630,6 +3118,48 @@ func (ec *executionContext) field_Mutation_attachFile_args(ctx context.Context, 
 		return nil, err
 	}
 	args["fileEntity"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_defineCertificateType_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.DefineCertificateTypeInput, error) {
+			return ec.unmarshalNDefineCertificateTypeInput2certgraphᚋgraphᚋmodelᚐDefineCertificateTypeInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_publishDirectory_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "entries",
+		func(ctx context.Context, v any) ([]national.Entry, error) {
+			return ec.unmarshalNDirectoryEntryInput2ᚕcertgraphᚋinternalᚋnationalᚐEntryᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["entries"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_registerNode_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.RegisterNodeInput, error) {
+			return ec.unmarshalNRegisterNodeInput2certgraphᚋgraphᚋmodelᚐRegisterNodeInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
 	return args, nil
 }
 
@@ -2900,6 +3430,58 @@ func (ec *executionContext) field_Query_codeImage_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["codeType"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_directorySummary_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_directoryVersions_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg2
 	return args, nil
 }
 
@@ -3320,6 +3902,52 @@ func (ec *executionContext) _AccessRecord_detail(ctx context.Context, field grap
 	)
 }
 func (ec *executionContext) fieldContext_AccessRecord_detail(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccessRecord", field, false, false, "String")
+}
+
+func (ec *executionContext) _AccessRecord_onBehalfOf(ctx context.Context, field graphql.CollectedField, obj *models.AccessRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccessRecord_onBehalfOf(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OnBehalfOf, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AccessRecord_onBehalfOf(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccessRecord", field, false, false, "String")
+}
+
+func (ec *executionContext) _AccessRecord_requestId(ctx context.Context, field graphql.CollectedField, obj *models.AccessRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccessRecord_requestId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RequestID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AccessRecord_requestId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AccessRecord", field, false, false, "String")
 }
 
@@ -4195,6 +4823,98 @@ func (ec *executionContext) fieldContext_Certificate_encryptedId(_ context.Conte
 	return fc, nil
 }
 
+func (ec *executionContext) _Certificate_region(ctx context.Context, field graphql.CollectedField, obj *models.Certificate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Certificate_region(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Certificate().Region(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Certificate_region(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Certificate", field, true, true, "String")
+}
+
+func (ec *executionContext) _Certificate_source(ctx context.Context, field graphql.CollectedField, obj *models.Certificate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Certificate_source(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Certificate().Source(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v models.CertificateSource) graphql.Marshaler {
+			return ec.marshalNCertificateSource2certgraphᚋmodelsᚐCertificateSource(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Certificate_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Certificate", field, true, true, "CertificateSource")
+}
+
+func (ec *executionContext) _Certificate_signingKeyId(ctx context.Context, field graphql.CollectedField, obj *models.Certificate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Certificate_signingKeyId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Certificate().SigningKeyID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Certificate_signingKeyId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Certificate", field, true, true, "String")
+}
+
+func (ec *executionContext) _Certificate_fileContent(ctx context.Context, field graphql.CollectedField, obj *models.Certificate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Certificate_fileContent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Certificate().FileContent(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Certificate_fileContent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Certificate", field, true, true, "String")
+}
+
 func (ec *executionContext) _CertificateConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.CertificateConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4781,6 +5501,98 @@ func (ec *executionContext) _Department_province(ctx context.Context, field grap
 }
 func (ec *executionContext) fieldContext_Department_province(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Department", field, false, false, "String")
+}
+
+func (ec *executionContext) _DirectorySummary_count(ctx context.Context, field graphql.CollectedField, obj *national.RangeSummary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DirectorySummary_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DirectorySummary_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DirectorySummary", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DirectorySummary_digest(ctx context.Context, field graphql.CollectedField, obj *national.RangeSummary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DirectorySummary_digest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Digest, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DirectorySummary_digest(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DirectorySummary", field, false, false, "String")
+}
+
+func (ec *executionContext) _DirectoryVersion_id(ctx context.Context, field graphql.CollectedField, obj *national.Version) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DirectoryVersion_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DirectoryVersion_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DirectoryVersion", field, false, false, "ID")
+}
+
+func (ec *executionContext) _DirectoryVersion_version(ctx context.Context, field graphql.CollectedField, obj *national.Version) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DirectoryVersion_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DirectoryVersion_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DirectoryVersion", field, false, false, "Int")
 }
 
 func (ec *executionContext) _EncryptedId_encryptedId(ctx context.Context, field graphql.CollectedField, obj *model.EncryptedID) (ret graphql.Marshaler) {
@@ -5701,6 +6513,481 @@ func (ec *executionContext) fieldContext_Mutation_attachFile(ctx context.Context
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_defineCertificateType(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_defineCertificateType(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DefineCertificateType(ctx, fc.Args["input"].(model.DefineCertificateTypeInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.CertificateType) graphql.Marshaler {
+			return ec.marshalNCertificateType2ᚖcertgraphᚋmodelsᚐCertificateType(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_defineCertificateType(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CertificateType(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_defineCertificateType_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_admitNode(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_admitNode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AdmitNode(ctx, fc.Args["accountId"].(string), fc.Args["region"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.Account) graphql.Marshaler {
+			return ec.marshalNAccount2ᚖcertgraphᚋmodelsᚐAccount(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_admitNode(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Account(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_admitNode_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_registerNode(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_registerNode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RegisterNode(ctx, fc.Args["input"].(model.RegisterNodeInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Node) graphql.Marshaler {
+			return ec.marshalNNode2ᚖcertgraphᚋgraphᚋmodelᚐNode(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_registerNode(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Node(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_registerNode_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_publishDirectory(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_publishDirectory(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().PublishDirectory(ctx, fc.Args["entries"].([]national.Entry))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_publishDirectory(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Int does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_publishDirectory_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _NationalStatus_mode(ctx context.Context, field graphql.CollectedField, obj *model.NationalStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NationalStatus_mode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Mode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NationalStatus_mode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NationalStatus", field, false, false, "String")
+}
+
+func (ec *executionContext) _NationalStatus_region(ctx context.Context, field graphql.CollectedField, obj *model.NationalStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NationalStatus_region(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Region, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NationalStatus_region(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NationalStatus", field, false, false, "String")
+}
+
+func (ec *executionContext) _NationalStatus_connected(ctx context.Context, field graphql.CollectedField, obj *model.NationalStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NationalStatus_connected(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Connected, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NationalStatus_connected(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NationalStatus", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _NationalStatus_backlog(ctx context.Context, field graphql.CollectedField, obj *model.NationalStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NationalStatus_backlog(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Backlog, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NationalStatus_backlog(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NationalStatus", field, false, false, "Int")
+}
+
+func (ec *executionContext) _NationalStatus_lastPublishedAt(ctx context.Context, field graphql.CollectedField, obj *model.NationalStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NationalStatus_lastPublishedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastPublishedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_NationalStatus_lastPublishedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NationalStatus", field, false, false, "Time")
+}
+
+func (ec *executionContext) _NationalStatus_lastError(ctx context.Context, field graphql.CollectedField, obj *model.NationalStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NationalStatus_lastError(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastError, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_NationalStatus_lastError(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NationalStatus", field, false, false, "String")
+}
+
+func (ec *executionContext) _Node_region(ctx context.Context, field graphql.CollectedField, obj *model.Node) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Node_region(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Region, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Node_region(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Node", field, false, false, "String")
+}
+
+func (ec *executionContext) _Node_accountId(ctx context.Context, field graphql.CollectedField, obj *model.Node) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Node_accountId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AccountID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Node_accountId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Node", field, false, false, "String")
+}
+
+func (ec *executionContext) _Node_url(ctx context.Context, field graphql.CollectedField, obj *model.Node) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Node_url(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.URL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Node_url(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Node", field, false, false, "String")
+}
+
+func (ec *executionContext) _Node_keyIds(ctx context.Context, field graphql.CollectedField, obj *model.Node) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Node_keyIds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.KeyIds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Node_keyIds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Node", field, false, false, "String")
+}
+
+func (ec *executionContext) _Node_lastSeenAt(ctx context.Context, field graphql.CollectedField, obj *model.Node) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Node_lastSeenAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastSeenAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Node_lastSeenAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Node", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Node_directorySize(ctx context.Context, field graphql.CollectedField, obj *model.Node) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Node_directorySize(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DirectorySize, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Node_directorySize(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Node", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Node_holderDigestKey(ctx context.Context, field graphql.CollectedField, obj *model.Node) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Node_holderDigestKey(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HolderDigestKey, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Node_holderDigestKey(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Node", field, false, false, "String")
+}
+
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *model.PageInfo) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6588,6 +7875,158 @@ func (ec *executionContext) fieldContext_Query_verifyEncryptedId(ctx context.Con
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_verifyEncryptedId_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_nodes(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().Nodes(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.Node) graphql.Marshaler {
+			return ec.marshalNNode2ᚕcertgraphᚋgraphᚋmodelᚐNodeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Node(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_nationalStatus(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_nationalStatus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().NationalStatus(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.NationalStatus) graphql.Marshaler {
+			return ec.marshalNNationalStatus2ᚖcertgraphᚋgraphᚋmodelᚐNationalStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_nationalStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NationalStatus(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_directorySummary(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_directorySummary(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().DirectorySummary(ctx, fc.Args["from"].(*string), fc.Args["to"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *national.RangeSummary) graphql.Marshaler {
+			return ec.marshalNDirectorySummary2ᚖcertgraphᚋinternalᚋnationalᚐRangeSummary(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_directorySummary(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DirectorySummary(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_directorySummary_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_directoryVersions(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_directoryVersions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().DirectoryVersions(ctx, fc.Args["from"].(*string), fc.Args["to"].(*string), fc.Args["first"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []national.Version) graphql.Marshaler {
+			return ec.marshalNDirectoryVersion2ᚕcertgraphᚋinternalᚋnationalᚐVersionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_directoryVersions(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DirectoryVersion(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_directoryVersions_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -8766,6 +10205,188 @@ func UnmarshalCertificateFilter(ctx context.Context, raw any) (model.Certificate
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputDefineCertificateTypeInput(ctx context.Context, obj any) (model.DefineCertificateTypeInput, error) {
+	var it model.DefineCertificateTypeInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"code", "name", "holderKind", "local", "surfaceTemplate"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "code":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("code"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Code = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "holderKind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("holderKind"))
+			data, err := ec.unmarshalNHolderKind2certgraphᚋmodelsᚐHolderKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HolderKind = data
+		case "local":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("local"))
+			data, err := ec.unmarshalNBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Local = data
+		case "surfaceTemplate":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("surfaceTemplate"))
+			data, err := ec.unmarshalNSurfaceFieldInput2ᚕcertgraphᚋgraphᚋmodelᚐSurfaceFieldInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SurfaceTemplate = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalDefineCertificateTypeInput unmarshals raw into the DefineCertificateTypeInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalDefineCertificateTypeInput(ctx context.Context, raw any) (model.DefineCertificateTypeInput, error) {
+	var out model.DefineCertificateTypeInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "DefineCertificateTypeInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputDirectoryEntryInput(ctx context.Context, obj any) (national.Entry, error) {
+	var it national.Entry
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "typeCode", "holderType", "holderDigest", "issueDate", "validFrom", "validUntil", "revoked", "fileSm3", "version", "deleted"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "typeCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("typeCode"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TypeCode = data
+		case "holderType":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("holderType"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HolderType = data
+		case "holderDigest":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("holderDigest"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HolderDigest = data
+		case "issueDate":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("issueDate"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IssueDate = data
+		case "validFrom":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("validFrom"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ValidFrom = data
+		case "validUntil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("validUntil"))
+			data, err := ec.unmarshalOString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ValidUntil = data
+		case "revoked":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("revoked"))
+			data, err := ec.unmarshalNBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Revoked = data
+		case "fileSm3":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("fileSm3"))
+			data, err := ec.unmarshalOString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FileSM3 = data
+		case "version":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("version"))
+			data, err := ec.unmarshalNInt2int64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Version = data
+		case "deleted":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deleted"))
+			data, err := ec.unmarshalNBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Deleted = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalDirectoryEntryInput unmarshals raw into the DirectoryEntryInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalDirectoryEntryInput(ctx context.Context, raw any) (national.Entry, error) {
+	var out national.Entry
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "DirectoryEntryInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputHolderByCodesInput(ctx context.Context, obj any) (model.HolderByCodesInput, error) {
 	var it model.HolderByCodesInput
 	if obj == nil {
@@ -8805,6 +10426,69 @@ func (ec *executionContext) unmarshalInputHolderByCodesInput(ctx context.Context
 func UnmarshalHolderByCodesInput(ctx context.Context, raw any) (model.HolderByCodesInput, error) {
 	var out model.HolderByCodesInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "HolderByCodesInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRegisterNodeInput(ctx context.Context, obj any) (model.RegisterNodeInput, error) {
+	var it model.RegisterNodeInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"url", "signingCertificatePem", "accountId", "accessToken"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "url":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("url"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.URL = data
+		case "signingCertificatePem":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("signingCertificatePem"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SigningCertificatePem = data
+		case "accountId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("accountId"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AccountID = data
+		case "accessToken":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("accessToken"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AccessToken = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRegisterNodeInput unmarshals raw into the RegisterNodeInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRegisterNodeInput(ctx context.Context, raw any) (model.RegisterNodeInput, error) {
+	var out model.RegisterNodeInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RegisterNodeInput", raw, &out)
 	return out, err
 }
 
@@ -8868,6 +10552,62 @@ func (ec *executionContext) unmarshalInputRegisterSystemInput(ctx context.Contex
 func UnmarshalRegisterSystemInput(ctx context.Context, raw any) (models.RegisterSystemInput, error) {
 	var out models.RegisterSystemInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "RegisterSystemInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputSurfaceFieldInput(ctx context.Context, obj any) (model.SurfaceFieldInput, error) {
+	var it model.SurfaceFieldInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "columnName", "valueType"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "columnName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("columnName"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ColumnName = data
+		case "valueType":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("valueType"))
+			data, err := ec.unmarshalNSurfaceValueType2certgraphᚋmodelsᚐSurfaceValueType(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ValueType = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSurfaceFieldInput unmarshals raw into the SurfaceFieldInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSurfaceFieldInput(ctx context.Context, raw any) (model.SurfaceFieldInput, error) {
+	var out model.SurfaceFieldInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SurfaceFieldInput", raw, &out)
 	return out, err
 }
 
@@ -9081,6 +10821,16 @@ func (ec *executionContext) _AccessRecord(ctx context.Context, sel ast.Selection
 			}
 		case "detail":
 			out.Values[i] = ec._AccessRecord_detail(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "onBehalfOf":
+			out.Values[i] = ec._AccessRecord_onBehalfOf(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "requestId":
+			out.Values[i] = ec._AccessRecord_requestId(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -9376,6 +11126,30 @@ func (ec *executionContext) _Certificate(ctx context.Context, sel ast.SelectionS
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Certificate_encryptedId(ctx, field, obj)
+				})
+		case "region":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Certificate_region(ctx, field, obj)
+				})
+		case "source":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Certificate_source(ctx, field, obj)
+				})
+		case "signingKeyId":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Certificate_signingKeyId(ctx, field, obj)
+				})
+		case "fileContent":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Certificate_fileContent(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -9690,6 +11464,82 @@ func (ec *executionContext) _Department(ctx context.Context, sel ast.SelectionSe
 			}
 		case "province":
 			out.Values[i] = ec._Department_province(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var directorySummaryImplementors = []string{"DirectorySummary"}
+
+func (ec *executionContext) _DirectorySummary(ctx context.Context, sel ast.SelectionSet, obj *national.RangeSummary) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, directorySummaryImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DirectorySummary")
+		case "count":
+			out.Values[i] = ec._DirectorySummary_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "digest":
+			out.Values[i] = ec._DirectorySummary_digest(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var directoryVersionImplementors = []string{"DirectoryVersion"}
+
+func (ec *executionContext) _DirectoryVersion(ctx context.Context, sel ast.SelectionSet, obj *national.Version) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, directoryVersionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DirectoryVersion")
+		case "id":
+			out.Values[i] = ec._DirectoryVersion_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "version":
+			out.Values[i] = ec._DirectoryVersion_version(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -10076,6 +11926,155 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "defineCertificateType":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_defineCertificateType(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "admitNode":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_admitNode(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "registerNode":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_registerNode(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "publishDirectory":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_publishDirectory(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var nationalStatusImplementors = []string{"NationalStatus"}
+
+func (ec *executionContext) _NationalStatus(ctx context.Context, sel ast.SelectionSet, obj *model.NationalStatus) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, nationalStatusImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("NationalStatus")
+		case "mode":
+			out.Values[i] = ec._NationalStatus_mode(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "region":
+			out.Values[i] = ec._NationalStatus_region(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "connected":
+			out.Values[i] = ec._NationalStatus_connected(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "backlog":
+			out.Values[i] = ec._NationalStatus_backlog(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "lastPublishedAt":
+			out.Values[i] = ec._NationalStatus_lastPublishedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "lastError":
+			out.Values[i] = ec._NationalStatus_lastError(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var nodeImplementors = []string{"Node"}
+
+func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj *model.Node) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, nodeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Node")
+		case "region":
+			out.Values[i] = ec._Node_region(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "accountId":
+			out.Values[i] = ec._Node_accountId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "url":
+			out.Values[i] = ec._Node_url(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "keyIds":
+			out.Values[i] = ec._Node_keyIds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "lastSeenAt":
+			out.Values[i] = ec._Node_lastSeenAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "directorySize":
+			out.Values[i] = ec._Node_directorySize(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "holderDigestKey":
+			out.Values[i] = ec._Node_holderDigestKey(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -10310,6 +12309,30 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_verifyEncryptedId(ctx, field)
+				})
+		case "nodes":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_nodes(ctx, field)
+				})
+		case "nationalStatus":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_nationalStatus(ctx, field)
+				})
+		case "directorySummary":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_directorySummary(ctx, field)
+				})
+		case "directoryVersions":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_directoryVersions(ctx, field)
 				})
 		case "_entities":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -11261,6 +13284,16 @@ func (ec *executionContext) marshalNCertificateFile2ᚖcertgraphᚋmodelsᚐCert
 	return ec._CertificateFile(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNCertificateSource2certgraphᚋmodelsᚐCertificateSource(ctx context.Context, v any) (models.CertificateSource, error) {
+	var res models.CertificateSource
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCertificateSource2certgraphᚋmodelsᚐCertificateSource(ctx context.Context, sel ast.SelectionSet, v models.CertificateSource) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) unmarshalNCertificateStatus2certgraphᚋmodelsᚐCertificateStatus(ctx context.Context, v any) (models.CertificateStatus, error) {
 	var res models.CertificateStatus
 	err := res.UnmarshalGQL(v)
@@ -11357,6 +13390,11 @@ func (ec *executionContext) marshalNDate2certgraphᚋmodelsᚐDate(ctx context.C
 	return v
 }
 
+func (ec *executionContext) unmarshalNDefineCertificateTypeInput2certgraphᚋgraphᚋmodelᚐDefineCertificateTypeInput(ctx context.Context, v any) (model.DefineCertificateTypeInput, error) {
+	res, err := ec.unmarshalInputDefineCertificateTypeInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNDepartment2certgraphᚋmodelsᚐDepartment(ctx context.Context, sel ast.SelectionSet, v models.Department) graphql.Marshaler {
 	return ec._Department(ctx, sel, &v)
 }
@@ -11383,6 +13421,53 @@ func (ec *executionContext) marshalNDepartment2ᚖcertgraphᚋmodelsᚐDepartmen
 		return graphql.Null
 	}
 	return ec._Department(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNDirectoryEntryInput2certgraphᚋinternalᚋnationalᚐEntry(ctx context.Context, v any) (national.Entry, error) {
+	res, err := ec.unmarshalInputDirectoryEntryInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNDirectoryEntryInput2ᚕcertgraphᚋinternalᚋnationalᚐEntryᚄ(ctx context.Context, v any) ([]national.Entry, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]national.Entry, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNDirectoryEntryInput2certgraphᚋinternalᚋnationalᚐEntry(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNDirectorySummary2ᚖcertgraphᚋinternalᚋnationalᚐRangeSummary(ctx context.Context, sel ast.SelectionSet, v *national.RangeSummary) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DirectorySummary!")
+		return graphql.Null
+	}
+	return ec._DirectorySummary(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNDirectoryVersion2certgraphᚋinternalᚋnationalᚐVersion(ctx context.Context, sel ast.SelectionSet, v national.Version) graphql.Marshaler {
+	return ec._DirectoryVersion(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNDirectoryVersion2ᚕcertgraphᚋinternalᚋnationalᚐVersionᚄ(ctx context.Context, sel ast.SelectionSet, v []national.Version) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDirectoryVersion2certgraphᚋinternalᚋnationalᚐVersion(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalNEncryptedId2certgraphᚋgraphᚋmodelᚐEncryptedID(ctx context.Context, sel ast.SelectionSet, v model.EncryptedID) graphql.Marshaler {
@@ -11547,6 +13632,42 @@ func (ec *executionContext) marshalNInt2int64(ctx context.Context, sel ast.Selec
 	return res
 }
 
+func (ec *executionContext) marshalNNationalStatus2ᚖcertgraphᚋgraphᚋmodelᚐNationalStatus(ctx context.Context, sel ast.SelectionSet, v *model.NationalStatus) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "NationalStatus!")
+		return graphql.Null
+	}
+	return ec._NationalStatus(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNNode2certgraphᚋgraphᚋmodelᚐNode(ctx context.Context, sel ast.SelectionSet, v model.Node) graphql.Marshaler {
+	return ec._Node(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNNode2ᚕcertgraphᚋgraphᚋmodelᚐNodeᚄ(ctx context.Context, sel ast.SelectionSet, v []model.Node) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNNode2certgraphᚋgraphᚋmodelᚐNode(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNNode2ᚖcertgraphᚋgraphᚋmodelᚐNode(ctx context.Context, sel ast.SelectionSet, v *model.Node) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Node!")
+		return graphql.Null
+	}
+	return ec._Node(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNPageInfo2ᚖcertgraphᚋgraphᚋmodelᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "PageInfo!")
@@ -11561,6 +13682,11 @@ func (ec *executionContext) marshalNPlatformKey2ᚖcertgraphᚋgraphᚋmodelᚐP
 		return graphql.Null
 	}
 	return ec._PlatformKey(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNRegisterNodeInput2certgraphᚋgraphᚋmodelᚐRegisterNodeInput(ctx context.Context, v any) (model.RegisterNodeInput, error) {
+	res, err := ec.unmarshalInputRegisterNodeInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNRegisterSystemInput2certgraphᚋmodelsᚐRegisterSystemInput(ctx context.Context, v any) (models.RegisterSystemInput, error) {
@@ -11658,6 +13784,35 @@ func (ec *executionContext) marshalNString2string(ctx context.Context, sel ast.S
 	return res
 }
 
+func (ec *executionContext) unmarshalNString2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNString2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNString2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNString2string(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNSurface2certgraphᚋmodelsᚐSurface(ctx context.Context, sel ast.SelectionSet, v models.Surface) graphql.Marshaler {
 	return ec._Surface(ctx, sel, &v)
 }
@@ -11696,6 +13851,25 @@ func (ec *executionContext) marshalNSurfaceField2ᚕcertgraphᚋmodelsᚐSurface
 	}
 
 	return ret
+}
+
+func (ec *executionContext) unmarshalNSurfaceFieldInput2certgraphᚋgraphᚋmodelᚐSurfaceFieldInput(ctx context.Context, v any) (model.SurfaceFieldInput, error) {
+	res, err := ec.unmarshalInputSurfaceFieldInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNSurfaceFieldInput2ᚕcertgraphᚋgraphᚋmodelᚐSurfaceFieldInputᚄ(ctx context.Context, v any) ([]model.SurfaceFieldInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.SurfaceFieldInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNSurfaceFieldInput2certgraphᚋgraphᚋmodelᚐSurfaceFieldInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func (ec *executionContext) unmarshalNSurfaceValueType2certgraphᚋmodelsᚐSurfaceValueType(ctx context.Context, v any) (models.SurfaceValueType, error) {

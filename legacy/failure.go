@@ -72,7 +72,10 @@ const (
 	statusSuccess  = "0"
 	statusFailure  = "1"
 	messageSuccess = "接口调用成功"
-	failurePrefix  = "接口调用失败："
+	// messagePartialPrefix starts the message of a holder answer whose
+	// national part is missing (the local part is answered).
+	messagePartialPrefix = "接口调用成功（全国部分不可用："
+	failurePrefix        = "接口调用失败："
 )
 
 func missing(param string) *Failure {
@@ -140,6 +143,9 @@ func fromGraphQL(e *gqlerror.Error, params map[string]string) *Failure {
 	}
 	return f
 }
+
+// messagePartial is 接口调用成功（全国部分不可用：reason）.
+func messagePartial(reason string) string { return messagePartialPrefix + reason + "）" }
 
 // namer names the graph's fields in messages as the endpoint's table
 // spells them (params), so texts the graph renders speak the table's terms.

@@ -174,11 +174,15 @@ func (h *Handler) serve(req *http.Request, e *endpoint, cs charset, raw []byte) 
 		}
 		ctx = h.requests.WithRequest(ctx, info)
 	}
-	data, f := h.run(ctx, e, c.vars)
+	data, partial, f := h.run(ctx, e, c.vars)
 	if f != nil {
 		return reply{}, f
 	}
-	return e.respond(data)
+	r, f := e.respond(data)
+	if f != nil {
+		return r, f
+	}
+	return withPartialMessage(r, partial), nil
 }
 
 // Paths are the URL paths of every legacy endpoint (a fixed set: metrics

@@ -27,6 +27,24 @@ type Certificate struct {
 	// UseFor is the reason the certificate was read for; set by the resolver
 	// that loaded it (never stored) so nested fields can audit and check it.
 	UseFor UseFor `gorm:"-"`
+	// Remote, when set, is the owner region's answer for a certificate of
+	// another region (never stored): its nested parts come from there.
+	Remote *RemoteCertificate `gorm:"-"`
+}
+
+// RemoteCertificate is what another region answered about one of its
+// certificates: the parts a local certificate reads from this database.
+type RemoteCertificate struct {
+	Region       string
+	Type         CertificateType
+	Holder       Holder
+	HolderKind   HolderKind
+	HolderType   HolderType
+	Dept         Department
+	Surfaces     []Surface
+	File         *CertificateFile // metadata only
+	DigitalSign  string
+	SigningKeyID string
 }
 
 // Status returns the certificate's state on the given day.
@@ -69,3 +87,19 @@ func (s *Surface) Validate(field string) error {
 
 // IsEntity marks Certificate as an Apollo Federation entity (keyed by id).
 func (Certificate) IsEntity() {}
+
+// ItemID is the certificate's identifier (the key of merging answers from
+// several regions).
+func (c Certificate) ItemID() string { return c.ID }
+
+// ItemIssued is the issue date as YYYY-MM-DD (merged answers are newest first).
+func (c Certificate) ItemIssued() string { return c.IssueDate.String() }
+
+// OwnerRegion is the region that owns the certificate: the answering
+// region of a remote one, else self (the region of the node that read it).
+func (c *Certificate) OwnerRegion(self string) string {
+	if c.Remote != nil {
+		return c.Remote.Region
+	}
+	return self
+}

@@ -144,10 +144,11 @@ const (
 	RoleIssuer   Role = "ISSUER"   // manages its own department's certificates
 	RoleAdmin    Role = "ADMIN"    // manages accounts, reads the audit
 	RoleAnalyst  Role = "ANALYST"  // aggregates and masked listings, no surfaces
+	RoleNode     Role = "NODE"     // another region's platform, bound to that region
 )
 
 // AllRoles lists every Role.
-var AllRoles = []Role{RoleConsumer, RoleIssuer, RoleAdmin, RoleAnalyst}
+var AllRoles = []Role{RoleConsumer, RoleIssuer, RoleAdmin, RoleAnalyst, RoleNode}
 
 // MarshalGQL writes the enum name.
 func (r Role) MarshalGQL(w io.Writer) { io.WriteString(w, strconv.Quote(string(r))) }
@@ -168,7 +169,7 @@ func ParseRole(s string) (Role, error) {
 			return r, nil
 		}
 	}
-	return "", fmt.Errorf("%q is not a role (CONSUMER, ISSUER, ADMIN, ANALYST)", s)
+	return "", fmt.Errorf("%q is not a role (CONSUMER, ISSUER, ADMIN, ANALYST, NODE)", s)
 }
 
 // AccountStatus is where an account is in its life: registered and waiting,
@@ -248,4 +249,27 @@ func equalFold(a, b string) bool {
 		}
 	}
 	return true
+}
+
+// CertificateSource says where a certificate's answer came from.
+type CertificateSource string
+
+// Certificate sources.
+const (
+	SourceLocal    CertificateSource = "LOCAL"    // this node's database
+	SourceNational CertificateSource = "NATIONAL" // another region, through the hub
+)
+
+// MarshalGQL writes the enum name.
+func (s CertificateSource) MarshalGQL(w io.Writer) { io.WriteString(w, strconv.Quote(string(s))) }
+
+// UnmarshalGQL reads the enum name.
+func (s *CertificateSource) UnmarshalGQL(v any) error {
+	return unmarshalEnum(v, "CertificateSource", func(x string) error {
+		if x != string(SourceLocal) && x != string(SourceNational) {
+			return fmt.Errorf("%q is not a CertificateSource", x)
+		}
+		*s = CertificateSource(x)
+		return nil
+	})
 }

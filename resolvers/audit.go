@@ -29,10 +29,20 @@ func (r *Resolver) auditAs(ctx context.Context, acc *models.Account, channel mod
 		accountID = acc.ID
 	}
 	now := r.cfg.Now().UTC()
+	var onBehalfOf, requestID string
+	if st := stateOf(ctx); st != nil && acc != nil {
+		if hop, err := r.hopOf(ctx); err == nil {
+			requestID = hop.RequestID
+			if len(hop.Via) > 0 {
+				onBehalfOf = hop.OnBehalfOf.String()
+			}
+		}
+	}
 	recs := make([]models.AccessRecord, len(subjects))
 	for i, s := range subjects {
 		recs[i] = models.AccessRecord{AccountID: accountID, Operation: op, Subject: truncateRunes(s, 128), UseFor: useFor,
-			Channel: channel, Outcome: outcome, Detail: truncateRunes(detail, 500), CreatedAt: now}
+			Channel: channel, Outcome: outcome, Detail: truncateRunes(detail, 500),
+			OnBehalfOf: truncateRunes(onBehalfOf, 100), RequestID: requestID, CreatedAt: now}
 	}
 	// The wait for the batch that carries these records to commit.
 	start := time.Now()

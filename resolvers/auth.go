@@ -91,6 +91,13 @@ func (r *Resolver) require(ctx context.Context, roles ...models.Role) (*models.A
 	if err != nil {
 		return nil, err
 	}
+	if acc.Has(models.RoleNode) {
+		// A NODE account's inter-node headers must hold (no forged Via,
+		// no loop) before it may do anything.
+		if _, err := r.hopOf(ctx); err != nil {
+			return nil, err
+		}
+	}
 	if len(roles) == 0 {
 		return acc, nil
 	}
@@ -103,7 +110,8 @@ func (r *Resolver) require(ctx context.Context, roles ...models.Role) (*models.A
 }
 
 // readers are the roles that may read certificate data.
-var readers = []models.Role{models.RoleConsumer, models.RoleIssuer, models.RoleAdmin, models.RoleAnalyst}
+// NODE accounts read on behalf of the callers of other regions.
+var readers = []models.Role{models.RoleConsumer, models.RoleIssuer, models.RoleAdmin, models.RoleAnalyst, models.RoleNode}
 
 // masked reports whether the account sees personal data only masked: an
 // analyst with no role that needs the data itself.

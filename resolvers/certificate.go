@@ -2,6 +2,7 @@ package resolvers
 
 import (
 	"context"
+	"encoding/base64"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -14,6 +15,10 @@ import (
 type certificateResolver struct{ *Resolver }
 
 func (r *certificateResolver) Type(ctx context.Context, c *models.Certificate) (*models.CertificateType, error) {
+	if c.Remote != nil {
+		t := c.Remote.Type
+		return &t, nil
+	}
 	return mustFind[models.CertificateType]("certificate type", c.TypeCode)(r.loadersOf(ctx).certType.Load(ctx, c.TypeCode))
 }
 
@@ -34,10 +39,18 @@ func (r *certificateResolver) Number(ctx context.Context, c *models.Certificate)
 }
 
 func (r *certificateResolver) Holder(ctx context.Context, c *models.Certificate) (*models.Holder, error) {
+	if c.Remote != nil {
+		h := c.Remote.Holder
+		return &h, nil
+	}
 	return mustFind[models.Holder]("holder", "")(r.loadersOf(ctx).holderByID.Load(ctx, c.HolderID))
 }
 
 func (r *certificateResolver) IssueDept(ctx context.Context, c *models.Certificate) (*models.Department, error) {
+	if c.Remote != nil {
+		d := c.Remote.Dept
+		return &d, nil
+	}
 	return mustFind[models.Department]("department", c.IssueDeptCode)(r.loadersOf(ctx).dept.Load(ctx, c.IssueDeptCode))
 }
 
@@ -56,10 +69,66 @@ func (r *certificateResolver) Surfaces(ctx context.Context, c *models.Certificat
 		_ = r.audit(ctx, acc, "certificate.surfaces", c.UseFor, models.OutcomeDenied, "analysts do not see surfaces", c.ID)
 		return nil, models.Errorf(models.EFORBIDDEN, "analyst accounts do not see certificate surfaces")
 	}
+	if c.Remote != nil {
+		return c.Remote.Surfaces, nil
+	}
 	if c.Surfaces != nil { // loaded with the certificate (certificateByID)
 		return c.Surfaces, nil
 	}
 	return r.loadersOf(ctx).surfacesByCert.Load(ctx, c.ID)
+}
+
+// Region is the owner's region: this node's for a local certificate.
+func (r *certificateResolver) Region(ctx context.Context, c *models.Certificate) (string, error) {
+	return c.OwnerRegion(r.cfg.Region), nil
+}
+
+// Source says whether the answer came from this database or through the hub.
+func (r *certificateResolver) Source(ctx context.Context, c *models.Certificate) (models.CertificateSource, error) {
+	if c.Remote != nil {
+		return models.SourceNational, nil
+	}
+	return models.SourceLocal, nil
+}
+
+// SigningKeyID names the owner's key that makes digitalSign.
+func (r *certificateResolver) SigningKeyID(ctx context.Context, c *models.Certificate) (*string, error) {
+	if c.Remote != nil {
+		if c.Remote.SigningKeyID == "" {
+			return nil, nil
+		}
+		k := c.Remote.SigningKeyID
+		return &k, nil
+	}
+	k := r.trust.Keys.KeyID()
+	return &k, nil
+}
+
+// FileContent is the layout file's bytes for a NODE account (a file
+// fetched through the hub for a download link of another region); the
+// read is audited under the certificate's useFor.
+func (r *certificateResolver) FileContent(ctx context.Context, c *models.Certificate) (*string, error) {
+	acc, err := r.require(ctx, models.RoleNode)
+	if err != nil {
+		return nil, err
+	}
+	if c.Remote != nil {
+		f, _, err := r.remoteFile(ctx, c.ID, c.UseFor)
+		if err != nil {
+			return nil, err
+		}
+		s := base64.StdEncoding.EncodeToString(f.Content)
+		return &s, r.audit(ctx, acc, "fileContent", c.UseFor, models.OutcomeOK, "file through the hub", c.ID)
+	}
+	f, err := r.store.File(ctx, c.ID)
+	if err != nil || f == nil {
+		return nil, err
+	}
+	if err := r.audit(ctx, acc, "fileContent", c.UseFor, models.OutcomeOK, "file for another region", c.ID); err != nil {
+		return nil, err
+	}
+	s := base64.StdEncoding.EncodeToString(f.Content)
+	return &s, nil
 }
 
 // RevokeCertificate revokes a certificate with a reason: issuers their own
@@ -97,7 +166,11 @@ func (m *mutationResolver) RevokeCertificate(ctx context.Context, id string, rea
 		}
 		now := m.cfg.Now().UTC().Truncate(time.Microsecond)
 		out.RevokedAt, out.RevokeReason = &now, reason
-		return tx.RevokeCertificate(ctx, id, now, reason)
+		if err := tx.RevokeCertificate(ctx, id, now, reason); err != nil {
+			return err
+		}
+		_, err = tx.EnqueueDirectoryChange(ctx, id, false)
+		return err
 	})
 	m.writer.InvalidateCertificate(id)
 	if err != nil {

@@ -16,7 +16,7 @@ import (
 // encryptedID seals a certificate identifier for showing (亮证, 6.4.3).
 func (r *Resolver) encryptedID(ctx context.Context, certID string) (*model.EncryptedID, error) {
 	now := r.cfg.Now()
-	tok, err := r.trust.Sealer.Seal(certID, now)
+	tok, err := r.trust.Sealer.SealForRegion(r.cfg.Region, certID, now)
 	if err != nil {
 		return nil, err
 	}
@@ -24,6 +24,9 @@ func (r *Resolver) encryptedID(ctx context.Context, certID string) (*model.Encry
 }
 
 func (r *certificateResolver) EncryptedID(ctx context.Context, c *models.Certificate) (*model.EncryptedID, error) {
+	if c.Remote != nil {
+		return r.remoteEncryptedID(ctx, c) // only the owner seals its certificates
+	}
 	return r.encryptedID(ctx, c.ID)
 }
 
@@ -42,7 +45,12 @@ func (q *queryResolver) EncryptedIds(ctx context.Context, holderCode string, hol
 	}
 	out := make([]model.EncryptedID, 0, len(certs))
 	for _, c := range certs {
-		e, err := q.encryptedID(ctx, c.ID)
+		var e *model.EncryptedID
+		if c.Remote != nil {
+			e, err = q.remoteEncryptedID(ctx, &c)
+		} else {
+			e, err = q.encryptedID(ctx, c.ID)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -57,7 +65,7 @@ func (r *Resolver) openEncryptedID(token string) (string, error) {
 	if token == "" {
 		return "", models.Errorf(models.EINVALID, "the encrypted identifier is empty")
 	}
-	id, _, err := r.trust.Sealer.Open(token, r.cfg.Now())
+	id, _, err := r.trust.Sealer.OpenForRegion(r.cfg.Region, token, r.cfg.Now())
 	switch {
 	case err == nil:
 		return id, nil
@@ -78,6 +86,19 @@ func (q *queryResolver) CertificateByEncryptedID(ctx context.Context, encryptedI
 	if err != nil {
 		return nil, err
 	}
+	if err := useFor.Validate(); err != nil {
+		return nil, err
+	}
+	region, err := q.whereToken(ctx, encryptedID)
+	if err != nil {
+		return nil, err
+	}
+	if region != q.cfg.Region {
+		token := strings.TrimSpace(encryptedID)
+		return q.remoteForRead(ctx, acc, "certificateByEncryptedId", region, "(encrypted "+token[:2]+")", useFor, func() (*models.Certificate, error) {
+			return q.remoteByToken(ctx, region, token, useFor)
+		})
+	}
 	id, err := q.openEncryptedID(encryptedID)
 	if err != nil {
 		return nil, models.Invalid("encryptedId", "is not valid: %s", err)
@@ -89,9 +110,13 @@ func (q *queryResolver) CodeImage(ctx context.Context, encryptedID string, codeT
 	if _, err := q.require(ctx, readers...); err != nil {
 		return nil, err
 	}
-	if _, err := q.openEncryptedID(encryptedID); err != nil {
-		return nil, models.Invalid("encryptedId", "is not valid: %s", err)
-	}
+	if region, err := q.whereToken(ctx, encryptedID); err != nil {
+		return nil, err
+	} else if region == q.cfg.Region {
+		if _, err := q.openEncryptedID(encryptedID); err != nil {
+			return nil, models.Invalid("encryptedId", "is not valid: %s", err)
+		}
+	} // another region's token: its owner checks it when the code is scanned (/v/ routes by prefix)
 	kind := models.CodeQR
 	if codeType != nil {
 		kind = *codeType
@@ -107,6 +132,30 @@ func (q *queryResolver) CodeImage(ctx context.Context, encryptedID string, codeT
 // verifyEncrypted is 6.5.3 as plain Go, shared by the graph and the public
 // page: the verification (its Reason left for the caller to render) and why.
 func (r *Resolver) verifyEncrypted(ctx context.Context, token string) (*model.Verification, models.Text, *models.Certificate, error) {
+	region, err := r.whereToken(ctx, token)
+	if err != nil {
+		var derr *models.Error
+		if models.ErrorCode(err) == models.EINVALID && errors.As(err, &derr) {
+			return &model.Verification{Result: false, Matches: []model.VerificationMatch{}}, models.Say("%s", derr), nil, nil
+		}
+		return nil, models.Text{}, nil, err
+	}
+	if region != r.cfg.Region {
+		c, err := r.remoteByToken(ctx, region, strings.TrimSpace(token), models.UseVerification)
+		var derr *models.Error
+		switch {
+		case (models.ErrorCode(err) == models.EINVALID || models.ErrorCode(err) == models.ENOTFOUND) && errors.As(err, &derr):
+			// The owner's "invalid or expired" is an answer, not a failure of the link.
+			return &model.Verification{Result: false, Matches: []model.VerificationMatch{}}, models.Say("%s", derr), nil, nil
+		case err != nil:
+			return nil, models.Text{}, nil, err
+		case c == nil:
+			return &model.Verification{Result: false, Matches: []model.VerificationMatch{}}, models.Say("the certificate no longer exists"), nil, nil
+		}
+		v, why := r.judge(ctx, c)
+		v.Matches = []model.VerificationMatch{{CertificateID: c.ID, Status: *v.Status, Result: v.Result, Reason: v.Reason}}
+		return v, why, c, nil
+	}
 	id, err := r.openEncryptedID(token)
 	if err != nil {
 		var derr *models.Error

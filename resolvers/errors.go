@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 
+	"certgraph/internal/national"
 	"certgraph/models"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -56,6 +57,9 @@ func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 		gerr.Extensions = map[string]any{"code": code}
 		if derr.Field != "" {
 			gerr.Extensions["field"] = derr.Field
+		}
+		if region, ok := national.FailedRegion(err); ok {
+			gerr.Extensions["region"] = region
 		}
 		return gerr
 	}

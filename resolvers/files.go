@@ -9,6 +9,7 @@ import (
 	"certgraph/graph/model"
 	"certgraph/internal/issuing"
 	"certgraph/internal/keys"
+	"certgraph/internal/reqinfo"
 	"certgraph/models"
 )
 
@@ -18,6 +19,9 @@ func (r *Resolver) fileMeta(ctx context.Context, certID string) (*models.Certifi
 }
 
 func (r *certificateResolver) File(ctx context.Context, c *models.Certificate) (*models.CertificateFile, error) {
+	if c.Remote != nil {
+		return c.Remote.File, nil
+	}
 	return r.fileMeta(ctx, c.ID)
 }
 
@@ -31,9 +35,16 @@ func (r *certificateResolver) FileLink(ctx context.Context, c *models.Certificat
 	if masked(acc) {
 		return nil, models.Errorf(models.EFORBIDDEN, "analyst accounts do not download layout files")
 	}
-	f, err := r.fileMeta(ctx, c.ID)
-	if err != nil || f == nil {
+	f := (*models.CertificateFile)(nil)
+	if c.Remote != nil {
+		// A link of this node, which fetches the file through the hub when
+		// the link is used: consumers need not reach other provinces.
+		f = c.Remote.File
+	} else if f, err = r.fileMeta(ctx, c.ID); err != nil {
 		return nil, err
+	}
+	if f == nil {
+		return nil, nil
 	}
 	useFor := c.UseFor
 	if useFor == "" {
@@ -99,6 +110,9 @@ func (r *Resolver) Download(ctx context.Context, token string) (*models.Certific
 		return nil, nil, models.Errorf(models.ENOTFOUND, "%s", err)
 	}
 	acc := &models.Account{ID: l.AccountID}
+	if region, err := r.where(ctx, l.CertificateID); err == nil && region != r.cfg.Region {
+		return r.downloadRemote(ctx, acc, l)
+	}
 	f, err := r.store.File(ctx, l.CertificateID)
 	if err != nil {
 		return nil, nil, err
@@ -119,6 +133,32 @@ func (r *Resolver) Download(ctx context.Context, token string) (*models.Certific
 		return nil, nil, models.Errorf(models.ENOTFOUND, "the certificate was revoked on %s: %s", models.DayOf(*c.RevokedAt), c.RevokeReason)
 	}
 	if err := r.auditAs(ctx, acc, models.ChannelFile, "download", l.UseFor, models.OutcomeOK, "", c.ID); err != nil {
+		return nil, nil, err
+	}
+	return f, c, nil
+}
+
+// downloadRemote serves a download link of this node for another region's
+// certificate: the file is fetched through the hub, checked against the
+// link, and the download is audited here (and on every node it passed).
+func (r *Resolver) downloadRemote(ctx context.Context, acc *models.Account, l keys.FileLink) (*models.CertificateFile, *models.Certificate, error) {
+	ctx = r.WithRequest(ctx, reqinfo.RequestInfo{Channel: models.ChannelFile})
+	st := stateOf(ctx)
+	st.authOnce.Do(func() { st.account = acc })
+	f, c, err := r.remoteFile(ctx, l.CertificateID, l.UseFor)
+	if err != nil {
+		_ = r.auditAs(ctx, acc, models.ChannelFile, "download", l.UseFor, outcomeOfErr(err), "through the hub: "+err.Error(), l.CertificateID)
+		return nil, nil, err
+	}
+	if !strings.HasPrefix(f.SHA256, l.SHA256) {
+		_ = r.auditAs(ctx, acc, models.ChannelFile, "download", l.UseFor, models.OutcomeDenied, "file changed since the link was made", l.CertificateID)
+		return nil, nil, models.Errorf(models.ENOTFOUND, "the file has changed since this link was made; ask for a new link")
+	}
+	if c.RevokedAt != nil {
+		_ = r.auditAs(ctx, acc, models.ChannelFile, "download", l.UseFor, models.OutcomeDenied, "certificate revoked", c.ID)
+		return nil, nil, models.Errorf(models.ENOTFOUND, "the certificate was revoked on %s: %s", c.RevokedAt.Format("2006-01-02"), c.RevokeReason)
+	}
+	if err := r.auditAs(ctx, acc, models.ChannelFile, "download", l.UseFor, models.OutcomeOK, "through the hub", c.ID); err != nil {
 		return nil, nil, err
 	}
 	return f, c, nil

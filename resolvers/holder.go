@@ -70,6 +70,10 @@ func (r *holderResolver) Certificates(ctx context.Context, h *models.Holder, use
 	if err := useFor.Validate(); err != nil {
 		return nil, err
 	}
+	if r.dispatches() || r.hubMode() {
+		// With a hub, a holder's certificates are the merged local and national answer.
+		return r.holderCertificates(ctx, acc, "holder.certificates", h.Code, &h.TypeCode, typ, nil, useFor)
+	}
 	typeCode, err := r.resolveTypeFilter(ctx, "type", typ)
 	if err != nil {
 		return nil, err

@@ -1,31 +1,54 @@
 package resolvers
 
 import (
-	"certgraph/internal/ident"
+	"context"
+	"errors"
+	"strings"
+
+	"certgraph/internal/national"
 	"certgraph/models"
 )
 
-// location says where a certificate lives.
-type location int
+// locate is the one seam that decides where a read is answered (spec 5.3):
+// a certificate belongs to the issuing province of its identifier
+// (characters 3–4 of the issuer code). At a node: here, or else the hub.
+// At the hub: the registered node of that province, else the hub itself.
+// An encrypted identifier is routed by the owner's region in its clear
+// prefix. Every read path calls where or whereToken, then either reads its
+// own database or sends the read with send (national.go).
 
-const (
-	local    location = iota // in this node's database
-	national                 // at the national platform (another province's certificate)
-)
-
-// locate is the one place that decides where a certificate lives (spec 5.3):
-// the issuing department's province, read from the identifier, against this
-// node's region.
-func (r *Resolver) locate(id ident.CertID) location {
-	if id.IssuerProvince() == r.cfg.Region {
-		return local
+// where returns the region that answers a read of certificate id here:
+// r.cfg.Region when this process owns it.
+func (r *Resolver) where(ctx context.Context, id string) (string, error) {
+	if r.hubMode() {
+		return national.Owner(id, national.RegistryFunc(func(region string) bool { return r.registered(ctx, region) }))
 	}
-	return national
+	route, err := national.Locate(id, r.cfg.Region)
+	if err != nil {
+		return "", models.Invalid("id", "%s", err.Error())
+	}
+	if route == national.RouteLocal {
+		return r.cfg.Region, nil
+	}
+	return national.HubRegion, nil
 }
 
-// notHere is the answer for another province's certificate while no national
-// platform is configured for this node.
-func (r *Resolver) notHere(id ident.CertID) error {
-	return models.Errorf(models.EUNAVAILABLE, "certificate %s was issued in province %s, not here (%s); it is served by the national platform, which this node is not configured to reach",
-		id.String(), id.IssuerProvince(), r.cfg.Region)
+// whereToken is where for an encrypted identifier (its clear region prefix).
+func (r *Resolver) whereToken(ctx context.Context, token string) (string, error) {
+	if r.nat == nil || r.nat.Dispatcher == nil {
+		return r.cfg.Region, nil
+	}
+	d := r.nat.Dispatcher
+	if r.hubMode() {
+		d.Nodes = national.RegistryFunc(func(region string) bool { return r.registered(ctx, region) })
+	}
+	region, err := d.WhereToken(strings.TrimSpace(token))
+	if err != nil {
+		var re *national.RegionError
+		if errors.As(err, &re) {
+			return "", err
+		}
+		return "", models.Invalid("encryptedId", "the encrypted identifier is malformed: %v", err)
+	}
+	return region, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"certgraph/internal/ident"
+	"certgraph/internal/reqinfo"
 	"certgraph/models"
 )
 
@@ -26,6 +27,9 @@ var reasonsZH = map[models.CertificateStatus]string{
 // VerifyPublic is GET /v/{encryptedId} as plain Go: 6.5.3 for anyone
 // holding a code, without an account, audited on the public channel.
 func (r *Resolver) VerifyPublic(ctx context.Context, token string) (*PublicVerification, error) {
+	if stateOf(ctx) == nil {
+		ctx = r.WithRequest(ctx, reqinfo.RequestInfo{Channel: models.ChannelPublic, Lang: models.Chinese})
+	}
 	v, why, c, err := r.verifyEncrypted(ctx, token)
 	if err != nil {
 		return nil, err
@@ -34,10 +38,17 @@ func (r *Resolver) VerifyPublic(ctx context.Context, token string) (*PublicVerif
 	subject := "(undecryptable)"
 	if c != nil {
 		subject = c.ID
-		l := r.newLoaders()
-		ct, _ := notFoundAsNil(l.certType.Load(ctx, c.TypeCode))
-		h, _ := notFoundAsNil(l.holderByID.Load(ctx, c.HolderID))
-		d, _ := notFoundAsNil(l.dept.Load(ctx, c.IssueDeptCode))
+		var ct *models.CertificateType
+		var h *models.Holder
+		var d *models.Department
+		if c.Remote != nil {
+			ct, h, d = &c.Remote.Type, &c.Remote.Holder, &c.Remote.Dept
+		} else {
+			l := r.newLoaders()
+			ct, _ = notFoundAsNil(l.certType.Load(ctx, c.TypeCode))
+			h, _ = notFoundAsNil(l.holderByID.Load(ctx, c.HolderID))
+			d, _ = notFoundAsNil(l.dept.Load(ctx, c.IssueDeptCode))
+		}
 		view.Found = ct != nil && h != nil && d != nil
 		if view.Found {
 			view.Reason = reasonsZH[c.Status(r.today())]

@@ -2,12 +2,15 @@ package resolvers
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"certgraph/graph/model"
 	"certgraph/internal/cache"
 	"certgraph/internal/ident"
+	"certgraph/internal/national"
 	"certgraph/models"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -41,13 +44,25 @@ func (q *queryResolver) Holder(ctx context.Context, code string, typ *string) (*
 		return nil, err
 	}
 	if !slices.Contains(graphql.CollectAllFields(ctx), "certificates") {
-		return q.holderByCode(ctx, code, t)
+		h, err := q.holderByCode(ctx, code, t)
+		if h != nil || err != nil || !(q.dispatches() || q.hubMode()) {
+			return h, err
+		}
+		// A holder known only in other regions: asked of the hub (at the hub,
+		// of the regions its directory lists for the holder).
+		return q.remoteHolderByCode(ctx, code, t)
 	}
 	// The holder with their certificates in one statement; the certificates
 	// field then reads them from its loader.
 	h, certs, err := q.store.HolderWithCertificates(ctx, code, t)
-	if h == nil || err != nil {
+	if err != nil {
 		return nil, err
+	}
+	if h == nil {
+		if !(q.dispatches() || q.hubMode()) {
+			return nil, nil
+		}
+		return q.remoteHolderByCode(ctx, code, t)
 	}
 	l := q.loadersOf(ctx)
 	l.holderByID.Prime(h.ID, h)
@@ -73,7 +88,12 @@ func (q *queryResolver) Certificates(ctx context.Context, holderCode string, hol
 }
 
 // holderCertificates is the spec 6.2/6.4.1 lookup: a holder's certificates,
-// filtered by type (code or name) and number, every one audited.
+// filtered by type (code or name) and number, every one audited. With a
+// hub, the local part and the national part (the hub's answer, or at the
+// hub the answers of the regions its directory lists for the holder) are
+// fetched in parallel and merged: de-duplicated, newest first, at most 200.
+// When the national part fails the local part is still answered, with an
+// error beside it naming the region (GraphQL: on the field's path).
 func (r *Resolver) holderCertificates(ctx context.Context, acc *models.Account, op, holderCode string, holderType, typ, number *string, useFor models.UseFor) ([]models.Certificate, error) {
 	if err := useFor.Validate(); err != nil {
 		return nil, err
@@ -82,39 +102,149 @@ func (r *Resolver) holderCertificates(ctx context.Context, acc *models.Account, 
 	if err != nil {
 		return nil, err
 	}
-	typeCode, err := r.resolveTypeFilter(ctx, "type", typ)
+	hop, err := r.hopOf(ctx)
 	if err != nil {
 		return nil, err
 	}
+	num := ""
+	if number != nil {
+		num = strings.TrimSpace(*number)
+	}
+	given, typeCode, localPart := "", "", true
+	if typ != nil {
+		given = strings.TrimSpace(*typ)
+	}
+	if given != "" {
+		ct, err := r.store.CertificateTypeByCodeOrName(ctx, given)
+		switch {
+		case err != nil:
+			return nil, err
+		case ct == nil && (r.dispatches() || r.hubMode()):
+			localPart = false // a type unknown here: the hub's (or at the hub, the regions') to answer
+		case ct == nil && len(hop.Via) > 0:
+			return nil, r.audit(ctx, acc, op, useFor, models.OutcomeOK, "certificate type "+given+" is not in this catalogue", code)
+		case ct == nil:
+			return nil, models.Invalid("type", "%q is not a certificate type in the catalogue", given)
+		case !ct.Local && r.dispatches():
+			localPart, typeCode = false, ct.Code
+		default:
+			typeCode = ct.Code
+		}
+	}
+
+	var (
+		remote  []models.Certificate
+		partial error
+		wg      sync.WaitGroup
+	)
+	switch {
+	case r.hubMode():
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			remote, partial = r.fanOut(ctx, hop, code, t, given, typeCode, num, useFor)
+		}()
+	case r.dispatches() && hop.Origin():
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			remote, partial = r.remoteHolder(ctx, national.HubRegion, code, t, given, num, useFor)
+		}()
+	}
+	var local []models.Certificate
+	var localErr error
+	if localPart {
+		local, localErr = r.localHolderCertificates(ctx, code, t, typeCode, num)
+	}
+	wg.Wait()
+	if localErr != nil {
+		return nil, localErr
+	}
+	for i := range local {
+		local[i].UseFor = useFor
+	}
+	certs, truncated := national.Merge(national.MaxHolderCertificates, local, remote)
+	if partial == nil && truncated != nil {
+		partial = models.Errorf(models.EINVALID, "%s", truncated.Error())
+	}
+	detail := "holder " + code
+	if len(remote) > 0 || partial != nil {
+		detail += fmt.Sprintf(" (%d local, %d national)", len(local), len(remote))
+	}
+	if partial != nil {
+		detail += "; national part incomplete: " + partial.Error()
+	}
+	if len(certs) == 0 {
+		if partial != nil && !localPart {
+			_ = r.audit(ctx, acc, op, useFor, outcomeOfErr(partial), detail, code)
+			return nil, partial
+		}
+		if err := r.audit(ctx, acc, op, useFor, models.OutcomeOK, "no certificate found; "+detail, code); err != nil {
+			return nil, err
+		}
+	} else {
+		ids := make([]string, len(certs))
+		for i := range certs {
+			ids[i] = certs[i].ID
+		}
+		if err := r.audit(ctx, acc, op, useFor, models.OutcomeOK, detail, ids...); err != nil {
+			return nil, err
+		}
+	}
+	if partial != nil {
+		graphql.AddError(ctx, partial)
+	}
+	return certs, nil
+}
+
+// localHolderCertificates is the holder's certificates in this database.
+func (r *Resolver) localHolderCertificates(ctx context.Context, code, holderType, typeCode, number string) ([]models.Certificate, error) {
 	// The holder and all their certificates in one statement, filtered here
 	// (a holder has few).
-	h, all, err := r.store.HolderWithCertificates(ctx, code, t)
+	h, all, err := r.store.HolderWithCertificates(ctx, code, holderType)
+	if err != nil || h == nil {
+		return nil, err
+	}
+	r.loadersOf(ctx).holderByID.Prime(h.ID, h)
+	var certs []models.Certificate
+	for _, c := range all {
+		if (typeCode == "" || c.TypeCode == typeCode) && (number == "" || c.Number == number) {
+			certs = append(certs, c)
+		}
+	}
+	return certs, nil
+}
+
+// fanOut is the hub's national part of a holder answer: every region its
+// directory lists for the holder (never one the read passed), in parallel.
+func (r *Resolver) fanOut(ctx context.Context, hop national.Hop, code, holderType, given, typeCode, number string, useFor models.UseFor) ([]models.Certificate, error) {
+	d := r.nat.Digester()
+	if d == nil {
+		return nil, models.Errorf(models.EINTERNAL, "the hub has no holder digest key")
+	}
+	regions, err := r.store.HolderRegions(ctx, d.Digest(code), typeCode)
 	if err != nil {
 		return nil, err
 	}
-	var certs []models.Certificate
-	if h != nil {
-		r.loadersOf(ctx).holderByID.Prime(h.ID, h)
-		num := ""
-		if number != nil {
-			num = strings.TrimSpace(*number)
-		}
-		for _, c := range all {
-			if (typeCode == "" || c.TypeCode == typeCode) && (num == "" || c.Number == num) {
-				certs = append(certs, c)
+	res := national.Run(ctx, national.FanOut{}, hop, regions, func(ctx context.Context, region string) ([]models.Certificate, error) {
+		return r.remoteHolder(ctx, region, code, holderType, given, number, useFor)
+	})
+	var first error
+	for _, region := range regions {
+		if err := res.Errors[region]; err != nil {
+			if first == nil {
+				first = err
 			}
 		}
 	}
-	if len(certs) == 0 {
-		return certs, r.audit(ctx, acc, op, useFor, models.OutcomeOK, "no certificate found", code)
+	if first == nil && res.Truncated != nil {
+		first = models.Errorf(models.EINVALID, "%s", res.Truncated.Error())
 	}
-	ids := make([]string, len(certs))
-	for i := range certs {
-		certs[i].UseFor = useFor
-		ids[i] = certs[i].ID
-	}
-	return certs, r.audit(ctx, acc, op, useFor, models.OutcomeOK, "holder "+code, ids...)
+	return res.Items, first
 }
+
+// dispatches reports whether this node sends non-local reads to a hub.
+func (r *Resolver) dispatches() bool { return r.nat != nil && r.nat.Settings.Dispatching() }
 
 // resolveTypeFilter accepts a certificate type's code or its name (legacy
 // callers send names) and returns the code; "" when no filter was given.
@@ -151,9 +281,14 @@ func (r *Resolver) certificateForRead(ctx context.Context, acc *models.Account, 
 	if err != nil {
 		return nil, models.Invalid("id", "is not a valid certificate identifier: %s", err)
 	}
-	if r.locate(cid) == national {
-		_ = r.audit(ctx, acc, op, useFor, models.OutcomeFailed, "non-local certificate; national platform not configured", cid.String())
-		return nil, r.notHere(cid)
+	region, err := r.where(ctx, cid.String())
+	if err != nil {
+		return nil, err
+	}
+	if region != r.cfg.Region {
+		return r.remoteForRead(ctx, acc, op, region, cid.String(), useFor, func() (*models.Certificate, error) {
+			return r.remoteByID(ctx, region, cid.String(), useFor)
+		})
 	}
 	c, err := r.certificateByID(ctx, cid.String())
 	if err != nil {
@@ -164,6 +299,35 @@ func (r *Resolver) certificateForRead(ctx context.Context, acc *models.Account, 
 	}
 	c.UseFor = useFor
 	return c, r.audit(ctx, acc, op, useFor, models.OutcomeOK, "", c.ID)
+}
+
+// remoteForRead runs a dispatched read of one certificate and audits it
+// here with its route, outcome and request id.
+func (r *Resolver) remoteForRead(ctx context.Context, acc *models.Account, op, region, subject string, useFor models.UseFor, read func() (*models.Certificate, error)) (*models.Certificate, error) {
+	route := r.route(region, issuingRegion(subject))
+	c, err := read()
+	switch {
+	case err != nil:
+		_ = r.audit(ctx, acc, op, useFor, outcomeOfErr(err), route+": "+err.Error(), subject)
+		return nil, err
+	case c == nil:
+		return nil, r.audit(ctx, acc, op, useFor, models.OutcomeNotFound, route, subject)
+	}
+	c.UseFor = useFor
+	return c, r.audit(ctx, acc, op, useFor, models.OutcomeOK, r.route(region, c.Remote.Region), c.ID)
+}
+
+// outcomeOfErr is the audit outcome of a failed read.
+func outcomeOfErr(err error) string {
+	switch models.ErrorCode(err) {
+	case models.ENOTFOUND:
+		return models.OutcomeNotFound
+	case models.EFORBIDDEN, models.EUNAUTHENTICATED:
+		return models.OutcomeDenied
+	case models.EINVALID:
+		return models.OutcomeInvalid
+	}
+	return models.OutcomeFailed
 }
 
 // certificateByID loads one certificate with its surfaces through the node

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"sync"
 
+	"certgraph/internal/national"
 	"certgraph/internal/reqinfo"
 	"certgraph/models"
 )
@@ -20,6 +21,10 @@ type requestState struct {
 	authErr  error
 
 	loaders *loaders
+
+	hopOnce sync.Once
+	hop     national.Hop
+	hopErr  error
 }
 
 type stateKey struct{}

@@ -47,6 +47,7 @@ type Resolver struct {
 	cache    *cache.Cache
 	trust    *keys.Trust
 	auditLog *store.AuditLog
+	nat      *National
 	// metrics is nil-safe: nil records nothing.
 	metrics *metrics.Metrics
 }
@@ -61,6 +62,9 @@ type Deps struct {
 	// Audit writes the access records; nil starts one on Store (its writers
 	// then live as long as the process).
 	Audit *store.AuditLog
+	// National links this process to other regions; nil: none (a node
+	// without a hub answers other provinces' certificates UNAVAILABLE).
+	National *National
 	// Metrics records audit writes; nil records nothing.
 	Metrics *metrics.Metrics
 }
@@ -85,7 +89,7 @@ func New(d Deps, log *slog.Logger, cfg Config) (*Resolver, error) {
 	if d.Audit == nil {
 		d.Audit = d.Store.NewAuditLog(store.AuditLogConfig{})
 	}
-	return &Resolver{store: d.Store, writer: d.Writer, log: log, cfg: cfg, cache: d.Cache, trust: d.Keys, auditLog: d.Audit, metrics: d.Metrics}, nil
+	return &Resolver{store: d.Store, writer: d.Writer, log: log, cfg: cfg, cache: d.Cache, trust: d.Keys, auditLog: d.Audit, nat: d.National, metrics: d.Metrics}, nil
 }
 
 // today is the current calendar date in China Standard Time, the zone the

@@ -36,6 +36,9 @@ func (r *Resolver) canonicalInput(ctx context.Context, c *models.Certificate) (m
 // of the canonical form it covers: any change to what is signed is another
 // key, so a kept signature can never cover other data.
 func (r *certificateResolver) DigitalSign(ctx context.Context, c *models.Certificate) (string, error) {
+	if c.Remote != nil {
+		return c.Remote.DigitalSign, nil // the owner's signature, as it made it
+	}
 	in, err := r.canonicalInput(ctx, c)
 	if err != nil {
 		return "", err

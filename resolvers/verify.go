@@ -9,6 +9,7 @@ import (
 	"certgraph/graph/model"
 	"certgraph/internal/gmcrypto"
 	"certgraph/internal/issuing"
+	"certgraph/internal/national"
 	"certgraph/internal/ofd"
 	"certgraph/internal/pdfdoc"
 	"certgraph/models"
@@ -34,15 +35,18 @@ func (q *queryResolver) VerifyByFields(ctx context.Context, in model.VerifyField
 		return nil, models.Invalid("validUntil", "cannot be given together with %s", models.Name("longTerm"))
 	}
 	typeCode, err := q.resolveTypeFilter(ctx, "type", in.Type)
-	if err != nil {
+	if err != nil && !(q.dispatches() || q.hubMode()) {
 		return nil, err
+	}
+	if err != nil {
+		typeCode = "-" // a type unknown here: no local candidate, the national part decides
 	}
 	h, err := q.holderByCode(ctx, code, t)
 	if err != nil {
 		return nil, err
 	}
 	var certs []models.Certificate
-	if h != nil {
+	if h != nil && typeCode != "-" {
 		// Newest first, so the reason given for a mismatch is the same on every database.
 		if certs, err = q.store.CertificatesOfHolder(ctx, h.ID, typeCode, ""); err != nil {
 			return nil, err
@@ -98,7 +102,98 @@ func (q *queryResolver) VerifyByFields(ctx context.Context, in model.VerifyField
 		}
 	}
 	v.Reason = q.say(ctx, why)
-	return v, q.audit(ctx, acc, "verifyByFields", in.UseFor, outcomeOf(v.Result), why.String(), subject)
+	detail := why.String()
+	if !v.Result {
+		// Local candidates first, then the national part.
+		rv, err := q.verifyFieldsElsewhere(ctx, in, code, typeCode)
+		switch {
+		case err != nil && (h == nil || len(certs) == 0):
+			_ = q.audit(ctx, acc, "verifyByFields", in.UseFor, outcomeOfErr(err), err.Error(), subject)
+			return nil, err
+		case err == nil && rv != nil && (rv.Result || h == nil || len(certs) == 0):
+			v, detail = rv, rv.Reason
+			if v.Matches == nil {
+				v.Matches = []model.VerificationMatch{}
+			}
+			if rv.CertificateID != nil {
+				subject = *rv.CertificateID
+			}
+		}
+	}
+	return v, q.audit(ctx, acc, "verifyByFields", in.UseFor, outcomeOf(v.Result), detail, subject)
+}
+
+const verifyFieldsOp = `query verifyByFields($in: VerifyFieldsInput!) { verifyByFields(input: $in) { result reason certificateId status } }`
+
+// verifyFieldsElsewhere asks the national part: at a node the hub (for a
+// read that started here), at the hub each region listing the holder until
+// one matches. nil, nil when there is nowhere to ask.
+func (r *Resolver) verifyFieldsElsewhere(ctx context.Context, in model.VerifyFieldsInput, code, typeCode string) (*model.Verification, error) {
+	hop, err := r.hopOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var regions []string
+	switch {
+	case r.hubMode():
+		if d := r.nat.Digester(); d != nil {
+			if typeCode == "-" {
+				typeCode = ""
+			}
+			all, err := r.store.HolderRegions(ctx, d.Digest(code), typeCode)
+			if err != nil {
+				return nil, err
+			}
+			for _, x := range all {
+				if !hop.Via.Contains(x) {
+					regions = append(regions, x)
+				}
+			}
+		}
+	case r.dispatches() && hop.Origin():
+		regions = []string{national.HubRegion}
+	}
+	vars := map[string]any{"holderCode": in.HolderCode, "useFor": useForName(in.UseFor)}
+	for k, v := range map[string]*string{"holderType": in.HolderType, "type": in.Type, "name": in.Name, "number": in.Number, "holder": in.Holder, "issueDept": in.IssueDept, "issueDeptCode": in.IssueDeptCode} {
+		if v != nil {
+			vars[k] = *v
+		}
+	}
+	for k, v := range map[string]*models.Date{"issueDate": in.IssueDate, "validFrom": in.ValidFrom, "validUntil": in.ValidUntil} {
+		if v != nil {
+			vars[k] = v.String()
+		}
+	}
+	if in.LongTerm != nil {
+		vars["longTerm"] = *in.LongTerm
+	}
+	var first *model.Verification
+	var firstErr error
+	for _, region := range regions {
+		var a struct {
+			V *model.Verification `json:"verifyByFields"`
+		}
+		resp, err := r.send(ctx, region, national.Request{Query: verifyFieldsOp, Variables: map[string]any{"in": vars}}, &a)
+		if err == nil && a.V == nil {
+			err = resp.Err()
+		}
+		if err != nil {
+			if firstErr == nil {
+				firstErr = err
+			}
+			continue
+		}
+		if a.V.Result {
+			return a.V, nil
+		}
+		if first == nil {
+			first = a.V
+		}
+	}
+	if first != nil {
+		return first, nil
+	}
+	return nil, firstErr
 }
 
 // fieldMismatch names the first given field that differs from c, or nil.
@@ -236,6 +331,16 @@ func (q *queryResolver) VerifyByFile(ctx context.Context, format models.FileForm
 		return nil, err
 	case f == nil:
 		dataText = models.Say("the file's digest (SHA-256 %s) matches no certificate file issued here", sha)
+		if rv, err := q.verifyFileElsewhere(ctx, format, fileEntity, gmcrypto.SM3Hex(data)); err != nil {
+			_ = q.audit(ctx, acc, "verifyByFile", models.UseVerification, outcomeOfErr(err), err.Error(), subject)
+			return nil, err
+		} else if rv != nil {
+			// The owner checked the file against its certificate and its own seals.
+			if rv.CertificateID != nil {
+				subject = *rv.CertificateID
+			}
+			return rv, q.audit(ctx, acc, "verifyByFile", models.UseVerification, outcomeOf(rv.Result), rv.Detail, subject)
+		}
 	default:
 		c, err := q.certificateByID(ctx, f.CertificateID)
 		if err != nil {
@@ -404,4 +509,54 @@ func (r *Resolver) pdfRoots() *x509.CertPool {
 	p := x509.NewCertPool()
 	p.AddCert(r.trust.PDFSigner.Cert)
 	return p
+}
+
+const verifyFileOp = `query verifyByFile($format: FileFormat!, $file: String!) { verifyByFile(format: $format, fileEntity: $file) {
+  result detail dataVerify signVerify certificateId signatures { kind valid signer trusted detail } } }`
+
+// verifyFileElsewhere sends a file unknown here to where its SM3 digest is
+// known: at a node the hub (reads that started here), at the hub the owner
+// its directory names. nil, nil when there is nowhere to ask.
+func (r *Resolver) verifyFileElsewhere(ctx context.Context, format models.FileFormat, fileEntity, sm3 string) (*model.FileVerification, error) {
+	hop, err := r.hopOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	region := ""
+	switch {
+	case r.hubMode():
+		locs, err := r.store.LocateFile(ctx, sm3)
+		if err != nil {
+			return nil, err
+		}
+		for _, l := range locs {
+			if !hop.Via.Contains(l.Region) && l.Region != r.cfg.Region {
+				region = l.Region
+				break
+			}
+		}
+	case r.dispatches() && hop.Origin():
+		region = national.HubRegion
+	}
+	if region == "" {
+		return nil, nil
+	}
+	var a struct {
+		V *model.FileVerification `json:"verifyByFile"`
+	}
+	resp, err := r.send(ctx, region, national.Request{Query: verifyFileOp, Variables: map[string]any{"format": strings.ToUpper(string(format)), "file": fileEntity}}, &a)
+	if err != nil {
+		return nil, err
+	}
+	if a.V == nil {
+		return nil, resp.Err()
+	}
+	if a.V.Signatures == nil {
+		a.V.Signatures = []model.SignatureCheck{}
+	}
+	// At a node, a hub answer that found nothing says so in its own words.
+	if !a.V.Result && a.V.CertificateID == nil && !r.hubMode() {
+		return nil, nil
+	}
+	return a.V, nil
 }

@@ -69,6 +69,17 @@ type Count struct {
 	Count int    `json:"count"`
 }
 
+// A certificate type (证照目录 entry) as an admin defines it.
+type DefineCertificateTypeInput struct {
+	// The defining body's 18-character 统一社会信用代码 and 3 digits, e.g. 11100000000013338W009.
+	Code       string            `json:"code"`
+	Name       string            `json:"name"`
+	HolderKind models.HolderKind `json:"holderKind"`
+	// Whether this province issues it (holder queries for a type not issued here go to the hub only).
+	Local           bool                `json:"local"`
+	SurfaceTemplate []SurfaceFieldInput `json:"surfaceTemplate"`
+}
+
 // An encrypted certificate identifier (加密电子证照标识) and where it verifies.
 type EncryptedID struct {
 	EncryptedID string    `json:"encryptedId"`
@@ -104,6 +115,35 @@ type HolderByCodesInput struct {
 type Mutation struct {
 }
 
+// This node's link to the hub.
+type NationalStatus struct {
+	// node or hub.
+	Mode   string `json:"mode"`
+	Region string `json:"region"`
+	// Whether the node has registered with the hub (and the last publication did not fail).
+	Connected bool `json:"connected"`
+	// Directory changes not yet published.
+	Backlog         int        `json:"backlog"`
+	LastPublishedAt *time.Time `json:"lastPublishedAt,omitempty"`
+	LastError       *string    `json:"lastError,omitempty"`
+}
+
+// A provincial node registered at the hub (admins).
+type Node struct {
+	Region string `json:"region"`
+	// The NODE account admitNode bound to the region.
+	AccountID string `json:"accountId"`
+	// The base URL the hub calls the node at (empty until it registers).
+	URL string `json:"url"`
+	// Ids of every signing key the node registered, oldest first.
+	KeyIds     []string   `json:"keyIds"`
+	LastSeenAt *time.Time `json:"lastSeenAt,omitempty"`
+	// Live entries of the node's province in the national directory.
+	DirectorySize int `json:"directorySize"`
+	// The hub's key for holder digests: answered only to the node's own NODE account.
+	HolderDigestKey *string `json:"holderDigestKey,omitempty"`
+}
+
 type PageInfo struct {
 	HasNextPage bool    `json:"hasNextPage"`
 	EndCursor   *string `json:"endCursor,omitempty"`
@@ -123,6 +163,16 @@ type PlatformKey struct {
 type Query struct {
 }
 
+type RegisterNodeInput struct {
+	// The node's --public-url.
+	URL string `json:"url"`
+	// The node's current SM2 signing certificate, PEM.
+	SigningCertificatePem string `json:"signingCertificatePem"`
+	// The account the node made at itself for the hub to call it with.
+	AccountID   string `json:"accountId"`
+	AccessToken string `json:"accessToken"`
+}
+
 // One signature found in a layout file.
 type SignatureCheck struct {
 	// PDF_CMS, OFD_SES_V1, OFD_SES_V4 or OFD_SIGN.
@@ -140,6 +190,12 @@ type Statistics struct {
 	ByDepartment []Count `json:"byDepartment"`
 	ByStatus     []Count `json:"byStatus"`
 	ByRegion     []Count `json:"byRegion"`
+}
+
+type SurfaceFieldInput struct {
+	Name       string                  `json:"name"`
+	ColumnName string                  `json:"columnName"`
+	ValueType  models.SurfaceValueType `json:"valueType"`
 }
 
 // The answer of a verification (spec 6.5.1, 6.5.3). Texts are in the request's

@@ -347,3 +347,10 @@ func Verify(pub *ecdsa.PublicKey, msg, sig []byte) bool {
 // PrivateKey returns the SM2 private key, for signers that need it directly
 // (OFD seals).
 func (kp *KeyPair) PrivateKey() *sm2.PrivateKey { return kp.priv }
+
+// KeyID names the key pair's certificate: the first 16 hex digits of the
+// SM3 digest of its DER, stable for as long as the certificate is.
+func (kp *KeyPair) KeyID() string { return CertificateKeyID(kp.cert.Raw) }
+
+// CertificateKeyID is KeyID for a certificate's DER bytes.
+func CertificateKeyID(der []byte) string { return SM3Hex(der)[:16] }

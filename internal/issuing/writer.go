@@ -62,7 +62,13 @@ func (w *Writer) PutCertificate(ctx context.Context, in *Certificate) (store.Out
 				return fmt.Errorf("storing the layout file: %w", err)
 			}
 		}
-		return nil
+		if out == store.Unchanged && in.File == nil {
+			return nil
+		}
+		// The national directory learns of the change from the outbox,
+		// written in this same transaction.
+		_, err = tx.EnqueueDirectoryChange(ctx, c.ID, false)
+		return err
 	})
 	w.InvalidateCertificate(c.ID)
 	if c.HolderID != 0 {
@@ -76,7 +82,21 @@ func (w *Writer) PutCertificate(ctx context.Context, in *Certificate) (store.Out
 
 // AttachFile stores or replaces a certificate's layout file.
 func (w *Writer) AttachFile(ctx context.Context, certID string, f *File) (*models.CertificateFile, error) {
-	return w.putFile(ctx, w.store, certID, f)
+	return w.storeFile(ctx, certID, f)
+}
+
+// storeFile stores a file and its directory change in one transaction.
+func (w *Writer) storeFile(ctx context.Context, certID string, f *File) (*models.CertificateFile, error) {
+	var row *models.CertificateFile
+	err := w.store.Transaction(ctx, func(tx *store.DB) error {
+		var err error
+		if row, err = w.putFile(ctx, tx, certID, f); err != nil {
+			return err
+		}
+		_, err = tx.EnqueueDirectoryChange(ctx, certID, false)
+		return err
+	})
+	return row, err
 }
 
 func (w *Writer) putFile(ctx context.Context, tx *store.DB, certID string, f *File) (*models.CertificateFile, error) {
@@ -130,7 +150,7 @@ func (w *Writer) IssueFile(ctx context.Context, certID string, format models.Fil
 	default:
 		return nil, models.Invalid("format", "%q is not pdf or ofd", string(format))
 	}
-	return w.putFile(ctx, w.store, certID, &File{format: format, data: data})
+	return w.storeFile(ctx, certID, &File{format: format, data: data})
 }
 
 // canonicalInput loads a certificate with its holder, department and surfaces.

@@ -36,6 +36,12 @@ type Trust struct {
 	PDFSigner   pdfdoc.Signer
 	LinkKey     []byte
 	FileLinkTTL time.Duration
+	// Secrets seals small secrets stored in the database (the hub's copies
+	// of node tokens, a node's credential for the hub).
+	Secrets *gmcrypto.SecretBox
+	// HolderDigestKey is the hub's key of holder digests in the national
+	// directory (used at the hub; a node gets the hub's at registration).
+	HolderDigestKey []byte
 }
 
 // Load loads the node's keys from dir, creating them on first start.
@@ -60,7 +66,16 @@ func Load(dir string, encryptedIDTTL, fileLinkTTL time.Duration) (*Trust, error)
 	if err != nil {
 		return nil, fmt.Errorf("file link key: %w", err)
 	}
-	return &Trust{Keys: kp, Sealer: sealer, PDFSigner: pdfSigner, LinkKey: linkKey, FileLinkTTL: fileLinkTTL}, nil
+	secrets, err := gmcrypto.LoadOrCreateSecretBox(dir)
+	if err != nil {
+		return nil, fmt.Errorf("secret box key: %w", err)
+	}
+	digestKey, err := loadOrCreateSecret(filepath.Join(dir, "holder-digest.key"))
+	if err != nil {
+		return nil, fmt.Errorf("holder digest key: %w", err)
+	}
+	return &Trust{Keys: kp, Sealer: sealer, PDFSigner: pdfSigner, LinkKey: linkKey, FileLinkTTL: fileLinkTTL,
+		Secrets: secrets, HolderDigestKey: digestKey[:32]}, nil
 }
 
 func loadOrCreateSecret(path string) ([]byte, error) {

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"strings"
 	"sync"
 
 	"certgraph/models"
@@ -33,12 +34,30 @@ type RequestInfo struct {
 	// UseFor is the X-Use-For header: the reason for reads that have no
 	// argument to carry one (federation entity fetches).
 	UseFor string
+	// National holds the inter-node headers (X-Certgraph-Via, -On-Behalf-Of,
+	// -Request-Id, -Deadline) as received; the resolvers honour them only
+	// from NODE accounts.
+	National http.Header
 	// Lang is the language of messages and reasons: from Accept-Language
 	// on /graphql, Chinese on the legacy endpoints.
 	Lang models.Lang
 	// Names renders the graph's field names in messages as the caller's
 	// surface spells them (a legacy table's parameter names); nil keeps them.
 	Names models.Namer
+}
+
+// NationalHeaders copies the X-Certgraph-* headers of req (nil if none).
+func NationalHeaders(req *http.Request) http.Header {
+	var h http.Header
+	for k, v := range req.Header {
+		if strings.HasPrefix(k, "X-Certgraph-") {
+			if h == nil {
+				h = http.Header{}
+			}
+			h[k] = v
+		}
+	}
+	return h
 }
 
 // Attacher attaches a request's information to a context before the

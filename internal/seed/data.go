@@ -118,6 +118,7 @@ var departments = []department{
 	{"宜宾市翠屏区民政局", "511502", roleCivil, "45150683"},
 	{"西昌市民政局", "513401", roleCivil, "45340697"},
 	// Other provinces: their certificates are non-local to a Sichuan node.
+	{"四川省公安厅出入境管理局", "510000", roleEmigrant, "00820393"},
 	{"北京市公安局朝阳分局", "110105", rolePolice, "00011025"},
 	{"北京市公安局海淀分局", "110108", rolePolice, "00011033"},
 	{"北京市公安局出入境管理总队", "110000", roleEmigrant, "00011041"},

@@ -66,7 +66,12 @@ func newGenerator(seed int64, today models.Date) (*generator, error) {
 		// seeds agree on a department's seal.
 		r := rand.New(rand.NewPCG(0x5EA1, uint64(i)))
 		g.depts = append(g.depts, deptInfo{department: d, code: code, seal: seal(r)})
-		g.byRole[d.role] = append(g.byRole[d.role], i)
+		if d.division[:2] == seedRegion {
+			// A node's data holds only certificates its own province issued
+			// (the national directory refuses anything else); holders may
+			// live anywhere.
+			g.byRole[d.role] = append(g.byRole[d.role], i)
+		}
 	}
 	sum := 0
 	for _, a := range areas {

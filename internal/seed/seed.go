@@ -41,6 +41,9 @@ type Options struct {
 // Options.BatchSize is zero.
 const DefaultBatchSize = 5000
 
+// seedRegion is the one province the generator has departments and areas for.
+const seedRegion = "51"
+
 // ErrUnsupportedRegion is returned for an Options.Region the generator has
 // no departments and areas for.
 var ErrUnsupportedRegion = errors.New("seed: region not supported")
@@ -92,11 +95,19 @@ func Generate(ctx context.Context, db *store.DB, opts Options, progress func(don
 	if err != nil {
 		return sum, err
 	}
-	depts := make([]models.Department, len(g.depts))
+	var depts []models.Department
 	deptByCode := make(map[string]models.Department, len(g.depts))
-	for i, d := range g.depts {
-		depts[i] = models.Department{Code: d.code, Name: d.name, Province: d.division[:2]}
-		deptByCode[d.code] = depts[i]
+	for _, d := range g.depts {
+		if d.division[:2] != seedRegion {
+			continue
+		}
+		dept := models.Department{Code: d.code, Name: d.name, Province: d.division[:2]}
+		depts = append(depts, dept)
+		deptByCode[d.code] = dept
+	}
+	// Demo data brings its own catalogue of certificate types.
+	if err := db.EnsureCertificateTypes(ctx, store.CertificateTypes); err != nil {
+		return sum, fmt.Errorf("seed: certificate types: %w", err)
 	}
 	if sum.Departments, err = db.InsertDepartments(ctx, depts); err != nil {
 		return sum, fmt.Errorf("seed: departments: %w", err)

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"certgraph/internal/ident"
 	"certgraph/models"
@@ -174,6 +175,25 @@ func insertBatch(tx *gorm.DB, lim rowLimits, b []HolderCertificates, storedCert 
 	if len(surfaces) > 0 {
 		if err := tx.CreateInBatches(&surfaces, lim.surfaces).Error; err != nil {
 			return fmt.Errorf("surfaces: %w", err)
+		}
+	}
+	if len(certs) > 0 {
+		// Each new certificate's directory change, in the same transaction.
+		vers := make([]DirectoryVersion, len(certs))
+		queue := make([]DirectoryOutbox, len(certs))
+		now := time.Now().UTC()
+		for i, c := range certs {
+			vers[i] = DirectoryVersion{CertificateID: c.ID, Version: 1}
+			queue[i] = DirectoryOutbox{CertificateID: c.ID, CreatedAt: now}
+		}
+		if err := tx.Clauses(clause.OnConflict{
+			Columns:   []clause.Column{{Name: "certificate_id"}},
+			DoUpdates: clause.Assignments(map[string]any{"version": gorm.Expr("directory_versions.version + 1"), "deleted": false}),
+		}).CreateInBatches(&vers, lim.holders).Error; err != nil {
+			return fmt.Errorf("directory versions: %w", err)
+		}
+		if err := tx.CreateInBatches(&queue, lim.holders).Error; err != nil {
+			return fmt.Errorf("directory outbox: %w", err)
 		}
 	}
 	if storedCert != nil {

@@ -44,8 +44,11 @@ func pic(name, column string) models.SurfaceField {
 	return models.SurfaceField{Name: name, ColumnName: column, ValueType: models.ValuePicture}
 }
 
-// CertificateTypes is the starting 证照目录, seeded by migration 2. Type codes
-// follow ZWFW C 0123's form (defining body's credit code + 3 digits).
+// CertificateTypes is the demo 证照目录: demo data (internal/seed) and tests
+// bring it; migration 2 once seeded it into every database, and migration 6
+// removed it again where no certificate used it (the catalogue is data an
+// admin defines). Type codes follow ZWFW C 0123's form (defining body's
+// credit code + 3 digits).
 var CertificateTypes = []models.CertificateType{
 	{Code: "11100000000013338W001", Name: "居民身份证", HolderKind: models.KindPerson, Local: true, SurfaceTemplate: []models.SurfaceField{
 		str("姓名", "xm"), str("性别", "xb"), str("民族", "mz"), str("出生", "csrq"), str("住址", "zz"),

@@ -4,6 +4,9 @@ import (
 	"context"
 
 	"certgraph/models"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 )
 
 // HolderTypes lists the holder code types, by code.
@@ -70,4 +73,68 @@ func ByCodes[T Catalogue](ctx context.Context, s *DB, codes []string) ([]T, erro
 		}
 	}
 	return rows, nil
+}
+
+// DefineCertificateType upserts a certificate type by code (the admins'
+// defineCertificateType and `certgraph catalogue import`): names stay
+// unique, and a type that certificates reference keeps its holder kind.
+// changed is false when the stored type was already exactly t.
+func (s *DB) DefineCertificateType(ctx context.Context, t models.CertificateType) (changed bool, err error) {
+	if err := t.Validate(); err != nil {
+		return false, err
+	}
+	err = s.with(ctx).Transaction(func(tx *gorm.DB) error {
+		var other models.CertificateType
+		if ok, err := first(tx.Where("name = ? AND code <> ?", t.Name, t.Code), &other); err != nil {
+			return err
+		} else if ok {
+			return models.Errorf(models.ECONFLICT, "the name %q is already type %s's", t.Name, other.Code)
+		}
+		var old models.CertificateType
+		found, err := first(tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("code = ?", t.Code), &old)
+		if err != nil {
+			return err
+		}
+		if !found {
+			changed = true
+			return tx.Create(&t).Error
+		}
+		if old.HolderKind != t.HolderKind {
+			var n int64
+			if err := tx.Model(&models.Certificate{}).Where("type_code = ?", t.Code).Count(&n).Error; err != nil {
+				return err
+			}
+			if n > 0 {
+				return models.Errorf(models.ECONFLICT, "type %s is issued to %s in %d stored certificates; its holder kind cannot become %s", t.Code, old.HolderKind, n, t.HolderKind)
+			}
+		}
+		if old.Name == t.Name && old.HolderKind == t.HolderKind && old.Local == t.Local && sameTemplate(old.SurfaceTemplate, t.SurfaceTemplate) {
+			return nil
+		}
+		changed = true
+		return tx.Model(&models.CertificateType{}).Where("code = ?", t.Code).
+			Select("name", "holder_kind", "local", "surface_template").Updates(&t).Error
+	})
+	return changed, err
+}
+
+func sameTemplate(a, b []models.SurfaceField) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// EnsureCertificateTypes adds the types not yet stored, leaving stored ones
+// as they are (demo data and tests bring their own catalogue this way).
+func (s *DB) EnsureCertificateTypes(ctx context.Context, types []models.CertificateType) error {
+	if len(types) == 0 {
+		return nil
+	}
+	return s.with(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&types).Error
 }

@@ -45,6 +45,13 @@ var migrations = []migration{
 	{3, "layout files with SM3 and SHA-256 digests", func(tx *gorm.DB) error {
 		return tx.AutoMigrate(&models.CertificateFile{})
 	}},
+	{4, "national: node registry, node keys, directory, directory versions, outbox, hub credential", migrateNational},
+	{5, "audit: on behalf of and request id of reads across regions", func(tx *gorm.DB) error {
+		return tx.AutoMigrate(&models.AccessRecord{})
+	}},
+	{6, "catalogue as data: certificate types no certificate references are removed (admins define theirs; demo data brings its own)", func(tx *gorm.DB) error {
+		return tx.Exec("DELETE FROM certificate_types WHERE code NOT IN (SELECT DISTINCT type_code FROM certificates)").Error
+	}},
 }
 
 // Migrate applies every migration not yet recorded, each in its own

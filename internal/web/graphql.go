@@ -22,7 +22,8 @@ func Credentials(requests reqinfo.Attacher, next http.Handler) http.Handler {
 		}
 		ctx := requests.WithRequest(req.Context(), reqinfo.RequestInfo{Credentials: creds, Channel: models.ChannelGraphQL, Remote: reqinfo.RemoteAddr(req),
 			BaseURL: reqinfo.BaseURL(req), UseFor: strings.TrimSpace(req.Header.Get("X-Use-For")),
-			Lang: models.ParseAcceptLanguage(req.Header.Get("Accept-Language"))})
+			National: reqinfo.NationalHeaders(req),
+			Lang:     models.ParseAcceptLanguage(req.Header.Get("Accept-Language"))})
 		next.ServeHTTP(w, req.WithContext(ctx))
 	})
 }

@@ -82,6 +82,10 @@ func open(t testing.TB, url string) *store.DB {
 	if _, err := db.Migrate(context.Background()); err != nil {
 		t.Fatal(err)
 	}
+	// Tests bring their own catalogue, as demo data does.
+	if err := db.EnsureCertificateTypes(context.Background(), store.CertificateTypes); err != nil {
+		t.Fatal(err)
+	}
 	return db
 }
 
