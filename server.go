@@ -63,6 +63,7 @@ type app struct {
 	writer   *issuing.Writer
 	resolver *resolvers.Resolver
 	metrics  *metrics.Metrics
+	audit    *store.AuditLog
 	tracing  *telemetry.Tracing
 	national *resolvers.National
 	// addresses is the per-client-address rate limit of every surface.
@@ -105,7 +106,8 @@ func open(ctx context.Context, cfg *config, log *slog.Logger) (*app, error) {
 	}
 	a := &app{cfg: cfg, log: log, store: db, keys: trust, cache: c, writer: issuing.NewWriter(db, c, trust, store.RegionName(cfg.Region), nil), metrics: m, tracing: telemetry.Off(), national: nat,
 		addresses: ratelimit.New(cfg.RateAddress, nil)}
-	a.resolver, err = resolvers.New(resolvers.Deps{Store: db, Writer: a.writer, Cache: c, Keys: trust, Metrics: m, National: nat}, log, resolvers.Config{
+	a.audit = db.NewAuditLog(store.AuditLogConfig{})
+	a.resolver, err = resolvers.New(resolvers.Deps{Store: db, Writer: a.writer, Cache: c, Keys: trust, Metrics: m, National: nat, Audit: a.audit}, log, resolvers.Config{
 		Region: cfg.Region, RegionName: store.RegionName(cfg.Region), TokenTTL: cfg.TokenTTL, AutoApprove: cfg.AutoApprove, PublicURL: cfg.PublicURL,
 		AllowedHosts: cfg.AllowedHosts,
 		Limits: resolvers.Limits{Account: ratelimit.New(cfg.RateAccount, nil), Registrations: ratelimit.New(cfg.RateRegistrations, nil),
@@ -140,6 +142,9 @@ func (a *app) trace(t *telemetry.Tracing) error {
 }
 
 func (a *app) close() {
+	if a.audit != nil {
+		a.audit.Close()
+	}
 	a.cache.Close()
 	a.store.Close()
 }

@@ -72,6 +72,9 @@ func (r *certificateResolver) Surfaces(ctx context.Context, c *models.Certificat
 	if c.Remote != nil {
 		return c.Remote.Surfaces, nil
 	}
+	if c.Surfaces != nil { // loaded with the certificate (certificateByID)
+		return c.Surfaces, nil
+	}
 	return r.loadersOf(ctx).surfacesByCert.Load(ctx, c.ID)
 }
 

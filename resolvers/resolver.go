@@ -58,13 +58,14 @@ type Limits struct {
 // Resolver is the root of the graph's resolvers and the holder of their
 // dependencies.
 type Resolver struct {
-	store  *store.DB
-	writer *issuing.Writer
-	log    *slog.Logger
-	cfg    Config
-	cache  *cache.Cache
-	trust  *keys.Trust
-	nat    *National
+	store    *store.DB
+	writer   *issuing.Writer
+	log      *slog.Logger
+	cfg      Config
+	cache    *cache.Cache
+	trust    *keys.Trust
+	auditLog *store.AuditLog
+	nat      *National
 	// metrics is nil-safe: nil records nothing.
 	metrics *metrics.Metrics
 }
@@ -76,6 +77,9 @@ type Deps struct {
 	Writer *issuing.Writer
 	Cache  *cache.Cache
 	Keys   *keys.Trust
+	// Audit writes the access records; nil starts one on Store (its writers
+	// then live as long as the process).
+	Audit *store.AuditLog
 	// National links this process to other regions; nil: none (a node
 	// without a hub answers other provinces' certificates UNAVAILABLE).
 	National *National
@@ -100,7 +104,10 @@ func New(d Deps, log *slog.Logger, cfg Config) (*Resolver, error) {
 	if cfg.RegionName == "" {
 		cfg.RegionName = store.RegionName(cfg.Region)
 	}
-	return &Resolver{store: d.Store, writer: d.Writer, log: log, cfg: cfg, cache: d.Cache, trust: d.Keys, nat: d.National, metrics: d.Metrics}, nil
+	if d.Audit == nil {
+		d.Audit = d.Store.NewAuditLog(store.AuditLogConfig{})
+	}
+	return &Resolver{store: d.Store, writer: d.Writer, log: log, cfg: cfg, cache: d.Cache, trust: d.Keys, auditLog: d.Audit, nat: d.National, metrics: d.Metrics}, nil
 }
 
 // today is the current calendar date in China Standard Time, the zone the

@@ -71,6 +71,12 @@ func (w *Writer) PutCertificate(ctx context.Context, in *Certificate) (store.Out
 		return err
 	})
 	w.InvalidateCertificate(c.ID)
+	if c.HolderID != 0 {
+		// The holder may have been renamed: cached holders are read by every
+		// certificate of theirs. The epoch first (see cache.HoldersKey).
+		w.cache.Invalidate(cache.HoldersKey)
+		w.cache.Invalidate(cache.HolderKey(c.HolderID))
+	}
 	return out, err
 }
 

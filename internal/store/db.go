@@ -18,7 +18,18 @@ type DB struct {
 	g       *gorm.DB
 	dialect Dialect
 	// timeout bounds each statement (nanoseconds; 0 = none), see SetTimeout.
-	timeout *atomic.Int64
+	timeout  *atomic.Int64
+	cat      *catalogues  // shared by the DB and its transactions
+	parent   *DB          // the DB a transaction was begun on; nil outside one
+	catDirty *atomic.Bool // set when a transaction changed a catalogue
+}
+
+// root is the DB outside any transaction.
+func (s *DB) root() *DB {
+	for s.parent != nil {
+		s = s.parent
+	}
+	return s
 }
 
 // Dialect names the database family this DB talks to.
@@ -44,9 +55,16 @@ func (s *DB) Transaction(ctx context.Context, fn func(tx *DB) error) error {
 		ctx, cancel = context.WithTimeout(ctx, 3*d)
 		defer cancel()
 	}
-	return s.with(ctx).Transaction(func(g *gorm.DB) error {
-		return fn(&DB{g: g, dialect: s.dialect, timeout: s.timeout})
+	dirty := new(atomic.Bool)
+	err := s.with(ctx).Transaction(func(g *gorm.DB) error {
+		return fn(&DB{g: g, dialect: s.dialect, timeout: s.timeout, cat: s.cat, parent: s, catDirty: dirty})
 	})
+	if dirty.Load() {
+		// Again after the commit: a load between the change and the commit
+		// read the old rows.
+		s.catalogueChanged()
+	}
+	return err
 }
 
 // Migrate applies every migration not yet recorded (see Migrate).

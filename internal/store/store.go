@@ -45,7 +45,7 @@ func Open(databaseURL, dataDir string, log *slog.Logger) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	db := &DB{g: g, dialect: dialect, timeout: new(atomic.Int64)}
+	db := &DB{g: g, dialect: dialect, timeout: new(atomic.Int64), cat: &catalogues{maxAge: catalogueMaxAge}}
 	registerDeadlines(g, db.timeout)
 	return db, nil
 }
@@ -88,8 +88,11 @@ func openGorm(databaseURL, dataDir string, log *slog.Logger) (*gorm.DB, Dialect,
 		if err != nil {
 			return nil, "", err
 		}
-		sqlDB.SetMaxOpenConns(50)
-		sqlDB.SetMaxIdleConns(10)
+		// Idle connections as many as open ones: a pool that keeps fewer
+		// closes and reopens connections (TCP + handshake + SET NAMES) under
+		// any load above its idle size.
+		sqlDB.SetMaxOpenConns(maxConns)
+		sqlDB.SetMaxIdleConns(maxConns)
 		sqlDB.SetConnMaxLifetime(5 * time.Minute)
 		return db, MySQL, nil
 	}
@@ -121,8 +124,19 @@ func privateDatabaseFile(dataDir string) (string, error) {
 	return path, nil
 }
 
+// maxConns bounds the MySQL connection pool, open and idle alike.
+const maxConns = 64
+
 // MySQLDSN turns a mysql:// URL into a go-sql-driver DSN, adding the
 // parameters the store relies on (utf8mb4, parsed UTC times) unless given.
+//
+// interpolateParams=true makes every statement one round trip (the driver
+// quotes the arguments into the text) instead of Prepare + Execute + Close.
+// The driver's quoting is exact for utf8mb4 and follows the server's
+// NO_BACKSLASH_ESCAPES mode; it is unsafe only for multi-byte charsets whose
+// trailing bytes can be a backslash (GBK, Big5, SJIS), so a URL naming another
+// charset is refused rather than interpolated.
+//
 // The address may be written as the driver writes it (tcp(host:3306),
 // unix(/path/to.sock)) or as in other URLs: host, host:port, [v6]:port
 // (port 3306 when omitted). The password is taken as written (not
@@ -162,10 +176,17 @@ func MySQLDSN(databaseURL string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("database URL parameters (after ?): %w", err)
 	}
-	for k, v := range map[string]string{"charset": "utf8mb4", "parseTime": "true", "loc": "UTC", "collation": "utf8mb4_bin"} {
+	for k, v := range map[string]string{"charset": "utf8mb4", "parseTime": "true", "loc": "UTC", "collation": "utf8mb4_bin", "interpolateParams": "true",
+		// A frozen or unreachable database fails the call instead of hanging
+		// it: connecting within 5s, every network read and write within a
+		// bound (longer than the slowest analyst query at a million rows).
+		"timeout": "5s", "readTimeout": "60s", "writeTimeout": "30s"} {
 		if q.Get(k) == "" {
 			q.Set(k, v)
 		}
+	}
+	if cs := q.Get("charset"); cs != "utf8mb4" && cs != "utf8" {
+		return "", fmt.Errorf("database URL charset %q: certgraph stores utf8mb4 (leave charset out)", cs)
 	}
 	return user + addr + "/" + dbName + "?" + q.Encode(), nil
 }
