@@ -2,11 +2,15 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
 	"sync"
 	"sync/atomic"
 	"testing"
+
+	"certgraph/internal/issuing"
+	"certgraph/models"
 )
 
 // TestCacheNeverServesARevokedCertificate reads a certificate from many
@@ -91,5 +95,50 @@ func BenchmarkHolderQuery(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		e.gql(tok, holderQuery, vars).must(b)
+	}
+}
+
+// TestCachedReadsFollowWrites keeps a certificate hot in the cache (with its
+// surfaces and holder) and then writes through the write path — the holder
+// renamed via another certificate of theirs, the department renamed: the next
+// read shows both.
+func TestCachedReadsFollowWrites(t *testing.T) {
+	e := newTestEnv(t, nil)
+	person, certs := e.standardFixture(2, 2)
+	tok := e.consumer()
+	q := `query($id: ID!) { certificate(id: $id, useFor: VERIFICATION) { holder { name } issueDept { name } surfaces { value } digitalSign } }`
+	vars := map[string]any{"id": certs[0].ID}
+	var sig string
+	for i := range 3 {
+		r := e.gql(tok, q, vars).must(t)
+		if r.str("certificate.holder.name") != person.Name || len(r.list("certificate.surfaces")) != 2 {
+			t.Fatalf("read: %s", r.Raw)
+		}
+		// The signature of one version is made once and kept.
+		if s := r.str("certificate.digitalSign"); i > 0 && s != sig {
+			t.Fatalf("read %d signed again: %s, before %s", i, s, sig)
+		} else {
+			sig = s
+		}
+	}
+	other := certs[1]
+	if err := e.app.store.Gorm().Preload("Surfaces").First(&other, "id = ?", other.ID).Error; err != nil {
+		t.Fatal(err)
+	}
+	renamed := person
+	renamed.Name = "张新名"
+	dept := models.Department{Code: deptCode, Name: "四川省公安厅（新）", Province: "51"}
+	if _, err := e.app.writer.PutCertificate(context.Background(), &issuing.Certificate{Certificate: other, Holder: renamed, Dept: dept}); err != nil {
+		t.Fatal(err)
+	}
+	r := e.gql(tok, q, vars).must(t)
+	if got := r.str("certificate.holder.name"); got != renamed.Name {
+		t.Errorf("holder after the rename: %q", got)
+	}
+	if got := r.str("certificate.issueDept.name"); got != dept.Name {
+		t.Errorf("department after the rename: %q", got)
+	}
+	if r.str("certificate.digitalSign") == sig {
+		t.Error("the signature of the old version was served for the new one")
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"certgraph/internal/gqllimits"
 	"certgraph/internal/invalidate"
 	"certgraph/internal/national"
+	"certgraph/internal/ratelimit"
 )
 
 // config is every setting of the binary, read in one place: flags, each
@@ -50,6 +51,11 @@ type config struct {
 	// read replicas (serve; docs/DEPLOYMENT.md)
 	ReplicaURLs   []string // MySQL/MariaDB read replicas of DatabaseURL
 	ReplicaMaxLag time.Duration
+	// AllowedHosts are the Host header values (without port) links may be
+	// built from when PublicURL is empty.
+	AllowedHosts []string
+	// DBTimeout bounds each database statement (0 = none).
+	DBTimeout time.Duration
 
 	// serve
 	Addr             string
@@ -63,6 +69,11 @@ type config struct {
 	MaxFields        int
 
 	MetricsOperationNames []string
+
+	// Rate limits (in-memory token buckets, per node) and the longest the
+	// reading of one request may take.
+	RateAccount, RateAddress, RateRegistrations, RateMaskedLookups ratelimit.Rate
+	ReadTimeout                                                    time.Duration
 
 	// seed
 	Seed seedOptions
@@ -114,6 +125,7 @@ func (c *config) dataFlags(s *settings) {
 // databaseFlags: which database.
 func (c *config) databaseFlags(s *settings) {
 	s.Secret(&c.DatabaseURL, "database-url", "URL", "mysql://user:pass@host:3306/db (or …@tcp(host:3306)/db); empty = SQLite in the data dir")
+	s.Duration(&c.DBTimeout, "db-timeout", 10*time.Second, "longest one database statement may take; then the request answers UNAVAILABLE")
 }
 
 // keyFlags: lifetimes of what the keys make.
@@ -157,7 +169,21 @@ func (c *config) nodeFlags(s *settings) {
 	})
 	s.Duration(&c.TokenTTL, "token-ttl", 720*time.Hour, "access token lifetime")
 	s.Duration(&c.CacheTTL, "cache-ttl", 5*time.Second, "longest a cached row lives; a backstop: writes reach every node's cache within 250 ms through the invalidation log")
-	s.String(&c.PublicURL, "public-url", "URL", "", "base URL of links and code payloads, e.g. https://zz.example.gov.cn (default the request's host); with --national-url, where the hub calls this node", nil)
+	s.String(&c.PublicURL, "public-url", "URL", "", "base URL of links and code payloads, e.g. https://zz.example.gov.cn (default the request's host, if allowed); with --national-url, where the hub calls this node", nil)
+	s.Func("allowed-hosts", "HOSTS", "localhost,127.0.0.1,::1", "without --public-url: comma-separated Host header values links may be built from; other hosts are refused", func(v string) error {
+		c.AllowedHosts = nil
+		for _, h := range strings.Split(v, ",") {
+			if h = strings.ToLower(strings.TrimSpace(h)); h == "" {
+				continue
+			}
+			if strings.ContainsAny(h, "/ @") {
+				return fmt.Errorf("%q is not a host name", h)
+			}
+			c.AllowedHosts = append(c.AllowedHosts, strings.Trim(h, "[]"))
+		}
+		return nil
+	})
+	c.AllowedHosts = []string{"localhost", "127.0.0.1", "::1"}
 	c.nationalFlags(s)
 	c.NodeName = invalidate.DefaultNode()
 	s.Func("node-name", "NAME", "host:pid", "this process's name in the invalidation log and the record of key fingerprints", func(v string) error {
@@ -228,6 +254,11 @@ func (c *config) serveFlags(s *settings) {
 		return nil
 	})
 	s.Int(&c.DemoCertificates, "demo-certificates", 300, 0, "how many certificates the demo seeds")
+	s.Rate(&c.RateAccount, "rate-account", ratelimit.Rate{N: 6000, Per: time.Minute}, "requests per account and node (N/period, or off)")
+	s.Rate(&c.RateAddress, "rate-address", ratelimit.Rate{N: 12000, Per: time.Minute}, "requests per client address and node, on every surface but /healthz, /readyz and /metrics (N/period, or off)")
+	s.Rate(&c.RateRegistrations, "rate-registrations", ratelimit.Rate{N: 30, Per: time.Hour}, "registrations per client address and node (N/period, or off)")
+	s.Rate(&c.RateMaskedLookups, "rate-masked-lookups", ratelimit.Rate{N: 120, Per: time.Hour}, "lookups by holder code per analyst (masked) account and node, each alias counted (N/period, or off)")
+	s.Duration(&c.ReadTimeout, "read-timeout", time.Minute, "longest the reading of one request (headers and body) may take")
 	s.Int64(&c.MaxBodyBytes, "max-body-bytes", 8<<20, 1024, "largest GraphQL request body in bytes; layout files of up to 5 MiB travel base64 inside it")
 	s.Int(&c.MaxDepth, "max-depth", 12, 2, "deepest GraphQL operation")
 	s.Int(&c.MaxComplexity, "max-complexity", 5000, 10, "most complex GraphQL operation")
@@ -376,6 +407,19 @@ func shortDuration(d time.Duration) string {
 		s = strings.TrimSuffix(s, "0m")
 	}
 	return s
+}
+
+// Rate registers a rate limit flag: N/period (e.g. 6000/1m), or off.
+func (s *settings) Rate(p *ratelimit.Rate, name string, def ratelimit.Rate, usage string) {
+	*p = def
+	s.Func(name, "N/PERIOD", fmt.Sprintf("%d/%s", def.N, shortDuration(def.Per)), usage, func(v string) error {
+		r, err := ratelimit.ParseRate(v)
+		if err != nil {
+			return err
+		}
+		*p = r
+		return nil
+	})
 }
 
 // Int registers an integer flag of at least min.

@@ -45,6 +45,9 @@ func (e *testEnv) addDept(code, name string) models.Department {
 	if err := e.app.store.Gorm().Save(&d).Error; err != nil {
 		e.t.Fatal(err)
 	}
+	// Written behind the store's back (like another process would): drop
+	// the in-memory catalogues so the next read sees it now.
+	e.app.store.InvalidateCatalogues()
 	return d
 }
 

@@ -157,7 +157,7 @@ func analystToken(t *testing.T, base string) string {
 		}
 		return out.Data
 	}
-	reg := post("", `mutation { registerSystem(input: {systemName: "graphiql", systemIp: "127.0.0.1", deptCode: "demo", deptName: "demo"}) { accountId accessToken } }`, nil)["registerSystem"].(map[string]any)
+	reg := post("", `mutation { registerSystem(input: {systemName: "graphiql", systemIp: "127.0.0.1", deptCode: "11510000MB0000001R", deptName: "demo"}) { accountId accessToken } }`, nil)["registerSystem"].(map[string]any)
 	post(testAdminToken, `mutation($id: ID!) { setRoles(id: $id, roles: [CONSUMER, ANALYST]) { roles } }`, map[string]any{"id": reg["accountId"]})
 	return reg["accessToken"].(string)
 }

@@ -31,6 +31,8 @@ type testEnv struct {
 	app *app
 	// statements counts SQL statements the server ran since the last reset.
 	statements atomic.Int64
+	// logs is everything the server logged at warn and above.
+	logs *lockedBuffer
 }
 
 // testDatabaseURL creates a fresh MySQL database for t when the suite runs
@@ -62,7 +64,8 @@ func newTestEnvWith(t testing.TB, env map[string]string, prepare func(*app)) *te
 	if err != nil {
 		t.Fatal(err)
 	}
-	log := slog.New(slog.NewTextHandler(testLogWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	logs := &lockedBuffer{}
+	log := slog.New(slog.NewTextHandler(io.MultiWriter(testLogWriter{t}, logs), &slog.HandlerOptions{Level: slog.LevelWarn}))
 	a, err := open(context.Background(), cfg, log)
 	if err != nil {
 		t.Fatal(err)
@@ -71,7 +74,7 @@ func newTestEnvWith(t testing.TB, env map[string]string, prepare func(*app)) *te
 	if err := a.store.EnsureCertificateTypes(context.Background(), store.CertificateTypes); err != nil {
 		t.Fatal(err)
 	}
-	e := &testEnv{t: t, app: a}
+	e := &testEnv{t: t, app: a, logs: logs}
 	storetest.CountStatements(a.store, &e.statements)
 	if prepare != nil {
 		prepare(a)
@@ -95,6 +98,7 @@ type gqlResponse struct {
 	Data   map[string]any
 	Errors []gqlError
 	Raw    []byte
+	Header http.Header
 }
 
 type gqlError struct {
@@ -135,7 +139,7 @@ func (e *testEnv) do(req *http.Request) *gqlResponse {
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
-	out := &gqlResponse{Status: resp.StatusCode, Raw: raw}
+	out := &gqlResponse{Status: resp.StatusCode, Raw: raw, Header: resp.Header}
 	if err := json.Unmarshal(raw, out); err != nil {
 		e.t.Fatalf("response is not JSON (%d): %s", resp.StatusCode, raw)
 	}
@@ -186,7 +190,7 @@ func (r *gqlResponse) list(path string) []any {
 func (e *testEnv) register(name string) (id, token, status string) {
 	e.t.Helper()
 	r := e.gql("", `mutation($in: RegisterSystemInput!) { registerSystem(input: $in) { accountId accessToken status } }`,
-		map[string]any{"in": map[string]any{"systemName": name, "systemIp": "10.1.2.3", "deptCode": "11510000MB1234567X", "deptName": "测试部门"}}).must(e.t)
+		map[string]any{"in": map[string]any{"systemName": name, "systemIp": "10.1.2.3", "deptCode": creditCode("11510000MB1234567"), "deptName": "测试部门"}}).must(e.t)
 	return r.str("registerSystem.accountId"), r.str("registerSystem.accessToken"), r.str("registerSystem.status")
 }
 

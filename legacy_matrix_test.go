@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"golang.org/x/text/encoding/simplifiedchinese"
 )
@@ -181,7 +182,7 @@ func legacyEndpointCases() []legacyEndpointCase {
 			unknown: &legacyVariant{map[string]any{"encryptedId": "$tamperedEncryptedId"}, verifyFalse("加密证照标识被篡改或伪造")},
 			expired: &legacyVariant{map[string]any{"encryptedId": "$expiredEncryptedId"}, verifyFalse("证照已过期（有效期截至 2023年02月28日）")},
 			revoked: &legacyVariant{map[string]any{"encryptedId": "$revokedEncryptedId"}, verifyFalse("证照已注销（注销日期 2024年06月01日）")}},
-		{path: "/api/system/register", noCreds: true, valid: map[string]any{"systemName": "测试系统𠈌", "systemIp": "10.0.0.9", "deptCode": "11510100MB0000003", "deptName": "测试部门"},
+		{path: "/api/system/register", noCreds: true, valid: map[string]any{"systemName": "测试系统𠈌", "systemIp": "10.0.0.9", "deptCode": creditCode("11510100MB0000003"), "deptName": "测试部门"},
 			required: []string{"systemName", "systemIp", "deptCode", "deptName"}, strings: []string{"systemName", "systemIp", "deptCode", "deptName"}},
 	}
 }
@@ -355,7 +356,11 @@ func TestLegacyEndpointMatrix(t *testing.T) {
 			})
 			t.Run("truncated JSON", func(t *testing.T) {
 				b := validBody()
-				fails(t, e.legacyPost(c.path, "application/json", b[:len(b)/2], headers()...), "24", "JSON")
+				half := b[:len(b)/2]
+				for !utf8.Valid(half) { // cut at a character boundary: the JSON, not the UTF-8, is truncated
+					half = half[:len(half)-1]
+				}
+				fails(t, e.legacyPost(c.path, "application/json", half, headers()...), "24", "JSON")
 			})
 			t.Run("not an object", func(t *testing.T) {
 				fails(t, e.legacyPost(c.path, "application/json", []byte(`[1,2]`), headers()...), "24", "JSON 对象")

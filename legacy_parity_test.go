@@ -178,13 +178,13 @@ func TestLegacyParity(t *testing.T) {
 		sameJSON(t, "6.5.3", r.Body, map[string]any{"VerifyResult": "false", "message": g.str("v.reason")})
 	})
 	t.Run("6.6", func(t *testing.T) {
-		r := e.legacyJSON("/api/system/register", map[string]any{"systemName": "系统𠈌", "systemIp": "10.9.9.9", "deptCode": "D1", "deptName": "部门"})
+		r := e.legacyJSON("/api/system/register", map[string]any{"systemName": "系统𠈌", "systemIp": "10.9.9.9", "deptCode": deptCode, "deptName": "部门"})
 		g := e.gql(testAdminToken, `query { accounts(status: PENDING) { id systemName systemIp deptCode deptName } }`, nil).must(t)
 		found := false
 		for _, a := range g.list("accounts") {
 			m := a.(map[string]any)
 			if m["id"] == r.str("accountId") {
-				found = m["systemName"] == "系统𠈌" && m["systemIp"] == "10.9.9.9" && m["deptCode"] == "D1" && m["deptName"] == "部门"
+				found = m["systemName"] == "系统𠈌" && m["systemIp"] == "10.9.9.9" && m["deptCode"] == deptCode && m["deptName"] == "部门"
 			}
 		}
 		if !found || r.str("accessToken") == "" {

@@ -322,8 +322,8 @@ func legacyGoldenCases() []legacyGoldenCase {
 		{"verify_by_encrypted_id_ok", "/api/cert/verify/by-encrypted-id", map[string]any{"encryptedId": "$encryptedId"}, auth},
 		{"verify_by_encrypted_id_tampered", "/api/cert/verify/by-encrypted-id", map[string]any{"encryptedId": "$tamperedEncryptedId"}, auth},
 		{"verify_by_encrypted_id_missing", "/api/cert/verify/by-encrypted-id", map[string]any{}, auth},
-		{"register_ok", "/api/system/register", map[string]any{"systemName": "某市政务服务系统", "systemIp": "10.2.3.4", "deptCode": "11510100MB0000003", "deptName": "成都市政务服务管理办公室"}, nil},
-		{"register_missing_ip", "/api/system/register", map[string]any{"systemName": "某市政务服务系统", "deptCode": "11510100MB0000003", "deptName": "成都市政务服务管理办公室"}, nil},
+		{"register_ok", "/api/system/register", map[string]any{"systemName": "某市政务服务系统", "systemIp": "10.2.3.4", "deptCode": creditCode("11510100MB0000003"), "deptName": "成都市政务服务管理办公室"}, nil},
+		{"register_missing_ip", "/api/system/register", map[string]any{"systemName": "某市政务服务系统", "deptCode": creditCode("11510100MB0000003"), "deptName": "成都市政务服务管理办公室"}, nil},
 	}
 }
 

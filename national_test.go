@@ -161,7 +161,7 @@ func TestNationalThreeProcesses(t *testing.T) {
 	env51 := &testEnv{t: t, url: n51.url()}
 	consumerID, consumer := func() (string, string) {
 		r := n51.gql("", `mutation($in: RegisterSystemInput!) { registerSystem(input: $in) { accountId accessToken } }`,
-			map[string]any{"in": map[string]any{"systemName": "consumer", "systemIp": "127.0.0.1", "deptCode": "c", "deptName": "c"}}).must(t)
+			map[string]any{"in": map[string]any{"systemName": "consumer", "systemIp": "127.0.0.1", "deptCode": creditCode("11510000MB7000001"), "deptName": "c"}}).must(t)
 		return r.str("registerSystem.accountId"), r.str("registerSystem.accessToken")
 	}()
 	_ = env51
@@ -242,7 +242,7 @@ func TestNationalThreeProcesses(t *testing.T) {
 	}
 
 	// holder(code) answers a holder known only elsewhere (this one holds only 50 certificates).
-	other := n51.gql(consumer, `{ holder(code: "11010119900307803X") { code name certificates(useFor: SHARED_APPLICATION) { id region } } }`, nil).must(t)
+	other := n51.gql(consumer, `{ holder(code: "11010119900307803X", type: "111") { code name certificates(useFor: SHARED_APPLICATION) { id region } } }`, nil).must(t)
 	if other.str("holder.name") != "李四" || len(other.get("holder.certificates").([]any)) != 1 {
 		t.Fatalf("a holder known only at 50, read at 51: %s", other.Raw)
 	}
@@ -287,7 +287,7 @@ func TestNationalThreeProcesses(t *testing.T) {
 		{"/api/cert/verify/by-fields", map[string]any{"CertificateHolderCode": nationalHolder, "CertificateData": map[string]any{"certificateNumber": "JZ500002"}, "UseFor": "01"}, []string{`"VerifyResult":"true"`}},
 		{"/api/cert/verify/by-file", map[string]any{"data": map[string]any{"fileFormat": fileFormatOf(fileBody), "fileEntity": base64.StdEncoding.EncodeToString(fileBody)}}, []string{`"result":"1"`}},
 		{"/api/cert/verify/by-encrypted-id", map[string]any{"encryptedId": tok}, []string{`"VerifyResult":"true"`}},
-		{"/api/system/register", map[string]any{"systemName": "legacy", "systemIp": "127.0.0.1", "deptCode": "d", "deptName": "d"}, []string{"accessToken"}},
+		{"/api/system/register", map[string]any{"systemName": "legacy", "systemIp": "127.0.0.1", "deptCode": creditCode("11510000MB7000002"), "deptName": "d"}, []string{"accessToken"}},
 	}
 	for _, c := range legacyCases {
 		lr := env51.legacyJSON(c.path, c.body, creds...)
@@ -426,7 +426,7 @@ func startFederation(t testing.TB, extra51 int) *federation {
 	// The nodes' accounts at the hub: registered, then admitted as NODE of their region.
 	nodeAccount := func(region string) (string, string) {
 		r := hub.gql("", `mutation($in: RegisterSystemInput!) { registerSystem(input: $in) { accountId accessToken } }`,
-			map[string]any{"in": map[string]any{"systemName": "node " + region, "systemIp": "127.0.0.1", "deptCode": "node" + region, "deptName": "node " + region}}).must(t)
+			map[string]any{"in": map[string]any{"systemName": "node " + region, "systemIp": "127.0.0.1", "deptCode": creditCode("11" + region + "0000MB70000" + region), "deptName": "node " + region}}).must(t)
 		id, tok := r.str("registerSystem.accountId"), r.str("registerSystem.accessToken")
 		hub.gql(hub.adminTok, `mutation($a: ID!, $r: String!) { admitNode(accountId: $a, region: $r) { roles } }`, map[string]any{"a": id, "r": region}).must(t)
 		return id, tok
@@ -478,7 +478,7 @@ func startFederation(t testing.TB, extra51 int) *federation {
 // consumerAt registers an approved consumer at p (loopback is auto-approved).
 func consumerAt(t testing.TB, p *proc) string {
 	r := p.gql("", `mutation($in: RegisterSystemInput!) { registerSystem(input: $in) { accessToken } }`,
-		map[string]any{"in": map[string]any{"systemName": "bench", "systemIp": "127.0.0.1", "deptCode": "b", "deptName": "b"}}).must(t)
+		map[string]any{"in": map[string]any{"systemName": "bench", "systemIp": "127.0.0.1", "deptCode": creditCode("11510000MB7000003"), "deptName": "b"}}).must(t)
 	return r.str("registerSystem.accessToken")
 }
 

@@ -27,6 +27,8 @@ import (
 	"certgraph/internal/national"
 	"certgraph/internal/nodeid"
 	"certgraph/internal/overhttp"
+	"certgraph/internal/ratelimit"
+	"certgraph/internal/reqinfo"
 	"certgraph/internal/store"
 	"certgraph/internal/telemetry"
 	"certgraph/internal/web"
@@ -63,6 +65,7 @@ type app struct {
 	writer   *issuing.Writer
 	resolver *resolvers.Resolver
 	metrics  *metrics.Metrics
+	audit    *store.AuditLog
 	tracing  *telemetry.Tracing
 	national *resolvers.National
 	// Set by startNode (serve only): the invalidation tailer and the
@@ -70,6 +73,8 @@ type app struct {
 	tailer   *invalidate.Tailer
 	replicas *store.Replicas
 	stopNode func()
+	// addresses is the per-client-address rate limit of every surface.
+	addresses *ratelimit.Limiter
 }
 
 // open connects the store, migrates it and builds the resolvers.
@@ -86,6 +91,8 @@ func open(ctx context.Context, cfg *config, log *slog.Logger) (*app, error) {
 	if len(applied) > 0 {
 		log.Info("migrated", "versions", applied, "dialect", db.Dialect())
 	}
+	// Bounded from here on: migrations may take long, requests may not.
+	db.SetTimeout(cfg.DBTimeout)
 	trust, err := keys.Load(cfg.KeyDir, cfg.EncryptedIDTTL, cfg.FileLinkTTL)
 	if err != nil {
 		db.Close()
@@ -104,10 +111,15 @@ func open(ctx context.Context, cfg *config, log *slog.Logger) (*app, error) {
 		db.Close()
 		return nil, err
 	}
-	a := &app{cfg: cfg, log: log, store: db, keys: trust, cache: c, writer: issuing.NewWriter(db, c, trust, store.RegionName(cfg.Region), nil), metrics: m, tracing: telemetry.Off(), national: nat}
+	a := &app{cfg: cfg, log: log, store: db, keys: trust, cache: c, writer: issuing.NewWriter(db, c, trust, store.RegionName(cfg.Region), nil), metrics: m, tracing: telemetry.Off(), national: nat,
+		addresses: ratelimit.New(cfg.RateAddress, nil)}
 	a.writer.Announce(cfg.NodeName, nil)
-	a.resolver, err = resolvers.New(resolvers.Deps{Store: db, Writer: a.writer, Cache: c, Keys: trust, Metrics: m, National: nat}, log, resolvers.Config{
+	a.audit = db.NewAuditLog(store.AuditLogConfig{})
+	a.resolver, err = resolvers.New(resolvers.Deps{Store: db, Writer: a.writer, Cache: c, Keys: trust, Metrics: m, National: nat, Audit: a.audit}, log, resolvers.Config{
 		Region: cfg.Region, RegionName: store.RegionName(cfg.Region), TokenTTL: cfg.TokenTTL, AutoApprove: cfg.AutoApprove, PublicURL: cfg.PublicURL,
+		AllowedHosts: cfg.AllowedHosts,
+		Limits: resolvers.Limits{Account: ratelimit.New(cfg.RateAccount, nil), Registrations: ratelimit.New(cfg.RateRegistrations, nil),
+			MaskedLookups: ratelimit.New(cfg.RateMaskedLookups, nil)},
 	})
 	if err != nil {
 		a.close()
@@ -140,6 +152,9 @@ func (a *app) trace(t *telemetry.Tracing) error {
 func (a *app) close() {
 	if a.stopNode != nil {
 		a.stopNode()
+	}
+	if a.audit != nil {
+		a.audit.Close()
 	}
 	a.cache.Close()
 	a.store.Close()
@@ -255,7 +270,7 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, stdout io.Writer)
 		}
 	}
 	startNational(ctx, a)
-	servers := []*http.Server{{Addr: cfg.Addr, Handler: newServer(a)}}
+	servers := []*http.Server{newHTTPServer(a)}
 	if cfg.AdminAddr != "" {
 		servers = append(servers, &http.Server{Addr: cfg.AdminAddr, Handler: newAdminServer(a)})
 	}
@@ -267,7 +282,9 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, stdout io.Writer)
 			}
 			return err
 		}
-		srv.ReadHeaderTimeout, srv.IdleTimeout = 10*time.Second, 2*time.Minute
+		if srv.ReadHeaderTimeout == 0 {
+			srv.ReadHeaderTimeout, srv.IdleTimeout = 10*time.Second, 2*time.Minute
+		}
 		srv.ErrorLog = slog.NewLogLogger(log.Handler(), slog.LevelWarn)
 	}
 	printWelcome(stdout, cfg, listeners[0].Addr().String())
@@ -302,6 +319,15 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, stdout io.Writer)
 	return nil
 }
 
+// newHTTPServer is the node's HTTP server with its timeouts: a request's
+// headers must arrive within 10 s and the whole request (body included)
+// within --read-timeout, so a client trickling bytes cannot hold a
+// connection and its goroutine.
+func newHTTPServer(a *app) *http.Server {
+	return &http.Server{Addr: a.cfg.Addr, Handler: newServer(a), ReadHeaderTimeout: min(10*time.Second, a.cfg.ReadTimeout), ReadTimeout: a.cfg.ReadTimeout,
+		IdleTimeout: 2 * time.Minute}
+}
+
 func printWelcome(w io.Writer, cfg *config, addr string) {
 	host := addr
 	if h, p, err := net.SplitHostPort(addr); err == nil && (h == "::" || h == "0.0.0.0" || h == "") {
@@ -316,7 +342,7 @@ func printWelcome(w io.Writer, cfg *config, addr string) {
 		fmt.Fprintf(w, "Register a system, then have an admin approve it (certgraph accounts approve ID):\n")
 	}
 	fmt.Fprintf(w, "  curl -s http://%s/graphql -H 'Content-Type: application/json' \\\n", host)
-	fmt.Fprintf(w, "    -d '{\"query\":\"mutation { registerSystem(input: {systemName: \\\"demo\\\", systemIp: \\\"127.0.0.1\\\", deptCode: \\\"demo\\\", deptName: \\\"demo\\\"}) { accountId accessToken status } }\"}'\n")
+	fmt.Fprintf(w, "    -d '{\"query\":\"mutation { registerSystem(input: {systemName: \\\"demo\\\", systemIp: \\\"127.0.0.1\\\", deptCode: \\\"11510000MB0000001R\\\", deptName: \\\"demo\\\"}) { accountId accessToken status } }\"}'\n")
 }
 
 // newServer is the node's HTTP surface.
@@ -324,7 +350,10 @@ func newServer(a *app) http.Handler {
 	mux := http.NewServeMux()
 	gql := newGraphQLHandler(a)
 	mux.Handle("/graphql", gqllimits.BodyLimit(a.cfg.MaxBodyBytes, overhttp.Wrap(web.Credentials(a.resolver, gql))))
-	mux.Handle("/api/", legacy.New(legacy.Config{Executor: newGraphQLExecutor(a), Requests: a.resolver, MaxBodyBytes: a.cfg.MaxBodyBytes, Log: a.log}))
+	mux.Handle("/api/", legacy.New(legacy.Config{Executor: newGraphQLExecutor(a), Requests: a.resolver, MaxBodyBytes: a.cfg.MaxBodyBytes, Log: a.log,
+		Admit: func(req *http.Request) (bool, time.Duration) {
+			return a.addresses.Allow(reqinfo.RemoteAddr(req).String())
+		}}))
 	gi := graphiql.Handler(graphiql.Config{Endpoint: "/graphql", DefaultQuery: graphiql.ExampleQuery})
 	mux.Handle("/graphiql", gi)
 	mux.Handle("/graphiql/", gi)
@@ -339,7 +368,7 @@ func newServer(a *app) http.Handler {
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/graphiql", http.StatusFound)
 	})
-	return telemetry.Middleware(mux, telemetry.HTTPOptions{Metrics: a.metrics, Tracing: a.tracing, Log: a.log,
+	return telemetry.Middleware(web.LimitAddresses(a.addresses, mux), telemetry.HTTPOptions{Metrics: a.metrics, Tracing: a.tracing, Log: a.log,
 		Subtrees: map[string][]string{"/api/": legacy.Paths()}})
 }
 

@@ -73,6 +73,16 @@ func TestConfigChecks(t *testing.T) {
 	if cfg, err = parse(nil, "--auto-approve="); err != nil || len(cfg.AutoApprove) != 0 {
 		t.Errorf("explicitly empty auto-approve: %v %v", err, cfg.AutoApprove)
 	}
+	for _, bad := range [][]string{{"--rate-account", "lots"}, {"--rate-address", "5/x"}, {"--rate-registrations", "-1/1h"},
+		{"--rate-masked-lookups", "1"}, {"--db-timeout", "0s"}, {"--read-timeout", "x"}, {"--allowed-hosts", "http://x/"}} {
+		if _, err := parse(nil, bad...); err == nil || !strings.Contains(err.Error(), bad[0]) {
+			t.Errorf("%v: %v, want an error naming the flag", bad, err)
+		}
+	}
+	if cfg, err := parse(map[string]string{"CERTGRAPH_RATE_ACCOUNT": "off", "CERTGRAPH_DATABASE_URL": "mysql://u:p@tcp(h)/d"}, "--allowed-hosts", "ZZ.example.gov.cn, [::1]"); err != nil ||
+		!cfg.RateAccount.Off() || cfg.DatabaseURL != "mysql://u:p@tcp(h)/d" || len(cfg.AllowedHosts) != 2 || cfg.AllowedHosts[0] != "zz.example.gov.cn" || cfg.AllowedHosts[1] != "::1" {
+		t.Errorf("rate off, database URL from the environment, allowed hosts: %v %+v", err, cfg)
+	}
 	if help, _ := commandHelp("serve"); strings.Contains(help, "\x00") || !strings.Contains(help, "--auto-approve") {
 		t.Errorf("help serve shows a sentinel or lacks a flag:\n%q", help)
 	}

@@ -150,7 +150,7 @@ func (s *server) newAccount(ctx context.Context, name string, roles ...string) (
 		} `json:"registerSystem"`
 	}
 	err := s.gql(ctx, "", `mutation($in: RegisterSystemInput!) { registerSystem(input: $in) { accountId accessToken } }`,
-		map[string]any{"in": map[string]any{"systemName": name, "systemIp": "127.0.0.1", "deptCode": "11510000MB1234567X", "deptName": "性能测试"}}, &reg)
+		map[string]any{"in": map[string]any{"systemName": name, "systemIp": "127.0.0.1", "deptCode": "11510000MB1234567E", "deptName": "性能测试"}}, &reg)
 	if err != nil {
 		return account{}, fmt.Errorf("registerSystem: %w", err)
 	}

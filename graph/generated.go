@@ -70,18 +70,19 @@ type ComplexityRoot struct {
 	}
 
 	Account struct {
-		ApprovedAt     func(childComplexity int) int
-		CreatedAt      func(childComplexity int) int
-		DeptCode       func(childComplexity int) int
-		DeptName       func(childComplexity int) int
-		ID             func(childComplexity int) int
-		RegisteredFrom func(childComplexity int) int
-		RevokedAt      func(childComplexity int) int
-		Roles          func(childComplexity int) int
-		Status         func(childComplexity int) int
-		SystemIP       func(childComplexity int) int
-		SystemName     func(childComplexity int) int
-		TokenExpiresAt func(childComplexity int) int
+		ApprovedAt      func(childComplexity int) int
+		CreatedAt       func(childComplexity int) int
+		DeptCode        func(childComplexity int) int
+		DeptConfirmedAt func(childComplexity int) int
+		DeptName        func(childComplexity int) int
+		ID              func(childComplexity int) int
+		RegisteredFrom  func(childComplexity int) int
+		RevokedAt       func(childComplexity int) int
+		Roles           func(childComplexity int) int
+		Status          func(childComplexity int) int
+		SystemIP        func(childComplexity int) int
+		SystemName      func(childComplexity int) int
+		TokenExpiresAt  func(childComplexity int) int
 	}
 
 	Certificate struct {
@@ -541,6 +542,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Account.DeptCode(childComplexity), true
+	case "Account.deptConfirmedAt":
+		if e.ComplexityRoot.Account.DeptConfirmedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Account.DeptConfirmedAt(childComplexity), true
 	case "Account.deptName":
 		if e.ComplexityRoot.Account.DeptName == nil {
 			break
@@ -2116,6 +2123,12 @@ type Account {
   registeredFrom: String!
   tokenExpiresAt: Time!
   approvedAt: Time
+  """
+  When an admin confirmed deptCode as this system's department (approveAccount confirms it, also
+  for an account already approved; an auto-approved registration is unconfirmed). Issuers act for
+  their department only once it is confirmed.
+  """
+  deptConfirmedAt: Time
   revokedAt: Time
   createdAt: Time!
 }
@@ -2301,6 +2314,7 @@ type Query {
 type Mutation {
   "Register a system (spec 6.6). Pending until an admin approves, unless from an auto-approve network."
   registerSystem(input: RegisterSystemInput!): Registration!
+  "Approve an account and confirm its department (deptCode); on an approved account, confirm the department."
   approveAccount(id: ID!): Account!
   "Revoke an account: its token stops working at once."
   revokeAccount(id: ID!): Account!
@@ -2477,6 +2491,8 @@ func (ec *executionContext) childFields_Account(ctx context.Context, field graph
 		return ec.fieldContext_Account_tokenExpiresAt(ctx, field)
 	case "approvedAt":
 		return ec.fieldContext_Account_approvedAt(ctx, field)
+	case "deptConfirmedAt":
+		return ec.fieldContext_Account_deptConfirmedAt(ctx, field)
 	case "revokedAt":
 		return ec.fieldContext_Account_revokedAt(ctx, field)
 	case "createdAt":
@@ -4320,6 +4336,29 @@ func (ec *executionContext) _Account_approvedAt(ctx context.Context, field graph
 	)
 }
 func (ec *executionContext) fieldContext_Account_approvedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Account", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Account_deptConfirmedAt(ctx context.Context, field graphql.CollectedField, obj *models.Account) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Account_deptConfirmedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DeptConfirmedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Account_deptConfirmedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Account", field, false, false, "Time")
 }
 
@@ -10994,6 +11033,11 @@ func (ec *executionContext) _Account(ctx context.Context, sel ast.SelectionSet, 
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "deptConfirmedAt":
+			out.Values[i] = ec._Account_deptConfirmedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "revokedAt":
 			out.Values[i] = ec._Account_revokedAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
@@ -13883,13 +13927,13 @@ func (ec *executionContext) marshalNSurfaceValueType2certgraphᚋmodelsᚐSurfac
 }
 
 func (ec *executionContext) unmarshalNTime2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
-	res, err := graphql.UnmarshalTime(v)
+	res, err := models.UnmarshalTime(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNTime2timeᚐTime(ctx context.Context, sel ast.SelectionSet, v time.Time) graphql.Marshaler {
 	_ = sel
-	res := graphql.MarshalTime(v)
+	res := models.MarshalTime(v)
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "Time!")
 	}
@@ -14578,7 +14622,7 @@ func (ec *executionContext) unmarshalOTime2ᚖtimeᚐTime(ctx context.Context, v
 	if v == nil {
 		return nil, nil
 	}
-	res, err := graphql.UnmarshalTime(v)
+	res, err := models.UnmarshalTime(v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -14588,7 +14632,7 @@ func (ec *executionContext) marshalOTime2ᚖtimeᚐTime(ctx context.Context, sel
 	}
 	_ = sel
 	_ = ctx
-	res := graphql.MarshalTime(*v)
+	res := models.MarshalTime(*v)
 	return res
 }
 

@@ -50,7 +50,76 @@ func parseBody(text string) (object, *Failure) {
 	if !ok {
 		return object{}, malformed("", "请求体应为 JSON 对象，实为%s", jsonKind(v))
 	}
+	if f := duplicateKeys(text); f != nil {
+		return object{}, f
+	}
 	return object{m: m}, nil
+}
+
+// duplicateKeys refuses an object with the same key twice, in any case
+// variant: encoding/json keeps the last one, so {"accessToken":"x",
+// "accessToken":"y"} would be read as y while a proxy or log reads x. The
+// text is known to be valid JSON here.
+func duplicateKeys(text string) *Failure {
+	dec := json.NewDecoder(strings.NewReader(text))
+	dec.UseNumber()
+	type frame struct {
+		object bool
+		keys   map[string]string
+		path   string
+		expect bool // the next token of an object is a key
+	}
+	var stack []*frame
+	key := ""
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil
+		}
+		var top *frame
+		if len(stack) > 0 {
+			top = stack[len(stack)-1]
+		}
+		if top != nil && top.object && top.expect {
+			if d, ok := tok.(json.Delim); ok && d == '}' {
+				stack = stack[:len(stack)-1]
+				if len(stack) > 0 && stack[len(stack)-1].object {
+					stack[len(stack)-1].expect = true
+				}
+				continue
+			}
+			k, _ := tok.(string)
+			if prev, dup := top.keys[strings.ToLower(k)]; dup {
+				if prev == k {
+					return malformed(top.path+k, "参数 %s 出现了多次", top.path+k)
+				}
+				return malformed(top.path+k, "参数 %s 以不同大小写出现了多次（%q 与 %q）", top.path+k, prev, k)
+			}
+			top.keys[strings.ToLower(k)] = k
+			top.expect, key = false, k
+			continue
+		}
+		path := ""
+		if top != nil {
+			path = top.path
+			if top.object {
+				path += key + "."
+			}
+		}
+		switch d, _ := tok.(json.Delim); d {
+		case '{':
+			stack = append(stack, &frame{object: true, keys: map[string]string{}, path: path, expect: true})
+			continue
+		case '[':
+			stack = append(stack, &frame{path: path})
+			continue
+		case '}', ']':
+			stack = stack[:len(stack)-1]
+		}
+		if len(stack) > 0 && stack[len(stack)-1].object {
+			stack[len(stack)-1].expect = true
+		}
+	}
 }
 
 // jsonKind names a decoded JSON value's type for messages.

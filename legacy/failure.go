@@ -157,3 +157,13 @@ func namer(params map[string]string) models.Namer {
 		return field
 	}
 }
+
+// rateLimited is the failure of a request over the per-client-address rate
+// limit (the per-account limit arrives as a graph error, RATE_LIMITED).
+func rateLimited(retryAfterSeconds int) *Failure {
+	if retryAfterSeconds < 1 {
+		retryAfterSeconds = 1
+	}
+	return &Failure{Kind: KindOther, Reason: models.CodeTitle(models.ERATELIMITED, models.Chinese) + "：" +
+		models.Say("too many requests from this address; try again in %d s", retryAfterSeconds).In(models.Chinese)}
+}

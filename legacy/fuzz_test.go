@@ -96,12 +96,16 @@ func FuzzLegacyDecode(f *testing.F) {
 
 // TestDecodeUnit covers decoding details the HTTP tests do not reach.
 func TestDecodeUnit(t *testing.T) {
-	o, f := parseBody(`{"Data":{"useFor":"01"},"data":{}}`)
-	if f != nil {
-		t.Fatal(f)
+	// The same key twice, exactly or in another case, at any depth, is
+	// refused when the body is read: encoding/json would keep the last.
+	for _, body := range []string{`{"Data":{"useFor":"01"},"data":{}}`, `{"head":{"accessToken":"bad","accessToken":"good"}}`,
+		`{"head":{"accessToken":"bad","ACCESSTOKEN":"good"}}`, `{"data":[{"a":1,"b":{"c":1,"C":2}}]}`} {
+		if _, f := parseBody(body); f == nil || f.Kind != KindMalformed {
+			t.Fatalf("%s: duplicate keys must be refused, got %v", body, f)
+		}
 	}
-	if _, _, f := o.obj("data"); f == nil || f.Kind != KindMalformed {
-		t.Fatalf("two keys differing in case must be refused, got %v", f)
+	if _, f := parseBody(`{"head":{"a":1},"data":{"a":1,"list":[{"a":1},{"a":2}]}}`); f != nil {
+		t.Fatalf("the same key in different objects was refused: %v", f)
 	}
 	if _, f := parseBody(`{"a":1} {"b":2}`); f == nil {
 		t.Fatal("trailing JSON must be refused")

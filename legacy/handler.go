@@ -11,8 +11,11 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"certgraph/internal/reqinfo"
 	"certgraph/models"
@@ -41,6 +44,9 @@ type Config struct {
 	MaxBodyBytes int64
 	// Log receives failures of the adapter itself (never caller errors).
 	Log *slog.Logger
+	// Admit applies the per-client-address rate limit (nil admits all):
+	// refused requests get HTTP 429, Retry-After and the endpoint's failure.
+	Admit func(req *http.Request) (ok bool, retryAfter time.Duration)
 }
 
 // Handler serves every legacy endpoint under its path (docs/LEGACY.md).
@@ -49,12 +55,13 @@ type Handler struct {
 	requests Requests
 	maxBody  int64
 	log      *slog.Logger
+	admit    func(req *http.Request) (bool, time.Duration)
 	routes   map[string]*endpoint
 }
 
 // New returns the adapter's handler; mount it at "/api/".
 func New(cfg Config) *Handler {
-	h := &Handler{exec: cfg.Executor, requests: cfg.Requests, maxBody: cfg.MaxBodyBytes, log: cfg.Log, routes: map[string]*endpoint{}}
+	h := &Handler{exec: cfg.Executor, requests: cfg.Requests, maxBody: cfg.MaxBodyBytes, log: cfg.Log, admit: cfg.Admit, routes: map[string]*endpoint{}}
 	if h.maxBody <= 0 {
 		h.maxBody = DefaultMaxBodyBytes
 	}
@@ -127,6 +134,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	if f != nil {
 		writeJSON(w, http.StatusOK, utf8Charset, e.fail(f))
 		return
+	}
+	if h.admit != nil {
+		if ok, wait := h.admit(req); !ok {
+			secs := int(math.Ceil(wait.Seconds()))
+			w.Header().Set("Retry-After", strconv.Itoa(secs))
+			writeJSON(w, http.StatusTooManyRequests, cs, e.fail(rateLimited(secs)))
+			return
+		}
 	}
 	raw, err := io.ReadAll(http.MaxBytesReader(w, req.Body, h.maxBody))
 	if err != nil {

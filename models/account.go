@@ -1,6 +1,7 @@
 package models
 
 import (
+	"certgraph/internal/ident"
 	"net"
 	"strings"
 	"time"
@@ -22,9 +23,12 @@ type Account struct {
 	TokenExpiresAt time.Time     `gorm:"not null"`
 	RegisteredFrom string        `gorm:"size:64;not null"`
 	ApprovedAt     *time.Time
-	RevokedAt      *time.Time
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
+	// DeptConfirmedAt is when an admin confirmed DeptCode (issuer rights
+	// rest on it); nil until then.
+	DeptConfirmedAt *time.Time
+	RevokedAt       *time.Time
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
 }
 
 // Roles returns the account's roles.
@@ -84,8 +88,10 @@ func (in *RegisterSystemInput) Validate() error {
 	if net.ParseIP(strings.TrimSpace(in.SystemIP)) == nil {
 		return Invalid("systemIp", "%q is not an IP address", in.SystemIP)
 	}
-	if len(in.DeptCode) > 64 {
-		return Invalid("deptCode", "is longer than 64 characters")
+	// The department is what issuer rights rest on: it must at least be a
+	// well-formed 统一社会信用代码 (an admin confirms it is the caller's).
+	if err := ident.ValidateCreditCode(strings.TrimSpace(in.DeptCode)); err != nil {
+		return Invalid("deptCode", "is not a 统一社会信用代码: %s", err)
 	}
 	return nil
 }

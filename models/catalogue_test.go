@@ -17,8 +17,8 @@ import (
 // key: the package-qualified name (or the bare name inside its package)
 // and the index of the format argument.
 var catalogueCalls = map[string]int{
-	"models.Errorf": 1, "models.Invalid": 1, "models.Say": 0,
-	"Errorf": 1, "Invalid": 1, "Say": 0, // inside models
+	"models.Errorf": 1, "models.Invalid": 1, "models.Say": 0, "models.RateLimited": 1,
+	"Errorf": 1, "Invalid": 1, "Say": 0, "RateLimited": 1, // inside models
 	"newError": 1, // internal/ident
 }
 

@@ -26,6 +26,7 @@ var codeTitles = map[string][2]string{
 	ECONFLICT:        {"conflict", "与已存数据冲突"},
 	EUNAVAILABLE:     {"unavailable", "服务暂不可用"},
 	EINTERNAL:        {"internal error", "内部错误"},
+	ERATELIMITED:     {"rate limited", "请求过于频繁"},
 }
 
 // staticEntries are catalogue entries used other than through a literal
@@ -35,6 +36,22 @@ var staticEntries = map[string]bool{
 }
 
 var catalogueZH = map[string]string{
+	// hardening (issue 11): rate limits, hosts, departments, faults
+	"account %s made too many requests; try again in %ds":                                                  "账号 %s 请求次数超过上限，请 %d 秒后再试",
+	"account %s has used its lookups by holder code (analyst accounts see codes masked); try again in %ds": "账号 %s 按持证主体代码查询的次数已用完（分析账号只能看到脱敏代码），请 %d 秒后再试",
+	"too many registrations from %s; try again in %ds":                                                     "来自 %s 的注册次数超过上限，请 %d 秒后再试",
+	"too many requests from this address; try again in %d s":                                               "来自本地址的请求次数超过上限，请 %d 秒后再试",
+	"the request's Host header is not a host name":                                                         "请求头 Host 不是有效的主机名",
+	"links are not made for host %q: it is not in --allowed-hosts and no --public-url is set":              "不为主机 %q 生成链接：该主机不在允许的主机列表中，且未配置公开地址",
+	"account %s's department %s is not confirmed: an admin confirms it with approveAccount":                "账号 %s 的部门 %s 尚未经管理员确认（管理员通过审批账号确认部门）",
+	"the account that made this link is no longer approved; the link is void":                              "生成该链接的账号已不再有效，链接作废",
+	"is required: %s is valid both as a 公民身份号码 and as a 统一社会信用代码 (give 111 or 001)":                        "为必填项：%s 既是有效的公民身份号码又是有效的统一社会信用代码（请填 111 或 001）",
+	"is not a 统一社会信用代码: %s":                                                                                "不是有效的统一社会信用代码：%s",
+	"Date must be a string YYYY-MM-DD, got %T":                                                             "日期应为 YYYY-MM-DD 格式的字符串",
+	"%q is not a date (want YYYY-MM-DD or YYYY年MM月DD日)":                                                    "%q 不是有效日期（应为 YYYY-MM-DD 或 YYYY年MM月DD日）",
+	"Time must be an RFC 3339 string, got %T":                                                              "时间应为 RFC 3339 格式的字符串",
+	"%q is not a time (want RFC 3339, e.g. 2026-11-28T08:00:00+08:00)":                                     "%q 不是有效时间（应为 RFC 3339 格式，例如 2026-11-28T08:00:00+08:00）",
+	"the database does not answer; try again later":                                                        "数据库暂无响应，请稍后重试",
 	"%s":             "%s",
 	"internal error": "内部错误，详情已记入日志",
 

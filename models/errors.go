@@ -3,6 +3,7 @@ package models
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Error codes are the stable, application-level failure classes. They are
@@ -16,6 +17,7 @@ const (
 	ECONFLICT        = "ECONFLICT"        // the request contradicts stored state
 	EUNAVAILABLE     = "EUNAVAILABLE"     // a dependency (e.g. the national platform) cannot answer now
 	EINTERNAL        = "EINTERNAL"        // a bug or an infrastructure failure; details are logged, not shown
+	ERATELIMITED     = "ERATELIMITED"     // too many requests from this account or address; RetryAfter says when to try again
 )
 
 // Error is the one error type the domain returns: a stable Code, the input
@@ -27,6 +29,9 @@ type Error struct {
 	Code    string
 	Field   string
 	Message string // English
+
+	// RetryAfter, for ERATELIMITED, is how long until the caller may try again.
+	RetryAfter time.Duration
 
 	format string
 	args   []any
@@ -70,6 +75,12 @@ func (e *Error) Render(lang Lang, name Namer) string {
 		return "参数 " + field + " " + msg
 	}
 	return field + ": " + msg
+}
+
+// RateLimited returns an ERATELIMITED error: what was limited (a catalogue
+// format, as for Errorf), and when to try again.
+func RateLimited(retryAfter time.Duration, format string, args ...any) *Error {
+	return &Error{Code: ERATELIMITED, Message: Render(English, nil, format, args...), RetryAfter: retryAfter, format: format, args: args}
 }
 
 // Errorf returns an *Error with the given code and formatted message; format

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"certgraph/internal/cache"
+	"certgraph/internal/ratelimit"
 	"certgraph/internal/store"
 	"certgraph/models"
 )
@@ -21,6 +22,11 @@ func (r *accountResolver) Roles(ctx context.Context, a *models.Account) ([]model
 func (r *mutationResolver) RegisterSystem(ctx context.Context, in models.RegisterSystemInput) (*models.Registration, error) {
 	if err := in.Validate(); err != nil {
 		return nil, err
+	}
+	if st := stateOf(ctx); st != nil {
+		if ok, wait := r.cfg.Limits.Registrations.Allow(st.Remote.String()); !ok {
+			return nil, models.RateLimited(wait, "too many registrations from %s; try again in %ds", st.Remote, ratelimit.RetryAfterSeconds(wait))
+		}
 	}
 	now := r.cfg.Now().UTC()
 	from := ""
@@ -80,17 +86,20 @@ func (m *mutationResolver) ApproveAccount(ctx context.Context, id string) (*mode
 	return m.Approve(ctx, id)
 }
 
-// Approve makes a pending account usable.
+// Approve makes a pending account usable and confirms its department: an
+// admin approving an account vouches that deptCode is the system's.
 func (r *Resolver) Approve(ctx context.Context, id string) (*models.Account, error) {
 	return r.updateAccount(ctx, id, func(_ *store.DB, a *models.Account) error {
-		switch a.Status {
-		case models.AccountRevoked:
+		if a.Status == models.AccountRevoked {
 			return models.Errorf(models.ECONFLICT, "account %s is revoked and cannot be approved; register again", a.ID)
-		case models.AccountApproved:
-			return nil
 		}
 		now := r.cfg.Now().UTC()
-		a.Status, a.ApprovedAt = models.AccountApproved, &now
+		if a.Status != models.AccountApproved {
+			a.Status, a.ApprovedAt = models.AccountApproved, &now
+		}
+		if a.DeptConfirmedAt == nil {
+			a.DeptConfirmedAt = &now
+		}
 		return nil
 	})
 }
@@ -183,12 +192,20 @@ const BootstrapAdminID = "admin"
 
 // EnsureBootstrapAdmin makes the approved admin account that authenticates
 // with token exist (and follow the token if it changed between starts).
+// A bootstrap admin an admin revoked stays revoked: a restart does not
+// bring it back; the start-up log says so.
 func (r *Resolver) EnsureBootstrapAdmin(ctx context.Context, token string) error {
 	now := r.cfg.Now().UTC()
 	return r.writer.Tx(ctx, func(tx *store.DB, stale func(...string)) error {
 		a, err := tx.AccountByID(ctx, BootstrapAdminID)
 		if err != nil {
 			return err
+		}
+		if a != nil && a.Status == models.AccountRevoked {
+			r.log.WarnContext(ctx, "the bootstrap admin account was revoked and stays revoked: --bootstrap-admin-token is refused; remove it from the configuration",
+				"account", a.ID, "revokedAt", a.RevokedAt)
+			stale(cache.TokenKey(a.TokenHash))
+			return nil
 		}
 		if a != nil {
 			stale(cache.TokenKey(a.TokenHash))

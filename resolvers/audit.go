@@ -7,9 +7,10 @@ import (
 	"certgraph/models"
 )
 
-// audit records reads of certificate data: one record per subject, in one
-// statement, written before the answer leaves. A read whose record cannot be
-// written fails: no read goes unrecorded.
+// audit records reads of certificate data: one record per subject, written
+// (group-committed with concurrent reads' records, see store.AuditLog) before
+// the answer leaves. A read whose record cannot be written fails: no read
+// goes unrecorded.
 func (r *Resolver) audit(ctx context.Context, acc *models.Account, op string, useFor models.UseFor, outcome, detail string, subjects ...string) error {
 	channel := models.ChannelGraphQL
 	if st := stateOf(ctx); st != nil {
@@ -43,8 +44,9 @@ func (r *Resolver) auditAs(ctx context.Context, acc *models.Account, channel mod
 			Channel: channel, Outcome: outcome, Detail: truncateRunes(detail, 500),
 			OnBehalfOf: truncateRunes(onBehalfOf, 100), RequestID: requestID, CreatedAt: now}
 	}
+	// The wait for the batch that carries these records to commit.
 	start := time.Now()
-	err := r.store.AppendAudit(context.WithoutCancel(ctx), recs)
+	err := r.auditLog.Append(ctx, recs)
 	r.metrics.ObserveAuditWrite(len(recs), err, time.Since(start))
 	if err != nil {
 		r.log.ErrorContext(ctx, "audit write failed", "err", err, "operation", op)

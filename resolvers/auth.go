@@ -6,8 +6,10 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"time"
 
 	"certgraph/internal/cache"
+	"certgraph/internal/ratelimit"
 	"certgraph/internal/reqinfo"
 	"certgraph/models"
 )
@@ -41,11 +43,40 @@ func (r *Resolver) caller(ctx context.Context) (*models.Account, error) {
 	}
 	st.authOnce.Do(func() {
 		st.account, st.authErr = r.authenticate(ctx, st.Credentials)
-		if st.authErr == nil {
-			reqinfo.AccessOf(ctx).SetAccount(st.account.ID)
+		if st.authErr != nil {
+			return
+		}
+		reqinfo.AccessOf(ctx).SetAccount(st.account.ID)
+		if ok, wait := r.cfg.Limits.Account.Allow(st.account.ID); !ok {
+			st.refusedFor.Store(int64(wait))
+			st.account, st.authErr = nil, models.RateLimited(wait, "account %s made too many requests; try again in %ds", st.account.ID, ratelimit.RetryAfterSeconds(wait))
 		}
 	})
 	return st.account, st.authErr
+}
+
+// RetryAfter is how long the caller of the request in ctx must wait when
+// the request was refused as a whole by its account's rate limit (0 when
+// it was not): the HTTP edge answers 429 with Retry-After.
+func (r *Resolver) RetryAfter(ctx context.Context) time.Duration {
+	if st := stateOf(ctx); st != nil {
+		return time.Duration(st.refusedFor.Load())
+	}
+	return 0
+}
+
+// countCodeLookup counts one lookup by holder code (n for a batch) against
+// a masked account's limit: an analyst sees codes masked, and unlimited
+// exists/doesn't-exist answers would let it complete them by trial.
+func (r *Resolver) countCodeLookup(ctx context.Context, n int) error {
+	acc, err := r.caller(ctx)
+	if err != nil || !masked(acc) {
+		return err
+	}
+	if ok, wait := r.cfg.Limits.MaskedLookups.AllowN(acc.ID, n); !ok {
+		return models.RateLimited(wait, "account %s has used its lookups by holder code (analyst accounts see codes masked); try again in %ds", acc.ID, ratelimit.RetryAfterSeconds(wait))
+	}
+	return nil
 }
 
 func (r *Resolver) authenticate(ctx context.Context, c reqinfo.Credentials) (*models.Account, error) {

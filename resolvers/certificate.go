@@ -73,6 +73,9 @@ func (r *certificateResolver) Surfaces(ctx context.Context, c *models.Certificat
 	if c.Remote != nil {
 		return c.Remote.Surfaces, nil
 	}
+	if c.Surfaces != nil { // loaded with the certificate (certificateByID)
+		return c.Surfaces, nil
+	}
 	return r.loadersOf(ctx).surfacesByCert.Load(ctx, c.ID)
 }
 
@@ -174,5 +177,7 @@ func (m *mutationResolver) RevokeCertificate(ctx context.Context, id string, rea
 	if err != nil {
 		return nil, err
 	}
-	return out, nil
+	// The answer can carry the holder and surfaces: it is a read too.
+	out.UseFor = models.UseOther
+	return out, m.audit(ctx, acc, "revokeCertificate", models.UseOther, models.OutcomeOK, "revoked: "+reason, out.ID)
 }

@@ -15,12 +15,16 @@ import (
 
 // encryptedID seals a certificate identifier for showing (亮证, 6.4.3).
 func (r *Resolver) encryptedID(ctx context.Context, certID string) (*model.EncryptedID, error) {
+	base, err := r.baseURL(ctx)
+	if err != nil {
+		return nil, err
+	}
 	now := r.cfg.Now()
 	tok, err := r.trust.Sealer.SealForRegion(r.cfg.Region, certID, now)
 	if err != nil {
 		return nil, err
 	}
-	return &model.EncryptedID{EncryptedID: tok, ExpiresAt: now.Add(r.trust.Sealer.Lifetime()).UTC().Truncate(time.Second), VerifyURL: r.baseURL(ctx) + "/v/" + tok}, nil
+	return &model.EncryptedID{EncryptedID: tok, ExpiresAt: now.Add(r.trust.Sealer.Lifetime()).UTC().Truncate(time.Second), VerifyURL: base + "/v/" + tok}, nil
 }
 
 func (r *certificateResolver) EncryptedID(ctx context.Context, c *models.Certificate) (*model.EncryptedID, error) {
@@ -121,7 +125,11 @@ func (q *queryResolver) CodeImage(ctx context.Context, encryptedID string, codeT
 	if codeType != nil {
 		kind = *codeType
 	}
-	payload := q.baseURL(ctx) + "/v/" + strings.TrimSpace(encryptedID)
+	base, err := q.baseURL(ctx)
+	if err != nil {
+		return nil, err
+	}
+	payload := base + "/v/" + strings.TrimSpace(encryptedID)
 	png, err := barcode.Encode(barcode.Kind(kind), payload, barcode.Options{})
 	if err != nil {
 		return nil, models.Invalid("encryptedId", "cannot be drawn as %s: %v", kind, err)

@@ -13,7 +13,11 @@ type entityResolver struct{ *Resolver }
 // FindManyHolderByCodes resolves a batch of Holder references from other
 // subgraphs with one query.
 func (r *entityResolver) FindManyHolderByCodes(ctx context.Context, reps []*model.HolderByCodesInput) ([]*models.Holder, error) {
-	if _, err := r.require(ctx, readers...); err != nil {
+	acc, err := r.require(ctx, readers...)
+	if err != nil {
+		return nil, err
+	}
+	if err := r.countCodeLookup(ctx, len(reps)); err != nil {
 		return nil, err
 	}
 	codes := make([]string, len(reps))
@@ -30,10 +34,19 @@ func (r *entityResolver) FindManyHolderByCodes(ctx context.Context, reps []*mode
 		r.loadersOf(ctx).holderByID.Prime(hs[i].ID, &hs[i])
 	}
 	out := make([]*models.Holder, len(reps))
+	var found, missing []string
 	for i, c := range codes {
 		out[i] = byCode[c]
+		if out[i] != nil {
+			found = append(found, c)
+		} else {
+			missing = append(missing, c)
+		}
 	}
-	return out, nil
+	if err := r.audit(ctx, acc, "_entities.Holder", models.UseOther, models.OutcomeNotFound, "", missing...); err != nil {
+		return nil, err
+	}
+	return out, r.audit(ctx, acc, "_entities.Holder", models.UseOther, models.OutcomeOK, "", found...)
 }
 
 // FindManyCertificateByIDs resolves a batch of Certificate references. The

@@ -6,6 +6,8 @@ import (
 	"log/slog"
 
 	"certgraph/internal/national"
+	"certgraph/internal/ratelimit"
+	"certgraph/internal/store"
 	"certgraph/models"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -21,6 +23,7 @@ var graphQLCodes = map[string]string{
 	models.ECONFLICT:        "BAD_USER_INPUT",
 	models.EUNAVAILABLE:     "UNAVAILABLE",
 	models.EINTERNAL:        "INTERNAL",
+	models.ERATELIMITED:     "RATE_LIMITED",
 }
 
 // ErrorPresenter turns resolver errors into GraphQL errors with
@@ -41,10 +44,17 @@ func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 				gerr.Extensions = map[string]any{"code": "BAD_USER_INPUT"}
 				return gerr
 			}
-			log.ErrorContext(ctx, "internal error", "err", err, "path", gerr.Path.String())
-			gerr.Message = models.ErrorIn(err, langOf(ctx), nil)
-			gerr.Extensions = map[string]any{"code": "INTERNAL"}
-			return gerr
+			if !store.Unavailable(err) {
+				log.ErrorContext(ctx, "internal error", "err", err, "path", gerr.Path.String())
+				gerr.Message = models.ErrorIn(err, langOf(ctx), nil)
+				gerr.Extensions = map[string]any{"code": "INTERNAL"}
+				return gerr
+			}
+			// The database did not answer in time or refused the connection:
+			// a fault of the moment, not of the request, answered as one.
+			log.WarnContext(ctx, "database unavailable", "err", err, "path", gerr.Path.String())
+			derr = models.Errorf(models.EUNAVAILABLE, "the database does not answer; try again later")
+			gerr.Err = derr
 		}
 		code := graphQLCodes[derr.Code]
 		if code == "" {
@@ -60,6 +70,9 @@ func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 		}
 		if region, ok := national.FailedRegion(err); ok {
 			gerr.Extensions["region"] = region
+		}
+		if derr.Code == models.ERATELIMITED {
+			gerr.Extensions["retryAfter"] = ratelimit.RetryAfterSeconds(derr.RetryAfter)
 		}
 		return gerr
 	}

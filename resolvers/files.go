@@ -50,18 +50,28 @@ func (r *certificateResolver) FileLink(ctx context.Context, c *models.Certificat
 	if useFor == "" {
 		useFor = models.UseOther
 	}
+	base, err := r.baseURL(ctx)
+	if err != nil {
+		return nil, err
+	}
 	exp := r.cfg.Now().Add(r.trust.FileLinkTTL).Truncate(time.Second)
 	tok := r.trust.MintLink(keys.FileLink{CertificateID: c.ID, SHA256: f.SHA256[:32], Expires: exp.Unix(), AccountID: acc.ID, UseFor: useFor})
 	if err := r.audit(ctx, acc, "fileLink", useFor, models.OutcomeOK, "download link minted", c.ID); err != nil {
 		return nil, err
 	}
-	return &model.FileLink{Format: f.Format, URL: r.baseURL(ctx) + "/files/" + tok, ExpiresAt: exp.UTC()}, nil
+	return &model.FileLink{Format: f.Format, URL: base + "/files/" + tok, ExpiresAt: exp.UTC()}, nil
 }
 
 // mayManage reports whether acc may change certificate c: admins any,
-// issuers their own department's.
+// issuers their own department's once an admin confirmed it.
 func mayManage(acc *models.Account, c *models.Certificate) error {
-	if acc.Has(models.RoleAdmin) || (acc.Has(models.RoleIssuer) && acc.DeptCode == c.IssueDeptCode) {
+	if acc.Has(models.RoleAdmin) {
+		return nil
+	}
+	if acc.Has(models.RoleIssuer) && acc.DeptCode == c.IssueDeptCode {
+		if acc.DeptConfirmedAt == nil {
+			return models.Errorf(models.EFORBIDDEN, "account %s's department %s is not confirmed: an admin confirms it with approveAccount", acc.ID, acc.DeptCode)
+		}
 		return nil
 	}
 	return models.Errorf(models.EFORBIDDEN, "account %s may not change certificate %s: only admins and issuers of department %s may", acc.ID, c.ID, c.IssueDeptCode)
@@ -109,7 +119,16 @@ func (r *Resolver) Download(ctx context.Context, token string) (*models.Certific
 	case errors.Is(err, keys.ErrLinkExpired):
 		return nil, nil, models.Errorf(models.ENOTFOUND, "%s", err)
 	}
-	acc := &models.Account{ID: l.AccountID}
+	// A link lives no longer than the account that minted it.
+	acc, err := r.store.AccountByID(ctx, l.AccountID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if acc == nil || acc.Status != models.AccountApproved {
+		acc = &models.Account{ID: l.AccountID}
+		_ = r.auditAs(ctx, acc, models.ChannelFile, "download", l.UseFor, models.OutcomeDenied, "the account that made the link is no longer approved", l.CertificateID)
+		return nil, nil, models.Errorf(models.EFORBIDDEN, "the account that made this link is no longer approved; the link is void")
+	}
 	if region, err := r.where(ctx, l.CertificateID); err == nil && region != r.cfg.Region {
 		return r.downloadRemote(ctx, acc, l)
 	}

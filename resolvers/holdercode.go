@@ -11,10 +11,11 @@ import (
 
 // checkHolderCode validates a holder code against its type (持证主体代码类型):
 // 公民身份号码 and 统一社会信用代码 are checked for length, characters and
-// check character. Without a type, an all-digit code (optionally ending in X)
-// must be a 公民身份号码 and any other 18-character code a 统一社会信用代码;
-// other document numbers need their type. It returns the trimmed code and
-// the type code to match ("" when none was given).
+// check character. Without a type, the code must validate as one of the two
+// (an all-digit 18-character code may be either; when it is valid as both,
+// the type is asked for); other document numbers need their type. Each call
+// counts as one lookup by code against a masked account's limit. It returns
+// the trimmed code and the type code to match ("" when none was given).
 func (r *Resolver) checkHolderCode(ctx context.Context, codeField, typeField, code string, typ *string) (string, string, error) {
 	code = strings.TrimSpace(code)
 	if code == "" {
@@ -22,6 +23,9 @@ func (r *Resolver) checkHolderCode(ctx context.Context, codeField, typeField, co
 	}
 	if utf8.RuneCountInString(code) > 64 {
 		return "", "", models.Invalid(codeField, "is longer than 64 characters")
+	}
+	if err := r.countCodeLookup(ctx, 1); err != nil {
+		return "", "", err
 	}
 	t := ""
 	if typ != nil {
@@ -41,9 +45,15 @@ func (r *Resolver) checkHolderCode(ctx context.Context, codeField, typeField, co
 	case t != "":
 		err = models.ValidateHolderCode(t, code)
 	case looksLikeCitizenID(code):
-		err = ident.ValidateCitizenID(code)
-		if err != nil {
-			return "", "", models.Invalid(codeField, "as a 公民身份号码: %s", err)
+		// An all-digit 18-character code may also be a 统一社会信用代码
+		// (e.g. 915101075406503890): the kind is whichever validates.
+		citizenErr := ident.ValidateCitizenID(code)
+		creditOK := len(code) == 18 && ident.ValidateCreditCode(code) == nil
+		switch {
+		case citizenErr == nil && creditOK:
+			return "", "", models.Invalid(typeField, "is required: %s is valid both as a 公民身份号码 and as a 统一社会信用代码 (give 111 or 001)", code)
+		case citizenErr != nil && !creditOK:
+			return "", "", models.Invalid(codeField, "as a 公民身份号码: %s", citizenErr)
 		}
 	case len(code) == 18:
 		err = ident.ValidateCreditCode(code)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"certgraph/internal/cache"
 	"certgraph/internal/store"
 	"certgraph/models"
 
@@ -29,17 +30,7 @@ var loaderWait = dataloadgen.WithWait(2 * time.Millisecond)
 
 func (r *Resolver) newLoaders() *loaders {
 	return &loaders{
-		holderByID: dataloadgen.NewMappedLoader(func(ctx context.Context, ids []int64) (map[int64]*models.Holder, error) {
-			hs, err := r.store.HoldersByID(ctx, ids)
-			if err != nil {
-				return nil, err
-			}
-			out := make(map[int64]*models.Holder, len(hs))
-			for i := range hs {
-				out[hs[i].ID] = &hs[i]
-			}
-			return out, nil
-		}, loaderWait),
+		holderByID: dataloadgen.NewMappedLoader(r.holdersByID, loaderWait),
 		certsByHolder: dataloadgen.NewMappedLoader(func(ctx context.Context, ids []int64) (map[int64][]models.Certificate, error) {
 			cs, err := r.store.CertificatesOfHolders(ctx, ids)
 			if err != nil {
@@ -72,6 +63,38 @@ func (r *Resolver) newLoaders() *loaders {
 		dept:       catalogueLoader[models.Department](r, func(d *models.Department) string { return d.Code }),
 		holderType: catalogueLoader[models.HolderType](r, func(t *models.HolderType) string { return t.Code }),
 	}
+}
+
+// holdersByID loads holders through the node cache (the writer invalidates a
+// holder whenever one of its certificates is written, which is how holders
+// change).
+func (r *Resolver) holdersByID(ctx context.Context, ids []int64) (map[int64]*models.Holder, error) {
+	out := make(map[int64]*models.Holder, len(ids))
+	var missing []int64
+	gens := map[int64]uint64{}
+	for _, id := range ids {
+		key := cache.HolderKey(id)
+		if v, ok := r.cache.Get(key); ok {
+			h := *v.(*models.Holder)
+			out[id] = &h
+			continue
+		}
+		gens[id] = r.cache.Generation(key)
+		missing = append(missing, id)
+	}
+	if len(missing) == 0 {
+		return out, nil
+	}
+	hs, err := r.store.HoldersByID(ctx, missing)
+	if err != nil {
+		return nil, err
+	}
+	for i := range hs {
+		stored := hs[i]
+		r.cache.Set(cache.HolderKey(stored.ID), gens[stored.ID], &stored, 1)
+		out[hs[i].ID] = &hs[i]
+	}
+	return out, nil
 }
 
 func catalogueLoader[T store.Catalogue](r *Resolver, key func(*T) string) *dataloadgen.Loader[string, *T] {

@@ -3,6 +3,7 @@ package resolvers
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 
@@ -34,21 +35,46 @@ func (q *queryResolver) Departments(ctx context.Context) ([]models.Department, e
 	return q.store.Departments(ctx)
 }
 
+// Holder looks a holder up by code. Every lookup is audited, found or not:
+// whether a code exists is itself personal data.
 func (q *queryResolver) Holder(ctx context.Context, code string, typ *string) (*models.Holder, error) {
-	if _, err := q.require(ctx, readers...); err != nil {
+	acc, err := q.require(ctx, readers...)
+	if err != nil {
 		return nil, err
 	}
 	code, t, err := q.checkHolderCode(ctx, "code", "type", code, typ)
 	if err != nil {
 		return nil, err
 	}
-	h, err := q.holderByCode(ctx, code, t)
-	if h != nil || err != nil || !(q.dispatches() || q.hubMode()) {
-		return h, err
+	var h *models.Holder
+	if !slices.Contains(graphql.CollectAllFields(ctx), "certificates") {
+		if h, err = q.holderByCode(ctx, code, t); err != nil {
+			return nil, err
+		}
+	} else {
+		// The holder with their certificates in one statement; the
+		// certificates field then reads them from its loader.
+		var certs []models.Certificate
+		if h, certs, err = q.store.HolderWithCertificates(ctx, code, t); err != nil {
+			return nil, err
+		}
+		if h != nil {
+			l := q.loadersOf(ctx)
+			l.holderByID.Prime(h.ID, h)
+			l.certsByHolder.Prime(h.ID, certs)
+		}
 	}
-	// A holder known only in other regions: asked of the hub (at the hub,
-	// of the regions its directory lists for the holder).
-	return q.remoteHolderByCode(ctx, code, t)
+	if h == nil && (q.dispatches() || q.hubMode()) {
+		// A holder known only in other regions: asked of the hub (at the hub,
+		// of the regions its directory lists for the holder).
+		if h, err = q.remoteHolderByCode(ctx, code, t); err != nil {
+			return nil, err
+		}
+	}
+	if h == nil {
+		return nil, q.audit(ctx, acc, "holder", models.UseOther, models.OutcomeNotFound, "", code)
+	}
+	return h, q.audit(ctx, acc, "holder", models.UseOther, models.OutcomeOK, "", code)
 }
 
 func (r *Resolver) holderByCode(ctx context.Context, code, typ string) (*models.Holder, error) {
@@ -180,11 +206,20 @@ func (r *Resolver) holderCertificates(ctx context.Context, acc *models.Account, 
 
 // localHolderCertificates is the holder's certificates in this database.
 func (r *Resolver) localHolderCertificates(ctx context.Context, code, holderType, typeCode, number string) ([]models.Certificate, error) {
-	h, err := r.holderByCode(ctx, code, holderType)
+	// The holder and all their certificates in one statement, filtered here
+	// (a holder has few).
+	h, all, err := r.store.HolderWithCertificates(ctx, code, holderType)
 	if err != nil || h == nil {
 		return nil, err
 	}
-	return r.store.CertificatesOfHolder(ctx, h.ID, typeCode, number)
+	r.loadersOf(ctx).holderByID.Prime(h.ID, h)
+	var certs []models.Certificate
+	for _, c := range all {
+		if (typeCode == "" || c.TypeCode == typeCode) && (number == "" || c.Number == number) {
+			certs = append(certs, c)
+		}
+	}
+	return certs, nil
 }
 
 // fanOut is the hub's national part of a holder answer: every region its
@@ -302,8 +337,10 @@ func outcomeOfErr(err error) string {
 	return models.OutcomeFailed
 }
 
-// certificateByID loads one certificate row through the node cache. The
-// caller gets its own copy, so it may set transient fields.
+// certificateByID loads one certificate with its surfaces through the node
+// cache (with the holder cached too and the catalogues in memory, a cache-hot
+// read runs no query but its audit). The caller gets its own copy, so it may
+// set transient fields; the surfaces are shared and never modified.
 func (r *Resolver) certificateByID(ctx context.Context, id string) (*models.Certificate, error) {
 	key := cache.CertificateKey(id)
 	if v, ok := r.cache.Get(key); ok {
@@ -311,9 +348,24 @@ func (r *Resolver) certificateByID(ctx context.Context, id string) (*models.Cert
 		return &c, nil
 	}
 	gen := r.cache.Generation(key)
-	c, err := r.store.CertificateByID(ctx, id)
+	// The holder's key is unknown until the row arrives, so the epoch of all
+	// holders stands in for its generation: the writer bumps it before the
+	// holder's own, and a holder is kept only when no holder changed meanwhile.
+	epoch := r.cache.Generation(cache.HoldersKey)
+	c, h, err := r.store.CertificateWithHolder(ctx, id)
 	if c == nil || err != nil {
 		return nil, err
+	}
+	// The holder came with the certificate (one statement): keep it for this
+	// request's loader and, when it was not cached already, for the next.
+	r.loadersOf(ctx).holderByID.Prime(h.ID, h)
+	hkey := cache.HolderKey(h.ID)
+	if _, ok := r.cache.Get(hkey); !ok {
+		hgen := r.cache.Generation(hkey)
+		if r.cache.Generation(cache.HoldersKey) == epoch {
+			stored := *h
+			r.cache.Set(hkey, hgen, &stored, 1)
+		}
 	}
 	stored := *c
 	r.cache.Set(key, gen, &stored, 1)

@@ -2,8 +2,10 @@ package resolvers
 
 import (
 	"context"
+	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"certgraph/internal/national"
 	"certgraph/internal/reqinfo"
@@ -25,6 +27,10 @@ type requestState struct {
 	hopOnce sync.Once
 	hop     national.Hop
 	hopErr  error
+
+	// refusedFor is set (nanoseconds) when the account's rate limit refused
+	// the request.
+	refusedFor atomic.Int64
 }
 
 type stateKey struct{}
@@ -44,15 +50,29 @@ func stateOf(ctx context.Context) *requestState {
 	return st
 }
 
-// baseURL is where links made for this request point.
-func (r *Resolver) baseURL(ctx context.Context) string {
+// baseURL is where links made for this request point: the configured
+// public URL, or else the request's own scheme and host when that host is
+// one of the allowed hosts. Any other Host header is refused, so a caller
+// cannot make codes and links point elsewhere.
+func (r *Resolver) baseURL(ctx context.Context) (string, error) {
 	if r.cfg.PublicURL != "" {
-		return strings.TrimRight(r.cfg.PublicURL, "/")
+		return strings.TrimRight(r.cfg.PublicURL, "/"), nil
 	}
-	if st := stateOf(ctx); st != nil && st.BaseURL != "" {
-		return st.BaseURL
+	st := stateOf(ctx)
+	if st == nil || st.BaseURL == "" {
+		return "http://localhost", nil
 	}
-	return "http://localhost"
+	u, err := url.Parse(st.BaseURL)
+	if err != nil || u.Host == "" {
+		return "", models.Invalid("Host", "the request's Host header is not a host name")
+	}
+	host := strings.ToLower(u.Hostname())
+	for _, h := range r.cfg.AllowedHosts {
+		if h == host {
+			return strings.TrimRight(st.BaseURL, "/"), nil
+		}
+	}
+	return "", models.Invalid("Host", "links are not made for host %q: it is not in --allowed-hosts and no --public-url is set", u.Hostname())
 }
 
 // lang is the language the request is answered in (Accept-Language on

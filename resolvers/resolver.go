@@ -16,6 +16,7 @@ import (
 	"certgraph/internal/issuing"
 	"certgraph/internal/keys"
 	"certgraph/internal/metrics"
+	"certgraph/internal/ratelimit"
 	"certgraph/internal/store"
 	"certgraph/models"
 )
@@ -33,20 +34,38 @@ type Config struct {
 	// PublicURL, if set, is the base of links and code payloads (e.g.
 	// https://zz.sczwfw.gov.cn); otherwise the request's own host is used.
 	PublicURL string
+	// AllowedHosts are the Host header values (without port) links may be
+	// built from when PublicURL is empty; other hosts are refused.
+	AllowedHosts []string
+	// Limits are the per-node rate limits; nil limiters limit nothing.
+	Limits Limits
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+}
+
+// Limits are the rate limits the resolvers apply (in-memory, per node).
+type Limits struct {
+	// Account limits requests per authenticated account.
+	Account *ratelimit.Limiter
+	// Registrations limits registerSystem per client address.
+	Registrations *ratelimit.Limiter
+	// MaskedLookups limits lookups by holder code per masked (analyst)
+	// account, each alias counted: a masked code cannot be completed by
+	// trying candidates.
+	MaskedLookups *ratelimit.Limiter
 }
 
 // Resolver is the root of the graph's resolvers and the holder of their
 // dependencies.
 type Resolver struct {
-	store  *store.DB
-	writer *issuing.Writer
-	log    *slog.Logger
-	cfg    Config
-	cache  *cache.Cache
-	trust  *keys.Trust
-	nat    *National
+	store    *store.DB
+	writer   *issuing.Writer
+	log      *slog.Logger
+	cfg      Config
+	cache    *cache.Cache
+	trust    *keys.Trust
+	auditLog *store.AuditLog
+	nat      *National
 	// metrics is nil-safe: nil records nothing.
 	metrics *metrics.Metrics
 }
@@ -58,6 +77,9 @@ type Deps struct {
 	Writer *issuing.Writer
 	Cache  *cache.Cache
 	Keys   *keys.Trust
+	// Audit writes the access records; nil starts one on Store (its writers
+	// then live as long as the process).
+	Audit *store.AuditLog
 	// National links this process to other regions; nil: none (a node
 	// without a hub answers other provinces' certificates UNAVAILABLE).
 	National *National
@@ -82,7 +104,10 @@ func New(d Deps, log *slog.Logger, cfg Config) (*Resolver, error) {
 	if cfg.RegionName == "" {
 		cfg.RegionName = store.RegionName(cfg.Region)
 	}
-	return &Resolver{store: d.Store, writer: d.Writer, log: log, cfg: cfg, cache: d.Cache, trust: d.Keys, nat: d.National, metrics: d.Metrics}, nil
+	if d.Audit == nil {
+		d.Audit = d.Store.NewAuditLog(store.AuditLogConfig{})
+	}
+	return &Resolver{store: d.Store, writer: d.Writer, log: log, cfg: cfg, cache: d.Cache, trust: d.Keys, auditLog: d.Audit, nat: d.National, metrics: d.Metrics}, nil
 }
 
 // today is the current calendar date in China Standard Time, the zone the

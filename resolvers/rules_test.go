@@ -49,7 +49,7 @@ func newRulesEnv(t *testing.T) *rulesEnv {
 func (e *rulesEnv) account(t *testing.T, id string, status models.AccountStatus, expires time.Time, roles ...models.Role) string {
 	t.Helper()
 	tok := NewToken()
-	a := models.Account{ID: id, SystemName: id, SystemIP: "127.0.0.1", DeptCode: "d", DeptName: "d", Status: status,
+	a := models.Account{ID: id, SystemName: id, SystemIP: "127.0.0.1", DeptCode: "11510000MB0000001R", DeptName: "d", Status: status,
 		TokenHash: HashToken(tok), TokenExpiresAt: expires, CreatedAt: e.now}
 	a.SetRoles(roles)
 	if err := e.db.CreateAccount(context.Background(), &a); err != nil {
@@ -158,5 +158,51 @@ func TestUseForRules(t *testing.T) {
 	recs, err := e.db.AccessRecords(context.Background(), store.AccessRecordFilter{AccountID: "A-c"}, 0, 10)
 	if err != nil || len(recs) != 1 || recs[0].UseFor != models.UseShow || recs[0].Subject != "510107198803124514" {
 		t.Fatalf("audit of the read: %+v %v", recs, err)
+	}
+}
+
+// Links point at the configured public URL, or at the request's host only
+// when it is allowed.
+func TestBaseURLRules(t *testing.T) {
+	e := newRulesEnv(t)
+	e.r.cfg.AllowedHosts = []string{"localhost", "zz.example.gov.cn", "::1"}
+	for base, want := range map[string]string{
+		"http://zz.example.gov.cn:8080": "http://zz.example.gov.cn:8080",
+		"https://ZZ.example.gov.cn":     "https://ZZ.example.gov.cn",
+		"http://[::1]:8080":             "http://[::1]:8080",
+		"http://evil.example.com":       "",
+		"http://zz.example.gov.cn.evil": "",
+	} {
+		ctx := e.r.WithRequest(context.Background(), reqinfo.RequestInfo{BaseURL: base})
+		got, err := e.r.baseURL(ctx)
+		if want == "" && (err == nil || models.ErrorField(err) != "Host") {
+			t.Errorf("%s: %q, %v; want refused naming Host", base, got, err)
+		}
+		if want != "" && (err != nil || got != want) {
+			t.Errorf("%s: %q, %v; want %q", base, got, err, want)
+		}
+	}
+	e.r.cfg.PublicURL = "https://public.example.gov.cn/"
+	if got, err := e.r.baseURL(e.r.WithRequest(context.Background(), reqinfo.RequestInfo{BaseURL: "http://evil.example.com"})); err != nil || got != "https://public.example.gov.cn" {
+		t.Errorf("public URL: %q, %v", got, err)
+	}
+}
+
+// Without a holder type, the kind of a code is whichever validates.
+func TestHolderCodeKindRules(t *testing.T) {
+	e := newRulesEnv(t)
+	ctx := e.as(e.account(t, "A-c", models.AccountApproved, e.now.Add(time.Hour), models.RoleConsumer), "")
+	person, _ := ident.CitizenIDCheck("51010419900101123")
+	for code, field := range map[string]string{
+		"51010419900101123" + string(person): "",
+		"915101075406503890":                 "", // an all-digit 统一社会信用代码
+		"510104199001011239":                 "holderCode",
+		"91510100MA6C8XY31Z":                 "holderCode",
+		"AB123":                              "holderType",
+	} {
+		_, _, err := e.r.checkHolderCode(ctx, "holderCode", "holderType", code, nil)
+		if models.ErrorField(err) != field {
+			t.Errorf("%s: %v, want field %q", code, err, field)
+		}
 	}
 }

@@ -110,6 +110,11 @@ func (w *Writer) PutCertificate(ctx context.Context, in *Certificate) (store.Out
 		if err != nil {
 			return err
 		}
+		if c.HolderID != 0 {
+			// The holder may have been renamed: cached holders are read by
+			// every certificate of theirs. The epoch first (see cache.HoldersKey).
+			stale(cache.HoldersKey, cache.HolderKey(c.HolderID))
+		}
 		if in.File != nil {
 			if _, err := w.putFile(ctx, tx, c.ID, in.File); err != nil {
 				return fmt.Errorf("storing the layout file: %w", err)

@@ -648,3 +648,28 @@ func TestSealMakerSignature(t *testing.T) {
 		t.Fatalf("ofdrw v1 seal: ok=%v err=%v", ok, err)
 	}
 }
+
+// TestCheckIsVerifyStructure: Check accepts every reference package and
+// refuses what Verify refuses as no OFD, with the same errors.
+func TestCheckIsVerifyStructure(t *testing.T) {
+	for _, name := range []string{"DigitalSign.ofd", "SESV4SignDoc.ofd", "allprotected.ofd", "helloworld.ofd", "v4signed.ofd"} {
+		if err := Check(readTestdata(t, name)); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	for _, tc := range []struct {
+		data []byte
+		want error
+	}{{nil, ErrEmpty}, {[]byte("%PDF-1.7"), ErrNotZip}, {zipWith(t, "a.txt"), ErrNotOFD}} {
+		err := Check(tc.data)
+		_, verr := Verify(tc.data)
+		if !errors.Is(err, tc.want) || !errors.Is(verr, tc.want) {
+			t.Errorf("Check = %v, Verify = %v, want %v", err, verr, tc.want)
+		}
+	}
+}
+
+func zipWith(t *testing.T, name string) []byte {
+	var buf bytes.Buffer
+	return zipOf(t, &buf, zip.NewWriter(&buf), map[string]string{name: "x"})
+}

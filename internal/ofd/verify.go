@@ -593,3 +593,13 @@ func describe(s SignatureResult) string {
 	}
 	return b.String()
 }
+
+// Check opens data as an OFD package without verifying anything in it:
+// ErrEmpty, ErrNotZip, ErrNotOFD or ErrMalformed when it is no readable OFD
+// package (or a budget error when its archive exceeds one). It is the
+// structure part of Verify, for callers that only need to know the file is
+// an OFD (the upload check) and verify signatures, if at all, once later.
+func Check(data []byte) error {
+	_, err := openPackage(data, Limits{})
+	return err
+}

@@ -31,6 +31,9 @@ func (s *DB) InsertDepartments(ctx context.Context, depts []models.Department) (
 	if err := db.Model(&models.Department{}).Count(&after).Error; err != nil {
 		return 0, err
 	}
+	if after != before {
+		s.catalogueChanged()
+	}
 	return int(after - before), nil
 }
 

@@ -24,20 +24,32 @@ func (s *DB) Departments(ctx context.Context) ([]models.Department, error) {
 	return byCode[models.Department](ctx, s)
 }
 
-// byCode lists a whole catalogue in code order.
+// byCode lists a whole catalogue in code order (from memory, see catalogues).
 func byCode[T Catalogue](ctx context.Context, s *DB) ([]T, error) {
-	var out []T
-	return out, s.bounded(ctx, func(g *gorm.DB) error { return g.Order("code").Find(&out).Error })
+	n, err := s.snapshot(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return append([]T(nil), list[T](n)...), nil
 }
 
 // CertificateTypeByCodeOrName returns the certificate type whose code or
 // name is v, or nil.
 func (s *DB) CertificateTypeByCodeOrName(ctx context.Context, v string) (*models.CertificateType, error) {
-	var ct models.CertificateType
-	if ok, err := firstVia(ctx, s.bounded, func(g *gorm.DB) *gorm.DB { return g.Where("code = ? OR name = ?", v, v) }, &ct); !ok {
+	n, err := s.snapshot(ctx)
+	if err != nil {
 		return nil, err
 	}
-	return &ct, nil
+	if ct, ok := n.byCode["c:"+v]; ok {
+		c := *ct.(*models.CertificateType)
+		return &c, nil
+	}
+	for _, ct := range n.certTypes {
+		if ct.Name == v {
+			return &ct, nil
+		}
+	}
+	return nil, nil
 }
 
 // Catalogue is a row type keyed by a code column: holder and certificate
@@ -47,10 +59,20 @@ type Catalogue interface {
 }
 
 // ByCodes returns the rows of a catalogue among codes that exist, in no
-// order (the batched lookup behind the resolvers' loaders).
+// order (the batched lookup behind the resolvers' loaders), from memory.
 func ByCodes[T Catalogue](ctx context.Context, s *DB, codes []string) ([]T, error) {
-	var rows []T
-	return rows, s.bounded(ctx, func(g *gorm.DB) error { return g.Where("code IN ?", codes).Find(&rows).Error })
+	n, err := s.snapshot(ctx)
+	if err != nil {
+		return nil, err
+	}
+	p := prefix[T]()
+	rows := make([]T, 0, len(codes))
+	for _, code := range codes {
+		if v, ok := n.byCode[p+code]; ok {
+			rows = append(rows, *v.(*T))
+		}
+	}
+	return rows, nil
 }
 
 // DefineCertificateType upserts a certificate type by code (the admins'

@@ -75,6 +75,19 @@ func (s *DB) CertificateByID(ctx context.Context, id string) (*models.Certificat
 	return &c, nil
 }
 
+// CertificateWithSurfaces returns one certificate with its surfaces (by
+// position), or nil.
+func (s *DB) CertificateWithSurfaces(ctx context.Context, id string) (*models.Certificate, error) {
+	var c models.Certificate
+	if ok, err := first(s.with(ctx).Preload("Surfaces", func(q *gorm.DB) *gorm.DB { return q.Order("position") }).Where("id = ?", id), &c); !ok {
+		return nil, err
+	}
+	if c.Surfaces == nil {
+		c.Surfaces = []models.Surface{}
+	}
+	return &c, nil
+}
+
 // CertificatesByID returns the certificates among ids that exist, in no order.
 func (s *DB) CertificatesByID(ctx context.Context, ids []string) ([]models.Certificate, error) {
 	var cs []models.Certificate
@@ -109,4 +122,84 @@ func (s *DB) CertificateIDsWithoutFile(ctx context.Context, limit int) ([]string
 	return ids, s.with(ctx).Model(&models.Certificate{}).
 		Where("id NOT IN (?)", s.g.Model(&models.CertificateFile{}).Select("certificate_id")).
 		Order("id").Limit(limit).Pluck("id", &ids).Error
+}
+
+// holderCertColumns are the columns holderCerts scans: a holder's, then a
+// certificate's (NULL when a LEFT JOIN found none).
+const holderCertColumns = "h.id, h.code, h.type_code, h.name, h.province, h.created_at, h.updated_at, " +
+	"c.id, c.type_code, c.name, c.number, c.holder_id, c.issue_dept_code, c.issue_date, c.valid_from, c.valid_until, " +
+	"c.revoked_at, c.revoke_reason, c.created_at, c.updated_at"
+
+// HolderWithCertificates returns the holder with code (and holder code type
+// typ when not "") together with all their certificates, newest first, in one
+// statement (a join); nil when there is no such holder.
+func (s *DB) HolderWithCertificates(ctx context.Context, code, typ string) (*models.Holder, []models.Certificate, error) {
+	q := "SELECT " + holderCertColumns + " FROM holders h LEFT JOIN certificates c ON c.holder_id = h.id WHERE h.code = ?"
+	args := []any{code}
+	if typ != "" {
+		q += " AND h.type_code = ?"
+		args = append(args, typ)
+	}
+	return s.holderCerts(ctx, q+" ORDER BY c.issue_date DESC, c.id", args...)
+}
+
+// CertificateWithHolder returns one certificate with its surfaces (by
+// position) and its holder, in two statements (certificate and holder
+// joined, then the surfaces); nil when there is no such certificate.
+func (s *DB) CertificateWithHolder(ctx context.Context, id string) (*models.Certificate, *models.Holder, error) {
+	h, certs, err := s.holderCerts(ctx, "SELECT "+holderCertColumns+" FROM certificates c JOIN holders h ON h.id = c.holder_id WHERE c.id = ?", id)
+	if err != nil || len(certs) == 0 {
+		return nil, nil, err
+	}
+	c := &certs[0]
+	if c.Surfaces, err = s.SurfacesOf(ctx, []string{id}); err != nil {
+		return nil, nil, err
+	}
+	if c.Surfaces == nil {
+		c.Surfaces = []models.Surface{}
+	}
+	return c, h, nil
+}
+
+// holderCerts runs q (selecting holderCertColumns) and returns the first
+// row's holder and every row's certificate.
+func (s *DB) holderCerts(ctx context.Context, q string, args ...any) (*models.Holder, []models.Certificate, error) {
+	rows, err := s.with(ctx).Raw(q, args...).Rows()
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rows.Close()
+	var h *models.Holder
+	var certs []models.Certificate
+	for rows.Next() {
+		var hr models.Holder
+		var (
+			id, typeCode, name, number, dept, reason *string
+			holderID                                 *int64
+			issued, from, until                      *models.Date
+			revoked, created, updated                *time.Time
+		)
+		if err := rows.Scan(&hr.ID, &hr.Code, &hr.TypeCode, &hr.Name, &hr.Province, &hr.CreatedAt, &hr.UpdatedAt,
+			&id, &typeCode, &name, &number, &holderID, &dept, &issued, &from, &until, &revoked, &reason, &created, &updated); err != nil {
+			return nil, nil, err
+		}
+		if h == nil {
+			h = &hr
+		}
+		if id == nil {
+			continue
+		}
+		certs = append(certs, models.Certificate{ID: *id, TypeCode: *typeCode, Name: *name, Number: *number, HolderID: *holderID,
+			IssueDeptCode: *dept, IssueDate: *issued, ValidFrom: *from, ValidUntil: until, RevokedAt: revoked,
+			RevokeReason: deref(reason), CreatedAt: deref(created), UpdatedAt: deref(updated)})
+	}
+	return h, certs, rows.Err()
+}
+
+func deref[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync/atomic"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -19,6 +20,19 @@ type DB struct {
 	// replicas routes reads (see replicas.go); nil inside a transaction and
 	// without --database-replica-url: everything on the primary.
 	replicas atomic.Pointer[Replicas]
+	// timeout bounds each statement (nanoseconds; 0 = none), see SetTimeout.
+	timeout  *atomic.Int64
+	cat      *catalogues  // shared by the DB and its transactions
+	parent   *DB          // the DB a transaction was begun on; nil outside one
+	catDirty *atomic.Bool // set when a transaction changed a catalogue
+}
+
+// root is the DB outside any transaction.
+func (s *DB) root() *DB {
+	for s.parent != nil {
+		s = s.parent
+	}
+	return s
 }
 
 // Dialect names the database family this DB talks to.
@@ -53,10 +67,26 @@ func (s *DB) bounded(ctx context.Context, fn func(*gorm.DB) error) error {
 
 // Transaction runs fn in one database transaction: fn's operations on tx
 // commit together, or none do when fn returns an error.
+//
+// Under SetTimeout, the whole transaction (begin to commit) is bounded to
+// three statement timeouts, so a database that stops answering cannot hold
+// it open either.
 func (s *DB) Transaction(ctx context.Context, fn func(tx *DB) error) error {
-	return s.with(ctx).Transaction(func(g *gorm.DB) error {
-		return fn(&DB{g: g, dialect: s.dialect})
+	if d := time.Duration(s.timeout.Load()); d > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, 3*d)
+		defer cancel()
+	}
+	dirty := new(atomic.Bool)
+	err := s.with(ctx).Transaction(func(g *gorm.DB) error {
+		return fn(&DB{g: g, dialect: s.dialect, timeout: s.timeout, cat: s.cat, parent: s, catDirty: dirty})
 	})
+	if dirty.Load() {
+		// Again after the commit: a load between the change and the commit
+		// read the old rows.
+		s.catalogueChanged()
+	}
+	return err
 }
 
 // Migrate applies every migration not yet recorded (see Migrate).

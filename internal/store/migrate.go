@@ -52,7 +52,13 @@ var migrations = []migration{
 	{6, "catalogue as data: certificate types no certificate references are removed (admins define theirs; demo data brings its own)", func(tx *gorm.DB) error {
 		return tx.Exec("DELETE FROM certificate_types WHERE code NOT IN (SELECT DISTINCT type_code FROM certificates)").Error
 	}},
-	{7, "several nodes: cache invalidation log, shared key fingerprints", migrateScaleOut},
+	{7, "accounts: when an admin confirmed the department", func(tx *gorm.DB) error {
+		if tx.Migrator().HasColumn(&models.Account{}, "DeptConfirmedAt") {
+			return nil
+		}
+		return tx.Migrator().AddColumn(&models.Account{}, "DeptConfirmedAt")
+	}},
+	{8, "several nodes: cache invalidation log, shared key fingerprints", migrateScaleOut},
 }
 
 // Migrate applies every migration not yet recorded, each in its own

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"testing"
 	"time"
 
@@ -59,6 +60,21 @@ func checkOperations(t *testing.T, db *store.DB) {
 	if _, err := put("C2", "2022-01-01"); err != nil {
 		t.Fatal(err)
 	}
+	// Catalogues are served from memory; a department renamed by a write is
+	// seen by the next read, not after the copy's age runs out.
+	if ds, err := store.ByCodes[models.Department](ctx, db, []string{dept.Code, "nope"}); err != nil || len(ds) != 1 || ds[0].Name != "厅" {
+		t.Fatalf("ByCodes: %v %v", ds, err)
+	}
+	dept.Name = "四川省公安厅"
+	if out, err := put("C2", "2022-01-01"); err != nil || out != store.Updated {
+		t.Fatalf("renamed department: %v %v", out, err)
+	}
+	if ds, err := store.ByCodes[models.Department](ctx, db, []string{dept.Code}); err != nil || len(ds) != 1 || ds[0].Name != dept.Name {
+		t.Fatalf("ByCodes after the rename: %v %v", ds, err)
+	}
+	if ct, err := db.CertificateTypeByCodeOrName(ctx, "居民身份证"); err != nil || ct == nil || ct.Code != "11100000000013338W001" {
+		t.Fatalf("CertificateTypeByCodeOrName by name: %v %v", ct, err)
+	}
 	other := holder
 	other.TypeCode = "111"
 	var conflict *store.HolderTypeConflict
@@ -83,6 +99,29 @@ func checkOperations(t *testing.T, db *store.DB) {
 	}
 	if certs, _ := db.CertificatesOfHolder(ctx, h.ID, "", "N-C1"); len(certs) != 1 || certs[0].ID != "C1" {
 		t.Fatalf("CertificatesOfHolder by number: %v", certs)
+	}
+	// The joined form answers exactly what the two lookups answer.
+	revokedAt := time.Date(2024, 5, 6, 7, 8, 9, 123000000, time.UTC)
+	if err := db.RevokeCertificate(ctx, "C1", revokedAt, "测试"); err != nil {
+		t.Fatal(err)
+	}
+	certs, _ = db.CertificatesOfHolder(ctx, h.ID, "", "")
+	jh, jcerts, err := db.HolderWithCertificates(ctx, "H1", "")
+	if err != nil || jh == nil || !reflect.DeepEqual(*jh, *h) || !reflect.DeepEqual(jcerts, certs) {
+		t.Fatalf("HolderWithCertificates:\n%+v %+v %v\nwant\n%+v %+v", jh, jcerts, err, h, certs)
+	}
+	full, err := db.CertificateWithSurfaces(ctx, "C1")
+	if err != nil || full == nil {
+		t.Fatal(full, err)
+	}
+	if jc, jh, err := db.CertificateWithHolder(ctx, "C1"); err != nil || jh == nil || !reflect.DeepEqual(*jh, *h) || !reflect.DeepEqual(*jc, *full) {
+		t.Fatalf("CertificateWithHolder:\n%+v %+v %v\nwant\n%+v %+v", jc, jh, err, full, h)
+	}
+	if jc, jh, err := db.CertificateWithHolder(ctx, "nope"); jc != nil || jh != nil || err != nil {
+		t.Fatalf("CertificateWithHolder of no certificate: %v %v %v", jc, jh, err)
+	}
+	if jh, jcerts, err := db.HolderWithCertificates(ctx, "H1", "111"); jh != nil || jcerts != nil || err != nil {
+		t.Fatalf("HolderWithCertificates of another type: %v %v %v", jh, jcerts, err)
 	}
 	if c, err := db.CertificateByID(ctx, "nope"); c != nil || err != nil {
 		t.Fatalf("CertificateByID of a missing id: %v %v", c, err)
@@ -178,6 +217,17 @@ func checkOperations(t *testing.T, db *store.DB) {
 	if rest, _ := db.AccessRecords(ctx, store.AccessRecordFilter{Subject: "S0"}, got[1].ID, 10); len(rest) != 1 {
 		t.Fatalf("AccessRecords after a keyset: %v", rest)
 	}
+	// Arguments are quoted into the statement text on MySQL
+	// (interpolateParams): quotes, backslashes, NUL and supplementary-plane
+	// characters must round-trip unchanged.
+	tricky := "a'b\\'; DROP TABLE access_records; -- \"\x00 %_ 𠈌\\"
+	if err := db.AppendAudit(ctx, []models.AccessRecord{{AccountID: "A1", Operation: "op", Subject: tricky, UseFor: "01",
+		Channel: models.ChannelGraphQL, Outcome: models.OutcomeOK, Detail: tricky, CreatedAt: now}}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := db.AccessRecords(ctx, store.AccessRecordFilter{Subject: tricky}, 0, 2); err != nil || len(got) != 1 || got[0].Detail != tricky {
+		t.Fatalf("a tricky subject did not round-trip: %+v %v", got, err)
+	}
 
 	added, err := db.InsertDepartments(ctx, []models.Department{dept, {Code: "11510000MB7654321X", Name: "局", Province: "51"}})
 	if err != nil || added != 1 {
@@ -198,5 +248,48 @@ func checkOperations(t *testing.T, db *store.DB) {
 	}
 	if n, _ := db.CountCertificates(ctx); n != 3 {
 		t.Fatalf("CountCertificates: %d", n)
+	}
+	checkStatisticsExact(t, db, store.CertificateFilter{Today: day("2023-06-01")})
+	checkStatisticsExact(t, db, store.CertificateFilter{Today: day("2021-01-01"), Region: "51"})
+}
+
+// checkStatisticsExact compares every group of Statistics with COUNT(*) of
+// the same filter narrowed to that group.
+func checkStatisticsExact(t *testing.T, db *store.DB, f store.CertificateFilter) {
+	t.Helper()
+	ctx := context.Background()
+	st, err := db.Statistics(ctx, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	total, err := db.CountCertificatesMatching(ctx, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, dim := range []struct {
+		name   string
+		groups []store.Group
+		narrow func(store.CertificateFilter, string) store.CertificateFilter
+	}{
+		{"type", st.ByType, func(g store.CertificateFilter, k string) store.CertificateFilter { g.TypeCode = k; return g }},
+		{"department", st.ByDepartment, func(g store.CertificateFilter, k string) store.CertificateFilter { g.IssueDeptCode = k; return g }},
+		{"status", st.ByStatus, func(g store.CertificateFilter, k string) store.CertificateFilter {
+			s := models.CertificateStatus(k)
+			g.Status = &s
+			return g
+		}},
+		{"region", st.ByRegion, func(g store.CertificateFilter, k string) store.CertificateFilter { g.Region = k; return g }},
+	} {
+		sum := int64(0)
+		for _, g := range dim.groups {
+			n, err := db.CountCertificatesMatching(ctx, dim.narrow(f, g.Key))
+			if err != nil || n != g.Count {
+				t.Errorf("statistics by %s, %q: %d, COUNT(*) %d %v", dim.name, g.Key, g.Count, n, err)
+			}
+			sum += g.Count
+		}
+		if sum != total {
+			t.Errorf("statistics by %s sum to %d, COUNT(*) %d", dim.name, sum, total)
+		}
 	}
 }

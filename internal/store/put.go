@@ -45,10 +45,12 @@ func (s *DB) PutCertificate(ctx context.Context, dept models.Department, holder 
 		if err := tx.Create(&dept).Error; err != nil {
 			return 0, err
 		}
+		s.catalogueChanged()
 	case d.Name != dept.Name:
 		if err := tx.Model(&d).Update("name", dept.Name).Error; err != nil {
 			return 0, err
 		}
+		s.catalogueChanged()
 		changed = true
 	}
 

@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/glebarez/sqlite"
@@ -44,7 +45,9 @@ func Open(databaseURL, dataDir string, log *slog.Logger) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &DB{g: g, dialect: dialect}, nil
+	db := &DB{g: g, dialect: dialect, timeout: new(atomic.Int64), cat: &catalogues{maxAge: catalogueMaxAge}}
+	registerDeadlines(g, db.timeout)
+	return db, nil
 }
 
 func openGorm(databaseURL, dataDir string, log *slog.Logger) (*gorm.DB, Dialect, error) {
@@ -55,10 +58,10 @@ func openGorm(databaseURL, dataDir string, log *slog.Logger) (*gorm.DB, Dialect,
 	}
 	switch {
 	case databaseURL == "":
-		if err := os.MkdirAll(dataDir, 0o755); err != nil {
-			return nil, "", fmt.Errorf("create data dir: %w", err)
+		path, err := privateDatabaseFile(dataDir)
+		if err != nil {
+			return nil, "", err
 		}
-		path := filepath.Join(dataDir, "certgraph.db")
 		// WAL lets readers proceed during writes; busy_timeout makes concurrent
 		// writers wait instead of failing; _txlock=immediate takes the write
 		// lock when a transaction begins, so a read-then-write transaction
@@ -85,16 +88,55 @@ func openGorm(databaseURL, dataDir string, log *slog.Logger) (*gorm.DB, Dialect,
 		if err != nil {
 			return nil, "", err
 		}
-		sqlDB.SetMaxOpenConns(50)
-		sqlDB.SetMaxIdleConns(10)
+		// Idle connections as many as open ones: a pool that keeps fewer
+		// closes and reopens connections (TCP + handshake + SET NAMES) under
+		// any load above its idle size.
+		sqlDB.SetMaxOpenConns(maxConns)
+		sqlDB.SetMaxIdleConns(maxConns)
 		sqlDB.SetConnMaxLifetime(5 * time.Minute)
 		return db, MySQL, nil
 	}
 	return nil, "", fmt.Errorf("database URL %q: want mysql://user:pass@host:3306/dbname (or empty for the embedded SQLite)", redact(databaseURL))
 }
 
+// privateDatabaseFile makes the data dir (0700) and the embedded database
+// file (0600) readable by this user only, like the keys: the file holds
+// citizens' codes and names. SQLite gives its -wal and -shm files the
+// database file's mode. Existing looser modes are tightened.
+func privateDatabaseFile(dataDir string) (string, error) {
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		return "", fmt.Errorf("create data dir: %w", err)
+	}
+	if err := os.Chmod(dataDir, 0o700); err != nil {
+		return "", fmt.Errorf("data dir: %w", err)
+	}
+	path := filepath.Join(dataDir, "certgraph.db")
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return "", fmt.Errorf("open %s: %w", path, err)
+	}
+	f.Close()
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if err := os.Chmod(p, 0o600); err != nil && !os.IsNotExist(err) {
+			return "", fmt.Errorf("%s: %w", p, err)
+		}
+	}
+	return path, nil
+}
+
+// maxConns bounds the MySQL connection pool, open and idle alike.
+const maxConns = 64
+
 // MySQLDSN turns a mysql:// URL into a go-sql-driver DSN, adding the
 // parameters the store relies on (utf8mb4, parsed UTC times) unless given.
+//
+// interpolateParams=true makes every statement one round trip (the driver
+// quotes the arguments into the text) instead of Prepare + Execute + Close.
+// The driver's quoting is exact for utf8mb4 and follows the server's
+// NO_BACKSLASH_ESCAPES mode; it is unsafe only for multi-byte charsets whose
+// trailing bytes can be a backslash (GBK, Big5, SJIS), so a URL naming another
+// charset is refused rather than interpolated.
+//
 // The address may be written as the driver writes it (tcp(host:3306),
 // unix(/path/to.sock)) or as in other URLs: host, host:port, [v6]:port
 // (port 3306 when omitted). The password is taken as written (not
@@ -134,10 +176,17 @@ func MySQLDSN(databaseURL string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("database URL parameters (after ?): %w", err)
 	}
-	for k, v := range map[string]string{"charset": "utf8mb4", "parseTime": "true", "loc": "UTC", "collation": "utf8mb4_bin"} {
+	for k, v := range map[string]string{"charset": "utf8mb4", "parseTime": "true", "loc": "UTC", "collation": "utf8mb4_bin", "interpolateParams": "true",
+		// A frozen or unreachable database fails the call instead of hanging
+		// it: connecting within 5s, every network read and write within a
+		// bound (longer than the slowest analyst query at a million rows).
+		"timeout": "5s", "readTimeout": "60s", "writeTimeout": "30s"} {
 		if q.Get(k) == "" {
 			q.Set(k, v)
 		}
+	}
+	if cs := q.Get("charset"); cs != "utf8mb4" && cs != "utf8" {
+		return "", fmt.Errorf("database URL charset %q: certgraph stores utf8mb4 (leave charset out)", cs)
 	}
 	return user + addr + "/" + dbName + "?" + q.Encode(), nil
 }
@@ -172,6 +221,13 @@ func newLogger(l *slog.Logger) logger.Interface {
 }
 
 func (g gormLogger) LogMode(logger.LogLevel) logger.Interface { return g }
+
+// ParamsFilter drops every statement's parameters from what Trace logs:
+// they carry citizens' codes and names, token hashes and file contents.
+// Logged statements show their "?" marks instead.
+func (g gormLogger) ParamsFilter(_ context.Context, sql string, _ ...any) (string, []any) {
+	return sql, nil
+}
 func (g gormLogger) Info(ctx context.Context, msg string, args ...any) {
 	g.log.InfoContext(ctx, fmt.Sprintf(msg, args...))
 }

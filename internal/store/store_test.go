@@ -24,13 +24,18 @@ func TestMySQLDSN(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"u:p@tcp(h:3306)/db?", "charset=utf8mb4", "parseTime=true", "loc=UTC", "timeout=5s"} {
+	for _, want := range []string{"u:p@tcp(h:3306)/db?", "charset=utf8mb4", "parseTime=true", "loc=UTC", "timeout=5s", "interpolateParams=true", "readTimeout=60s", "writeTimeout=30s"} {
 		if !contains(dsn, want) {
 			t.Errorf("DSN %q lacks %q", dsn, want)
 		}
 	}
 	if _, err := MySQLDSN("mysql://u@tcp(h)"); err == nil {
 		t.Error("a URL without a database was accepted")
+	}
+	// Client-side interpolation is unsafe with charsets whose multi-byte
+	// characters can end in a backslash byte.
+	if _, err := MySQLDSN("mysql://u@tcp(h)/db?charset=gbk"); err == nil {
+		t.Error("a gbk URL was accepted")
 	}
 	// host:port forms, as other tools write them.
 	for in, want := range map[string]string{

@@ -1,8 +1,10 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"strings"
+	"time"
 
 	"certgraph/internal/reqinfo"
 	"certgraph/models"
@@ -24,6 +26,11 @@ func Credentials(requests reqinfo.Attacher, next http.Handler) http.Handler {
 			BaseURL: reqinfo.BaseURL(req), UseFor: strings.TrimSpace(req.Header.Get("X-Use-For")),
 			National: reqinfo.NationalHeaders(req),
 			Lang:     models.ParseAcceptLanguage(req.Header.Get("Accept-Language"))})
+		if l, ok := requests.(interface {
+			RetryAfter(context.Context) time.Duration
+		}); ok {
+			w = &retryAfterWriter{ResponseWriter: w, ctx: ctx, limited: l.RetryAfter}
+		}
 		next.ServeHTTP(w, req.WithContext(ctx))
 	})
 }
