@@ -17,7 +17,6 @@ import (
 	"gorm.io/gorm"
 )
 
-
 type nopCache struct{}
 
 func (nopCache) Invalidate(string) {}
