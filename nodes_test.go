@@ -270,6 +270,24 @@ func TestTwoNodes(t *testing.T) {
 		})
 	})
 
+	t.Run("catalogue change", func(t *testing.T) {
+		// Catalogues are held in memory on every node: a type defined on A
+		// is listed by B at once, not after the in-memory copy's age.
+		const code = "11100000000013338W099"
+		staleWindow(t, "new certificate type", func() {
+			a.gql(testAdminToken, `mutation { defineCertificateType(input: {code: "`+code+`", name: "测试证照", holderKind: PERSON, local: true, surfaceTemplate: [{name: "姓名", columnName: "XM", valueType: STRING}]}) { code } }`, nil).must(t)
+		}, func() (bool, error) {
+			r, err := post(b.url, "", `{ certificateTypes { code } }`, nil)
+			if err != nil {
+				return false, err
+			}
+			if r.code() != "" {
+				return false, fmt.Errorf("unexpected answer %s", r.Raw)
+			}
+			return !strings.Contains(string(r.Raw), code), nil
+		})
+	})
+
 	// Readers hammer node B while node A revokes certificates one by one:
 	// no read begun staleBound after a revocation returned sees it valid.
 	t.Run("race", func(t *testing.T) {

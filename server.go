@@ -114,6 +114,7 @@ func open(ctx context.Context, cfg *config, log *slog.Logger) (*app, error) {
 	a := &app{cfg: cfg, log: log, store: db, keys: trust, cache: c, writer: issuing.NewWriter(db, c, trust, store.RegionName(cfg.Region), nil), metrics: m, tracing: telemetry.Off(), national: nat,
 		addresses: ratelimit.New(cfg.RateAddress, nil)}
 	a.writer.Announce(cfg.NodeName, nil)
+	db.AnnounceCatalogueChanges(cfg.NodeName)
 	a.audit = db.NewAuditLog(store.AuditLogConfig{})
 	a.resolver, err = resolvers.New(resolvers.Deps{Store: db, Writer: a.writer, Cache: c, Keys: trust, Metrics: m, National: nat, Audit: a.audit}, log, resolvers.Config{
 		Region: cfg.Region, RegionName: store.RegionName(cfg.Region), TokenTTL: cfg.TokenTTL, AutoApprove: cfg.AutoApprove, PublicURL: cfg.PublicURL,
@@ -169,7 +170,7 @@ func (a *app) startNode(ctx context.Context) error {
 	if err := nodeid.Check(ctx, a.store, a.cfg.NodeName, nodeid.KeysOf(a.keys)); err != nil {
 		return err
 	}
-	t, err := invalidate.New(a.store, a.cache, invalidate.Config{Node: a.cfg.NodeName, Log: a.log})
+	t, err := invalidate.New(a.store, nodeCaches{a.cache, a.store}, invalidate.Config{Node: a.cfg.NodeName, Log: a.log})
 	if err != nil {
 		return err
 	}
@@ -447,4 +448,17 @@ func (a apqCache) Get(_ context.Context, key string) (string, bool) { return a.c
 func (a apqCache) Add(_ context.Context, key, value string) {
 	a.c.Set(key, value, int64(len(value)))
 	a.c.Wait()
+}
+
+// nodeCaches is what the invalidation log invalidates on this node: the
+// cache, and for InvalidateAll (a catalogue change, a bulk write) also the
+// store's in-memory catalogues.
+type nodeCaches struct {
+	*cache.Cache
+	store *store.DB
+}
+
+func (n nodeCaches) InvalidateAll() {
+	n.store.InvalidateCatalogues()
+	n.Cache.InvalidateAll()
 }

@@ -15,9 +15,14 @@ import (
 // the server's CPU. A write through this DB that changes a catalogue
 // (PutCertificate, InsertDepartments) drops the copy at once and again when
 // its transaction ends, so this process never serves a catalogue older than
-// its own writes; writes by other processes are seen after at most maxAge.
+// its own writes; other processes hear of a change through the invalidation
+// log (AnnounceCatalogueChanges), and maxAge bounds it should that fail.
 type catalogues struct {
 	maxAge time.Duration
+	// node, when set (AnnounceCatalogueChanges), is this process's name in
+	// the invalidation log: a transaction that changes a catalogue appends
+	// InvalidateAll before it commits, so other nodes reload at once.
+	node   atomic.Pointer[string]
 	gen    atomic.Uint64 // bumped by every change; a load begun before a bump is not kept
 	mu     sync.Mutex
 	snap   *catalogueSnapshot
@@ -42,6 +47,12 @@ const catalogueMaxAge = 5 * time.Second
 // them again (for changes made outside this process, e.g. by a cross-node
 // invalidation message).
 func (s *DB) InvalidateCatalogues() { s.cat.gen.Add(1) }
+
+// AnnounceCatalogueChanges makes every transaction that changes a catalogue
+// also append InvalidateAll to the invalidation log under node's name, in
+// the same transaction: other nodes drop their copies within the log's
+// window instead of after maxAge.
+func (s *DB) AnnounceCatalogueChanges(node string) { s.cat.node.Store(&node) }
 
 // catalogueChanged marks a catalogue change by this DB (or its transaction).
 func (s *DB) catalogueChanged() {

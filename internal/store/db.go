@@ -79,7 +79,14 @@ func (s *DB) Transaction(ctx context.Context, fn func(tx *DB) error) error {
 	}
 	dirty := new(atomic.Bool)
 	err := s.with(ctx).Transaction(func(g *gorm.DB) error {
-		return fn(&DB{g: g, dialect: s.dialect, timeout: s.timeout, cat: s.cat, parent: s, catDirty: dirty})
+		tx := &DB{g: g, dialect: s.dialect, timeout: s.timeout, cat: s.cat, parent: s, catDirty: dirty}
+		if err := fn(tx); err != nil {
+			return err
+		}
+		if node := s.cat.node.Load(); dirty.Load() && node != nil {
+			return tx.AppendInvalidations(ctx, *node, InvalidateAll)
+		}
+		return nil
 	})
 	if dirty.Load() {
 		// Again after the commit: a load between the change and the commit
