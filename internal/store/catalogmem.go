@@ -22,10 +22,10 @@ type catalogues struct {
 	// node, when set (AnnounceCatalogueChanges), is this process's name in
 	// the invalidation log: a transaction that changes a catalogue appends
 	// InvalidateAll before it commits, so other nodes reload at once.
-	node   atomic.Pointer[string]
-	gen    atomic.Uint64 // bumped by every change; a load begun before a bump is not kept
-	mu     sync.Mutex
-	snap   *catalogueSnapshot
+	node atomic.Pointer[string]
+	gen  atomic.Uint64 // bumped by every change; a load begun before a bump is not kept
+	mu   sync.Mutex
+	snap *catalogueSnapshot
 }
 
 // catalogueSnapshot is one consistent copy of the catalogues.
