@@ -5,7 +5,6 @@ import (
 
 	"certgraph/models"
 
-	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 )
 
@@ -83,7 +82,8 @@ func (s *DB) DefineCertificateType(ctx context.Context, t models.CertificateType
 	if err := t.Validate(); err != nil {
 		return false, err
 	}
-	err = s.with(ctx).Transaction(func(tx *gorm.DB) error {
+	err = s.Transaction(ctx, func(sx *DB) error {
+		tx := sx.with(ctx)
 		var other models.CertificateType
 		if ok, err := first(tx.Where("name = ? AND code <> ?", t.Name, t.Code), &other); err != nil {
 			return err
@@ -97,6 +97,7 @@ func (s *DB) DefineCertificateType(ctx context.Context, t models.CertificateType
 		}
 		if !found {
 			changed = true
+			sx.catalogueChanged()
 			return tx.Create(&t).Error
 		}
 		if old.HolderKind != t.HolderKind {
@@ -112,6 +113,7 @@ func (s *DB) DefineCertificateType(ctx context.Context, t models.CertificateType
 			return nil
 		}
 		changed = true
+		sx.catalogueChanged()
 		return tx.Model(&models.CertificateType{}).Where("code = ?", t.Code).
 			Select("name", "holder_kind", "local", "surface_template").Updates(&t).Error
 	})
@@ -136,5 +138,11 @@ func (s *DB) EnsureCertificateTypes(ctx context.Context, types []models.Certific
 	if len(types) == 0 {
 		return nil
 	}
-	return s.with(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&types).Error
+	return s.Transaction(ctx, func(tx *DB) error {
+		res := tx.with(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&types)
+		if res.Error == nil && res.RowsAffected > 0 {
+			tx.catalogueChanged()
+		}
+		return res.Error
+	})
 }
