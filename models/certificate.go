@@ -16,7 +16,7 @@ type Certificate struct {
 	HolderID      int64      `gorm:"not null;index:idx_cert_holder,priority:1"`
 	IssueDeptCode string     `gorm:"size:18;not null;index:idx_cert_dept_issued,priority:1"`
 	IssueDate     Date       `gorm:"size:10;not null;index:idx_cert_type_issued,priority:2;index:idx_cert_dept_issued,priority:2;index:idx_cert_issued"`
-	ValidFrom     Date       `gorm:"size:10;not null"`
+	ValidFrom     Date       `gorm:"size:10;not null;index"`
 	ValidUntil    *Date      `gorm:"size:10;index"` // nil: long-term (长期)
 	RevokedAt     *time.Time `gorm:"index"`
 	RevokeReason  string     `gorm:"size:500"`

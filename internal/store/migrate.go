@@ -58,6 +58,17 @@ var migrations = []migration{
 		}
 		return tx.Migrator().AddColumn(&models.Account{}, "DeptConfirmedAt")
 	}},
+	{8, "statistics: certificate counts by type, department, issue month, revocation and validity months; index on validity start", func(tx *gorm.DB) error {
+		if !tx.Migrator().HasIndex(&models.Certificate{}, "ValidFrom") {
+			if err := tx.Migrator().CreateIndex(&models.Certificate{}, "ValidFrom"); err != nil {
+				return err
+			}
+		}
+		if err := tx.AutoMigrate(&CertificateCount{}); err != nil {
+			return err
+		}
+		return rebuildCounts(tx)
+	}},
 }
 
 // Migrate applies every migration not yet recorded, each in its own

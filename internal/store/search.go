@@ -146,28 +146,25 @@ type Statistics struct {
 	ByType, ByDepartment, ByStatus, ByRegion []Group
 }
 
-// Statistics groups the certificates f admits along each dimension, from one
-// scan: the filtered rows are grouped by type, department and status at once
-// and the four dimensions summed from those groups (a scan per dimension cost
-// four passes over up to every certificate).
+// Statistics groups the certificates f admits along each dimension. When f
+// is expressible on the aggregate (no expiring window; issue bounds, if
+// any, whole months) it reads certificate_counts plus the few certificates
+// whose validity starts or ends in the current month; otherwise it scans.
 func (s *DB) Statistics(ctx context.Context, f CertificateFilter) (*Statistics, error) {
-	today := f.Today.String()
-	var rows []struct {
-		TypeCode, IssueDeptCode, Status string
-		Count                           int64
-	}
-	scope, err := s.scope(ctx, f)
+	rows, err := s.statisticsFromCounts(ctx, f)
 	if err != nil {
 		return nil, err
 	}
-	err = s.with(ctx).Model(&models.Certificate{}).Scopes(scope).
-		Select("type_code, issue_dept_code, CASE WHEN revoked_at IS NOT NULL THEN 'REVOKED' WHEN valid_from > ? THEN 'NOT_YET_VALID' WHEN valid_until IS NOT NULL AND valid_until < ? THEN 'EXPIRED' ELSE 'VALID' END AS status, COUNT(*) AS count", today, today).
-		Group("type_code, issue_dept_code, status").Scan(&rows).Error
-	if err != nil {
-		return nil, err
+	if rows == nil {
+		if rows, err = s.statisticsScan(ctx, f); err != nil {
+			return nil, err
+		}
 	}
 	byType, byDept, byStatus, byRegion := map[string]int64{}, map[string]int64{}, map[string]int64{}, map[string]int64{}
 	for _, r := range rows {
+		if f.Status != nil && r.Status != string(*f.Status) {
+			continue
+		}
 		byType[r.TypeCode] += r.Count
 		byDept[r.IssueDeptCode] += r.Count
 		byStatus[r.Status] += r.Count
@@ -179,6 +176,122 @@ func (s *DB) Statistics(ctx context.Context, f CertificateFilter) (*Statistics, 
 		byRegion[region] += r.Count
 	}
 	return &Statistics{ByType: groups(byType), ByDepartment: groups(byDept), ByStatus: groups(byStatus), ByRegion: groups(byRegion)}, nil
+}
+
+// statRow is a count of certificates by type, department and status.
+type statRow struct {
+	TypeCode, IssueDeptCode, Status string
+	Count                           int64
+}
+
+// statusCase classifies a certificate row on day ? (given twice).
+const statusCase = "CASE WHEN revoked_at IS NOT NULL THEN 'REVOKED' WHEN valid_from > ? THEN 'NOT_YET_VALID' WHEN valid_until IS NOT NULL AND valid_until < ? THEN 'EXPIRED' ELSE 'VALID' END"
+
+// statisticsScan groups the certificates f admits (all but its status, which
+// the caller applies) by type, department and status in one scan.
+func (s *DB) statisticsScan(ctx context.Context, f CertificateFilter) ([]statRow, error) {
+	today := f.Today.String()
+	f.Status = nil
+	scope, err := s.scope(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	var rows []statRow
+	return rows, s.with(ctx).Model(&models.Certificate{}).Scopes(scope).
+		Select("type_code, issue_dept_code, "+statusCase+" AS status, COUNT(*) AS count", today, today).
+		Group("type_code, issue_dept_code, status").Scan(&rows).Error
+}
+
+// statisticsFromCounts answers from certificate_counts, or returns nil rows
+// when f cannot be expressed on it. A count row's status on today is decided
+// by its months unless its validity starts or ends in today's month; those
+// certificates are counted from the certificates table (two index ranges)
+// instead, so the result is exact.
+func (s *DB) statisticsFromCounts(ctx context.Context, f CertificateFilter) ([]statRow, error) {
+	if f.ExpiringUntil != nil ||
+		(f.IssuedFrom != nil && f.IssuedFrom.Day != 1) ||
+		(f.IssuedTo != nil && f.IssuedTo.AddDays(1).Day != 1) {
+		return nil, nil
+	}
+	cm := month(f.Today)
+	start := cm + "-01"
+	q := s.with(ctx).Table("certificate_counts")
+	if f.TypeCode != "" {
+		q = q.Where("type_code = ?", f.TypeCode)
+	}
+	if f.IssueDeptCode != "" {
+		q = q.Where("issue_dept_code = ?", f.IssueDeptCode)
+	}
+	if f.IssuedFrom != nil {
+		q = q.Where("issue_month >= ?", month(*f.IssuedFrom))
+	}
+	if f.IssuedTo != nil {
+		q = q.Where("issue_month <= ?", month(*f.IssuedTo))
+	}
+	if f.Region != "" {
+		n, err := s.snapshot(ctx)
+		if err != nil {
+			return nil, err
+		}
+		var depts []string
+		for _, d := range n.depts {
+			if d.Province == f.Region {
+				depts = append(depts, d.Code)
+			}
+		}
+		if len(depts) == 0 {
+			return []statRow{}, nil
+		}
+		q = q.Where("issue_dept_code IN ?", depts)
+	}
+	var rows []statRow
+	err := q.Select("type_code, issue_dept_code, CASE WHEN revoked = 1 THEN 'REVOKED' WHEN from_month > ? THEN 'NOT_YET_VALID' "+
+		"WHEN until_month <> '' AND until_month < ? THEN 'EXPIRED' WHEN from_month < ? AND (until_month = '' OR until_month > ?) THEN 'VALID' "+
+		"ELSE '' END AS status, SUM(n) AS count", cm, cm, cm, cm).
+		Group("type_code, issue_dept_code, status").Scan(&rows).Error
+	if err != nil {
+		return nil, err
+	}
+	out := rows[:0]
+	for _, r := range rows {
+		if r.Status != "" && r.Count != 0 {
+			out = append(out, r)
+		}
+	}
+	// The undecided rows: not revoked, validity starting in this month
+	// (and not ended before it), or ending in it having started before it.
+	g := f
+	g.Status = nil
+	scope, err := s.scope(ctx, g)
+	if err != nil {
+		return nil, err
+	}
+	today := f.Today.String()
+	nextMonth := models.DateOf(f.Today.Time().AddDate(0, 0, 1-f.Today.Day).AddDate(0, 1, 0)).String()
+	for _, where := range []struct {
+		index, cond string
+	}{
+		{"idx_certificates_valid_from", "revoked_at IS NULL AND valid_from >= ? AND valid_from < ? AND (valid_until IS NULL OR valid_until >= ?)"},
+		{"idx_certificates_valid_until", "revoked_at IS NULL AND valid_until >= ? AND valid_until < ? AND valid_from < ?"},
+	} {
+		var part []statRow
+		err := s.with(ctx).Table(s.indexed(where.index)).Scopes(scope).Where(where.cond, start, nextMonth, start).
+			Select("type_code, issue_dept_code, "+statusCase+" AS status, COUNT(*) AS count", today, today).
+			Group("type_code, issue_dept_code, status").Scan(&part).Error
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, part...)
+	}
+	return out, nil
+}
+
+// indexed names the certificates table with a hint to use index.
+func (s *DB) indexed(index string) string {
+	if s.dialect == SQLite {
+		return "certificates INDEXED BY " + index
+	}
+	return "certificates USE INDEX (" + index + ")"
 }
 
 // groups turns counts by key into Groups ordered by key.
