@@ -15,10 +15,10 @@ type Certificate struct {
 	Number        string     `gorm:"size:100;not null;index"`
 	HolderID      int64      `gorm:"not null;index:idx_cert_holder,priority:1"`
 	IssueDeptCode string     `gorm:"size:18;not null;index:idx_cert_dept_issued,priority:1"`
-	IssueDate     Date       `gorm:"size:10;not null;index:idx_cert_type_issued,priority:2;index:idx_cert_dept_issued,priority:2;index:idx_cert_issued"`
-	ValidFrom     Date       `gorm:"size:10;not null;index"`
-	ValidUntil    *Date      `gorm:"size:10;index"` // nil: long-term (长期)
-	RevokedAt     *time.Time `gorm:"index"`
+	IssueDate     Date       `gorm:"size:10;not null;index:idx_cert_type_issued,priority:2;index:idx_cert_dept_issued,priority:2;index:idx_cert_issued;index:idx_cert_expiring,priority:4"`
+	ValidFrom     Date       `gorm:"size:10;not null;index;index:idx_cert_expiring,priority:3"`
+	ValidUntil    *Date      `gorm:"size:10;index;index:idx_cert_expiring,priority:1"` // nil: long-term (长期)
+	RevokedAt     *time.Time `gorm:"index;index:idx_cert_expiring,priority:2"`
 	RevokeReason  string     `gorm:"size:500"`
 	Surfaces      []Surface  `gorm:"foreignKey:CertificateID;constraint:OnDelete:CASCADE"`
 	CreatedAt     time.Time

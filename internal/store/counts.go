@@ -98,3 +98,15 @@ SELECT type_code, issue_dept_code, SUBSTR(issue_date, 1, 7), CASE WHEN revoked_a
 FROM certificates
 GROUP BY type_code, issue_dept_code, SUBSTR(issue_date, 1, 7), CASE WHEN revoked_at IS NULL THEN 0 ELSE 1 END, SUBSTR(valid_from, 1, 7), COALESCE(SUBSTR(valid_until, 1, 7), '')`).Error
 }
+
+// InsertCertificate stores c, with its surfaces, as it is (revoked or not)
+// and counts it in the statistics aggregate, in one transaction: the way
+// for fixtures and tools that bring a complete certificate.
+func (s *DB) InsertCertificate(ctx context.Context, c *models.Certificate) error {
+	return s.Transaction(ctx, func(tx *DB) error {
+		if err := tx.with(ctx).Create(c).Error; err != nil {
+			return err
+		}
+		return tx.countChange(ctx, map[CertificateCount]int64{countKey(c): 1})
+	})
+}

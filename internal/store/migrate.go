@@ -58,9 +58,14 @@ var migrations = []migration{
 		}
 		return tx.Migrator().AddColumn(&models.Account{}, "DeptConfirmedAt")
 	}},
-	{8, "statistics: certificate counts by type, department, issue month, revocation and validity months; index on validity start", func(tx *gorm.DB) error {
-		if !tx.Migrator().HasIndex(&models.Certificate{}, "ValidFrom") {
-			if err := tx.Migrator().CreateIndex(&models.Certificate{}, "ValidFrom"); err != nil {
+	{8, "statistics: certificate counts by type, department, issue month, revocation and validity months; index on validity start, covering index for expiring searches", func(tx *gorm.DB) error {
+		if !tx.Migrator().HasIndex(&models.Certificate{}, "idx_certificates_valid_from") {
+			if err := tx.Migrator().CreateIndex(&models.Certificate{}, "idx_certificates_valid_from"); err != nil {
+				return err
+			}
+		}
+		if !tx.Migrator().HasIndex(&models.Certificate{}, "idx_cert_expiring") {
+			if err := tx.Migrator().CreateIndex(&models.Certificate{}, "idx_cert_expiring"); err != nil {
 				return err
 			}
 		}
