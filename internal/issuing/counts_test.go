@@ -91,8 +91,12 @@ func testStatisticsEqualCount(t *testing.T, db *store.DB) {
 	// month or at the turn of the year, and changed ones (moved between keys).
 	days := []models.Date{{Year: 2024, Month: 3, Day: 1}, {Year: 2024, Month: 3, Day: 31}, {Year: 2024, Month: 4, Day: 1},
 		{Year: 2023, Month: 12, Day: 31}, {Year: 2024, Month: 1, Day: 1}, {Year: 2024, Month: 2, Day: 29}}
+	// Validity starting and ending within one year, and within one month.
+	spans := [][2]models.Date{{{Year: 2024, Month: 1, Day: 10}, {Year: 2024, Month: 11, Day: 20}}, {{Year: 2024, Month: 3, Day: 2}, {Year: 2024, Month: 3, Day: 20}},
+		{{Year: 2024, Month: 3, Day: 20}, {Year: 2024, Month: 4, Day: 2}}, {{Year: 2023, Month: 2, Day: 1}, {Year: 2023, Month: 12, Day: 31}}}
 	for i, c := range seeded[:12] {
 		d := days[i%len(days)]
+
 		nc := c
 		id, err := ident.ParseCertID(c.ID)
 		if err != nil {
@@ -103,11 +107,15 @@ func testStatisticsEqualCount(t *testing.T, db *store.DB) {
 			t.Fatal(err)
 		}
 		nc.ID, nc.RevokedAt, nc.RevokeReason = nid.String(), nil, ""
-		if i%2 == 0 {
+		switch {
+		case i >= 8:
+			sp := spans[i-8]
+			nc.IssueDate, nc.ValidFrom, nc.ValidUntil = sp[0], sp[0], &sp[1]
+		case i%2 == 0:
 			nc.IssueDate, nc.ValidFrom = d, d
 			until := d.AddDays(400)
 			nc.ValidUntil = &until
-		} else {
+		default:
 			nc.IssueDate, nc.ValidFrom = d.AddDays(-700), d.AddDays(-700)
 			nc.ValidUntil = &d
 		}
@@ -152,7 +160,7 @@ func testStatisticsEqualCount(t *testing.T, db *store.DB) {
 	y2022f, y2022t := models.Date{Year: 2022, Month: 1, Day: 1}, models.Date{Year: 2022, Month: 12, Day: 31}
 	febF, febT := models.Date{Year: 2024, Month: 2, Day: 1}, models.Date{Year: 2024, Month: 2, Day: 29}
 	oddF := models.Date{Year: 2021, Month: 6, Day: 10}
-	checkDays := []models.Date{today, {Year: 2024, Month: 3, Day: 1}, {Year: 2024, Month: 3, Day: 31}, {Year: 2024, Month: 4, Day: 1},
+	checkDays := []models.Date{today, {Year: 2024, Month: 3, Day: 1}, {Year: 2024, Month: 3, Day: 10}, {Year: 2024, Month: 6, Day: 1}, {Year: 2023, Month: 6, Day: 1}, {Year: 2024, Month: 3, Day: 31}, {Year: 2024, Month: 4, Day: 1},
 		{Year: 2023, Month: 12, Day: 31}, {Year: 2024, Month: 1, Day: 1}, {Year: 2024, Month: 2, Day: 29}, {Year: 2030, Month: 7, Day: 4}, {Year: 2001, Month: 1, Day: 1}}
 	for _, day := range checkDays {
 		statuses := []models.CertificateStatus{models.StatusValid, models.StatusExpired, models.StatusRevoked, models.StatusNotYetValid}

@@ -58,9 +58,9 @@ var migrations = []migration{
 		}
 		return tx.Migrator().AddColumn(&models.Account{}, "DeptConfirmedAt")
 	}},
-	{8, "statistics: certificate counts by type, department, issue month, revocation and validity months; index on validity start, covering index for expiring searches", func(tx *gorm.DB) error {
-		if !tx.Migrator().HasIndex(&models.Certificate{}, "idx_certificates_valid_from") {
-			if err := tx.Migrator().CreateIndex(&models.Certificate{}, "idx_certificates_valid_from"); err != nil {
+	{8, "statistics: certificate counts by type, department, issue period, revocation and validity periods, monthly and yearly; index on validity start, covering index for expiring searches", func(tx *gorm.DB) error {
+		if !tx.Migrator().HasIndex(&models.Certificate{}, "idx_cert_valid_from") {
+			if err := tx.Migrator().CreateIndex(&models.Certificate{}, "idx_cert_valid_from"); err != nil {
 				return err
 			}
 		}
@@ -68,9 +68,6 @@ var migrations = []migration{
 			if err := tx.Migrator().CreateIndex(&models.Certificate{}, "idx_cert_expiring"); err != nil {
 				return err
 			}
-		}
-		if err := tx.AutoMigrate(&CertificateCount{}); err != nil {
-			return err
 		}
 		return rebuildCounts(tx)
 	}},

@@ -212,38 +212,24 @@ func (s *DB) statisticsScan(ctx context.Context, f CertificateFilter) ([]statRow
 		Group("type_code, issue_dept_code, status").Scan(&rows).Error
 }
 
-// statisticsFromCounts answers from certificate_counts, or returns nil rows
-// when f cannot be expressed on it. A count row's status on today is decided
-// by its months unless its validity starts or ends in today's month; those
-// certificates are counted from the certificates table (two index ranges)
-// instead, so the result is exact.
+// statisticsFromCounts answers from the aggregate (see CertificateCount),
+// or returns nil rows when f cannot be expressed on it: an expiring window,
+// or issue bounds that are not whole years. Rows are decided at the yearly
+// grain, then those starting or ending in today's year at the monthly grain,
+// then those starting or ending in today's month from the certificates (two
+// index ranges), so the result is exact.
 func (s *DB) statisticsFromCounts(ctx context.Context, f CertificateFilter) ([]statRow, error) {
 	if f.ExpiringUntil != nil ||
-		(f.IssuedFrom != nil && f.IssuedFrom.Day != 1) ||
-		(f.IssuedTo != nil && f.IssuedTo.AddDays(1).Day != 1) {
+		(f.IssuedFrom != nil && (f.IssuedFrom.Month != 1 || f.IssuedFrom.Day != 1)) ||
+		(f.IssuedTo != nil && (f.IssuedTo.Month != 12 || f.IssuedTo.Day != 31)) {
 		return nil, nil
 	}
-	cm := month(f.Today)
-	start := cm + "-01"
-	q := s.with(ctx).Table("certificate_counts")
-	if f.TypeCode != "" {
-		q = q.Where("type_code = ?", f.TypeCode)
-	}
-	if f.IssueDeptCode != "" {
-		q = q.Where("issue_dept_code = ?", f.IssueDeptCode)
-	}
-	if f.IssuedFrom != nil {
-		q = q.Where("issue_month >= ?", month(*f.IssuedFrom))
-	}
-	if f.IssuedTo != nil {
-		q = q.Where("issue_month <= ?", month(*f.IssuedTo))
-	}
+	var depts []string
 	if f.Region != "" {
 		n, err := s.snapshot(ctx)
 		if err != nil {
 			return nil, err
 		}
-		var depts []string
 		for _, d := range n.depts {
 			if d.Province == f.Region {
 				depts = append(depts, d.Code)
@@ -252,24 +238,63 @@ func (s *DB) statisticsFromCounts(ctx context.Context, f CertificateFilter) ([]s
 		if len(depts) == 0 {
 			return []statRow{}, nil
 		}
-		q = q.Where("issue_dept_code IN ?", depts)
+	}
+	filter := func(q *gorm.DB, n int) *gorm.DB {
+		if f.TypeCode != "" {
+			q = q.Where("type_code = ?", f.TypeCode)
+		}
+		if f.IssueDeptCode != "" {
+			q = q.Where("issue_dept_code = ?", f.IssueDeptCode)
+		}
+		if f.IssuedFrom != nil {
+			q = q.Where("issue_period >= ?", cut(month(*f.IssuedFrom), n))
+		}
+		if f.IssuedTo != nil {
+			q = q.Where("issue_period <= ?", cut(month(*f.IssuedTo), n))
+		}
+		if depts != nil {
+			q = q.Where("issue_dept_code IN ?", depts)
+		}
+		return q
+	}
+	// decide classifies a row by its periods against today's period p;
+	// '' is undecided (validity starts or ends in p).
+	const decide = "CASE WHEN revoked = 1 THEN 'REVOKED' WHEN from_period > ? THEN 'NOT_YET_VALID' " +
+		"WHEN until_period <> '' AND until_period < ? THEN 'EXPIRED' WHEN from_period < ? AND (until_period = '' OR until_period > ?) THEN 'VALID' " +
+		"ELSE '' END"
+	// undecided selects the non-revoked rows starting in [lo, hi] (and not
+	// ended before lo), or ending in it having started before lo.
+	undecided := []string{
+		"revoked = 0 AND from_period >= ? AND from_period <= ? AND (until_period = '' OR until_period >= ?)",
+		"revoked = 0 AND until_period >= ? AND until_period <= ? AND from_period < ?",
+	}
+	cy, cm := f.Today.String()[:4], month(f.Today)
+	var out []statRow
+	keep := func(rows []statRow) {
+		for _, r := range rows {
+			if r.Status != "" && r.Count != 0 {
+				out = append(out, r)
+			}
+		}
 	}
 	var rows []statRow
-	err := q.Select("type_code, issue_dept_code, CASE WHEN revoked = 1 THEN 'REVOKED' WHEN from_month > ? THEN 'NOT_YET_VALID' "+
-		"WHEN until_month <> '' AND until_month < ? THEN 'EXPIRED' WHEN from_month < ? AND (until_month = '' OR until_month > ?) THEN 'VALID' "+
-		"ELSE '' END AS status, SUM(n) AS count", cm, cm, cm, cm).
+	err := filter(s.with(ctx).Table("certificate_counts_yearly"), 4).
+		Select("type_code, issue_dept_code, "+decide+" AS status, SUM(n) AS count", cy, cy, cy, cy).
 		Group("type_code, issue_dept_code, status").Scan(&rows).Error
 	if err != nil {
 		return nil, err
 	}
-	out := rows[:0]
-	for _, r := range rows {
-		if r.Status != "" && r.Count != 0 {
-			out = append(out, r)
+	keep(rows)
+	for _, cond := range undecided {
+		var part []statRow
+		err := filter(s.with(ctx).Table("certificate_counts"), 7).Where(cond, cy+"-01", cy+"-12", cy+"-01").
+			Select("type_code, issue_dept_code, "+decide+" AS status, SUM(n) AS count", cm, cm, cm, cm).
+			Group("type_code, issue_dept_code, status").Scan(&part).Error
+		if err != nil {
+			return nil, err
 		}
+		keep(part)
 	}
-	// The undecided rows: not revoked, validity starting in this month
-	// (and not ended before it), or ending in it having started before it.
 	g := f
 	g.Status = nil
 	scope, err := s.scope(ctx, g)
@@ -277,12 +302,13 @@ func (s *DB) statisticsFromCounts(ctx context.Context, f CertificateFilter) ([]s
 		return nil, err
 	}
 	today := f.Today.String()
+	start := cm + "-01"
 	nextMonth := models.DateOf(f.Today.Time().AddDate(0, 0, 1-f.Today.Day).AddDate(0, 1, 0)).String()
 	for _, where := range []struct {
 		index, cond string
 	}{
-		{"idx_certificates_valid_from", "revoked_at IS NULL AND valid_from >= ? AND valid_from < ? AND (valid_until IS NULL OR valid_until >= ?)"},
-		{"idx_certificates_valid_until", "revoked_at IS NULL AND valid_until >= ? AND valid_until < ? AND valid_from < ?"},
+		{"idx_cert_valid_from", "revoked_at IS NULL AND valid_from >= ? AND valid_from < ? AND (valid_until IS NULL OR valid_until >= ?)"},
+		{"idx_cert_expiring", "revoked_at IS NULL AND valid_until >= ? AND valid_until < ? AND valid_from < ?"},
 	} {
 		var part []statRow
 		err := s.with(ctx).Table(s.indexed(where.index)).Scopes(scope).Where(where.cond, start, nextMonth, start).
@@ -292,6 +318,9 @@ func (s *DB) statisticsFromCounts(ctx context.Context, f CertificateFilter) ([]s
 			return nil, err
 		}
 		out = append(out, part...)
+	}
+	if out == nil {
+		out = []statRow{}
 	}
 	return out, nil
 }
