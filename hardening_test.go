@@ -491,10 +491,28 @@ func TestFaultsAnsweredAsFaults(t *testing.T) {
 	if r.code() != "BAD_USER_INPUT" {
 		t.Fatalf("bad Date in a filter: %s", r.Raw)
 	}
-	if strings.Contains(e.logs.String(), "level=ERROR") {
-		t.Fatalf("a bad Date was logged as an error:\n%s", e.logs)
+	_, admin := e.withRoles("ADMIN")
+	for _, v := range []string{`"yesterday"`, `"2024-02-30T00:00:00Z"`, `17`} {
+		r = e.gql(admin, `{ accessRecords(filter: {from: `+v+`}) { edges { node { id } } } }`, nil)
+		if r.code() != "BAD_USER_INPUT" || !strings.Contains(string(r.Raw), "RFC 3339") {
+			t.Fatalf("bad Time %s in a filter: %s", v, r.Raw)
+		}
 	}
+	if strings.Contains(e.logs.String(), "level=ERROR") {
+		t.Fatalf("a bad Date or Time was logged as an error:\n%s", e.logs)
+	}
+	// A download link made while the database answered.
+	if _, err := e.app.writer.IssueFile(t.Context(), certs[0].ID, models.FormatPDF); err != nil {
+		t.Fatal(err)
+	}
+	_, consumer := e.withRoles("CONSUMER")
+	link := e.gql(consumer, `query($id: ID!) { certificate(id: $id, useFor: SHARED_APPLICATION) { fileLink { url } } }`, map[string]any{"id": certs[0].ID}).must(t).str("certificate.fileLink.url")
 	e.app.store.Close()
+	if resp, err := http.Get(link); err != nil || resp.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("download, database down: %v %v", resp, err)
+	} else {
+		resp.Body.Close()
+	}
 	r = e.gql(tok, `query($id: ID!) { certificate(id: $id, useFor: OTHER) { id } }`, map[string]any{"id": certs[0].ID})
 	if r.code() != "UNAVAILABLE" {
 		t.Fatalf("database down: %s", r.Raw)

@@ -49,6 +49,8 @@ var catalogueZH = map[string]string{
 	"is not a 统一社会信用代码: %s":                                                                                "不是有效的统一社会信用代码：%s",
 	"Date must be a string YYYY-MM-DD, got %T":                                                             "日期应为 YYYY-MM-DD 格式的字符串",
 	"%q is not a date (want YYYY-MM-DD or YYYY年MM月DD日)":                                                    "%q 不是有效日期（应为 YYYY-MM-DD 或 YYYY年MM月DD日）",
+	"Time must be an RFC 3339 string, got %T":                                                              "时间应为 RFC 3339 格式的字符串",
+	"%q is not a time (want RFC 3339, e.g. 2026-11-28T08:00:00+08:00)":                                     "%q 不是有效时间（应为 RFC 3339 格式，例如 2026-11-28T08:00:00+08:00）",
 	"the database does not answer; try again later":                                                        "数据库暂无响应，请稍后重试",
 	"%s":             "%s",
 	"internal error": "内部错误，详情已记入日志",

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/99designs/gqlgen/graphql"
 )
 
 // Date is a civil calendar date (no time, no zone) such as an issue date or
@@ -103,4 +105,21 @@ func (d *Date) UnmarshalGQL(v any) error {
 	}
 	*d = p
 	return nil
+}
+
+// MarshalTime writes a Time scalar as RFC 3339 (null for the zero time).
+func MarshalTime(t time.Time) graphql.Marshaler { return graphql.MarshalTime(t) }
+
+// UnmarshalTime reads a Time scalar: RFC 3339, with or without fractional
+// seconds. Anything else is the caller's error (BAD_USER_INPUT), not ours.
+func UnmarshalTime(v any) (time.Time, error) {
+	s, ok := v.(string)
+	if !ok {
+		return time.Time{}, Invalid("", "Time must be an RFC 3339 string, got %T", v)
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}, Invalid("", "%q is not a time (want RFC 3339, e.g. 2026-11-28T08:00:00+08:00)", s)
+	}
+	return t, nil
 }

@@ -173,10 +173,24 @@ func (a *listAnswer) Validate() error {
 
 // remoteByID reads certificate id from region (as where named it).
 func (r *Resolver) remoteByID(ctx context.Context, region, id string, useFor models.UseFor) (*models.Certificate, error) {
-	a := &oneAnswer{field: "certificate"}
-	resp, err := r.send(ctx, region, national.Request{
-		Query:     `query certificate($id: ID!, $useFor: UseFor!) { certificate(id: $id, useFor: $useFor) { ` + remoteFields + ` } }`,
-		Variables: map[string]any{"id": id, "useFor": useForName(useFor)}}, a)
+	return r.remoteOne(ctx, region, "certificate",
+		`query certificate($id: ID!, $useFor: UseFor!) { certificate(id: $id, useFor: $useFor) { `+remoteFields+` } }`,
+		map[string]any{"id": id, "useFor": useForName(useFor)})
+}
+
+// remoteByToken reads the certificate an encrypted identifier stands for,
+// from the region its prefix names.
+func (r *Resolver) remoteByToken(ctx context.Context, region, token string, useFor models.UseFor) (*models.Certificate, error) {
+	return r.remoteOne(ctx, region, "certificateByEncryptedId",
+		`query certificateByEncryptedId($t: String!, $useFor: UseFor!) { certificateByEncryptedId(encryptedId: $t, useFor: $useFor) { `+remoteFields+` } }`,
+		map[string]any{"t": token, "useFor": useForName(useFor)})
+}
+
+// remoteOne runs a query whose root field answers one certificate (or
+// null, when the region has none) at region.
+func (r *Resolver) remoteOne(ctx context.Context, region, field, query string, vars map[string]any) (*models.Certificate, error) {
+	a := &oneAnswer{field: field}
+	resp, err := r.send(ctx, region, national.Request{Query: query, Variables: vars}, a)
 	if err != nil {
 		return nil, err
 	}
@@ -189,23 +203,32 @@ func (r *Resolver) remoteByID(ctx context.Context, region, id string, useFor mod
 	return a.C.certificate(resp.From)
 }
 
-// remoteByToken reads the certificate an encrypted identifier stands for,
-// from the region its prefix names.
-func (r *Resolver) remoteByToken(ctx context.Context, region, token string, useFor models.UseFor) (*models.Certificate, error) {
-	a := &oneAnswer{field: "certificateByEncryptedId"}
-	resp, err := r.send(ctx, region, national.Request{
-		Query:     `query certificateByEncryptedId($t: String!, $useFor: UseFor!) { certificateByEncryptedId(encryptedId: $t, useFor: $useFor) { ` + remoteFields + ` } }`,
-		Variables: map[string]any{"t": token, "useFor": useForName(useFor)}}, a)
-	if err != nil {
-		return nil, err
-	}
-	if a.C == nil {
-		if err := resp.Err(); err != nil {
+// nationalRegions is where a holder-based question goes from here: at the
+// hub, each region its directory lists for the holder (of typeCode, when
+// given) that the read has not passed; at a node, the hub, for a read that
+// started here; nowhere otherwise.
+func (r *Resolver) nationalRegions(ctx context.Context, hop national.Hop, code, typeCode string) ([]string, error) {
+	switch {
+	case r.hubMode():
+		d := r.nat.Digester()
+		if d == nil {
+			return nil, nil
+		}
+		all, err := r.store.HolderRegions(ctx, d.Digest(code), typeCode)
+		if err != nil {
 			return nil, err
 		}
-		return nil, nil
+		var regions []string
+		for _, x := range all {
+			if !hop.Via.Contains(x) {
+				regions = append(regions, x)
+			}
+		}
+		return regions, nil
+	case r.dispatches() && hop.Origin():
+		return []string{national.HubRegion}, nil
 	}
-	return a.C.certificate(resp.From)
+	return nil, nil
 }
 
 // remoteHolder reads a holder's certificates from region (the hub at a node,
@@ -343,22 +366,9 @@ func (r *Resolver) remoteHolderByCode(ctx context.Context, code, holderType stri
 	if err != nil {
 		return nil, err
 	}
-	var regions []string
-	switch {
-	case r.hubMode():
-		if d := r.nat.Digester(); d != nil {
-			all, err := r.store.HolderRegions(ctx, d.Digest(code), "")
-			if err != nil {
-				return nil, err
-			}
-			for _, x := range all {
-				if !hop.Via.Contains(x) {
-					regions = append(regions, x)
-				}
-			}
-		}
-	case hop.Origin():
-		regions = []string{national.HubRegion}
+	regions, err := r.nationalRegions(ctx, hop, code, "")
+	if err != nil {
+		return nil, err
 	}
 	vars := map[string]any{"code": code}
 	if holderType != "" {

@@ -133,25 +133,12 @@ func (r *Resolver) verifyFieldsElsewhere(ctx context.Context, in model.VerifyFie
 	if err != nil {
 		return nil, err
 	}
-	var regions []string
-	switch {
-	case r.hubMode():
-		if d := r.nat.Digester(); d != nil {
-			if typeCode == "-" {
-				typeCode = ""
-			}
-			all, err := r.store.HolderRegions(ctx, d.Digest(code), typeCode)
-			if err != nil {
-				return nil, err
-			}
-			for _, x := range all {
-				if !hop.Via.Contains(x) {
-					regions = append(regions, x)
-				}
-			}
-		}
-	case r.dispatches() && hop.Origin():
-		regions = []string{national.HubRegion}
+	if typeCode == "-" {
+		typeCode = ""
+	}
+	regions, err := r.nationalRegions(ctx, hop, code, typeCode)
+	if err != nil {
+		return nil, err
 	}
 	vars := map[string]any{"holderCode": in.HolderCode, "useFor": useForName(in.UseFor)}
 	for k, v := range map[string]*string{"holderType": in.HolderType, "type": in.Type, "name": in.Name, "number": in.Number, "holder": in.Holder, "issueDept": in.IssueDept, "issueDeptCode": in.IssueDeptCode} {

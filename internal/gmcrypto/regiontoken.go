@@ -1,12 +1,10 @@
 package gmcrypto
 
 import (
-	"crypto/rand"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"time"
-	"unicode/utf8"
 )
 
 // Region-bound encrypted identifiers. Any node must route an encrypted
@@ -42,34 +40,10 @@ func (s *Sealer) SealForRegion(region, certID string, now time.Time) (string, er
 	if !validRegion(region) {
 		return "", fmt.Errorf("gmcrypto: seal: region %q is not two digits", region)
 	}
-	if certID == "" {
-		return "", errors.New("gmcrypto: seal: empty certificate identifier")
+	out, err := s.seal(regionTokenVersion, certID, now, func(header []byte) []byte { return regionAAD(region, header) })
+	if err != nil {
+		return "", err
 	}
-	if !utf8.ValidString(certID) {
-		return "", errors.New("gmcrypto: seal: certificate identifier is not valid UTF-8")
-	}
-	ts := now.Unix()
-	if ts < 0 || ts > 1<<32-1 {
-		return "", fmt.Errorf("gmcrypto: seal: issue time %v outside 1970–2106", now)
-	}
-	s.mu.RLock()
-	k := s.keys[s.active]
-	s.mu.RUnlock()
-
-	enc, payload := encodeID(certID)
-	header := make([]byte, 0, 2+len(k.ID)+gcmNonceSize)
-	header = append(header, regionTokenVersion, byte(len(k.ID)))
-	header = append(header, k.ID...)
-	nonceStart := len(header)
-	header = header[:nonceStart+gcmNonceSize]
-	if _, err := rand.Read(header[nonceStart:]); err != nil {
-		return "", fmt.Errorf("gmcrypto: seal: nonce: %w", err)
-	}
-	plain := make([]byte, 0, 5+len(payload))
-	plain = append(plain, enc)
-	plain = binary.BigEndian.AppendUint32(plain, uint32(ts))
-	plain = append(plain, payload...)
-	out := k.aead.Seal(header, header[nonceStart:], plain, regionAAD(region, header))
 	return region + tokenEncoding.EncodeToString(out), nil
 }
 

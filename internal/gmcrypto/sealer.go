@@ -271,17 +271,29 @@ func (s *Sealer) PruneKeys(now time.Time) ([]string, error) {
 }
 
 // Seal encrypts certID with its issue time now under the active key and
-// returns the URL-safe base64 token (no padding).
+// returns the URL-safe base64 token (no padding): the version-1 form, which
+// names no region (SealForRegion makes what nodes hand out now).
 func (s *Sealer) Seal(certID string, now time.Time) (string, error) {
+	out, err := s.seal(tokenVersion, certID, now, func(header []byte) []byte { return header })
+	if err != nil {
+		return "", err
+	}
+	return tokenEncoding.EncodeToString(out), nil
+}
+
+// seal is both token versions' sealing: the header (version, key id,
+// nonce) followed by the SM4-GCM sealed (encoding, issue time, identifier),
+// authenticated together with aad(header).
+func (s *Sealer) seal(version byte, certID string, now time.Time, aad func(header []byte) []byte) ([]byte, error) {
 	if certID == "" {
-		return "", errors.New("gmcrypto: seal: empty certificate identifier")
+		return nil, errors.New("gmcrypto: seal: empty certificate identifier")
 	}
 	if !utf8.ValidString(certID) {
-		return "", errors.New("gmcrypto: seal: certificate identifier is not valid UTF-8")
+		return nil, errors.New("gmcrypto: seal: certificate identifier is not valid UTF-8")
 	}
 	ts := now.Unix()
 	if ts < 0 || ts > 1<<32-1 {
-		return "", fmt.Errorf("gmcrypto: seal: issue time %v outside 1970–2106", now)
+		return nil, fmt.Errorf("gmcrypto: seal: issue time %v outside 1970–2106", now)
 	}
 	s.mu.RLock()
 	k := s.keys[s.active]
@@ -289,19 +301,18 @@ func (s *Sealer) Seal(certID string, now time.Time) (string, error) {
 
 	enc, payload := encodeID(certID)
 	header := make([]byte, 0, 2+len(k.ID)+gcmNonceSize)
-	header = append(header, tokenVersion, byte(len(k.ID)))
+	header = append(header, version, byte(len(k.ID)))
 	header = append(header, k.ID...)
 	nonceStart := len(header)
 	header = header[:nonceStart+gcmNonceSize]
 	if _, err := rand.Read(header[nonceStart:]); err != nil {
-		return "", fmt.Errorf("gmcrypto: seal: nonce: %w", err)
+		return nil, fmt.Errorf("gmcrypto: seal: nonce: %w", err)
 	}
 	plain := make([]byte, 0, 5+len(payload))
 	plain = append(plain, enc)
 	plain = binary.BigEndian.AppendUint32(plain, uint32(ts))
 	plain = append(plain, payload...)
-	out := k.aead.Seal(header, header[nonceStart:], plain, header)
-	return tokenEncoding.EncodeToString(out), nil
+	return k.aead.Seal(header, header[nonceStart:], plain, aad(header)), nil
 }
 
 // Open decrypts a token made by Seal (with any key in the ring) and returns

@@ -23,7 +23,7 @@ func (s *DB) AppendAudit(ctx context.Context, recs []models.AccessRecord) error 
 	return s.with(ctx).CreateInBatches(recs, auditRowsPerStatement).Error
 }
 
-// auditRowsPerStatement keeps one INSERT's placeholders (9 a row) far below
+// auditRowsPerStatement keeps one INSERT's bind parameters (9 a row) far below
 // SQLite's and MySQL's limits.
 const auditRowsPerStatement = 500
 

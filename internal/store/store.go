@@ -224,7 +224,7 @@ func (g gormLogger) LogMode(logger.LogLevel) logger.Interface { return g }
 
 // ParamsFilter drops every statement's parameters from what Trace logs:
 // they carry citizens' codes and names, token hashes and file contents.
-// Logged statements show their placeholders (?) instead.
+// Logged statements show their "?" marks instead.
 func (g gormLogger) ParamsFilter(_ context.Context, sql string, _ ...any) (string, []any) {
 	return sql, nil
 }

@@ -13,7 +13,7 @@ import (
 
 // Trace makes every statement a client span under the span of its
 // context (the resolver or command that ran it). A span carries the
-// statement with its placeholders, never its parameters: they hold citizen
+// statement with its "?" marks, never its parameters: they hold citizen
 // ids and token hashes.
 //
 // gorm.io/plugin/opentelemetry does the same but links the ClickHouse and

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"certgraph/internal/keys"
+	"certgraph/internal/store"
 	"certgraph/models"
 	"certgraph/resolvers"
 )
@@ -98,7 +99,13 @@ func (s *Server) download(w http.ResponseWriter, req *http.Request) {
 	ctx := req.Context()
 	f, c, err := s.Files.Download(ctx, strings.TrimPrefix(req.URL.Path, "/files/"))
 	if err != nil {
-		status, ok := downloadStatus[models.ErrorCode(err)]
+		code := models.ErrorCode(err)
+		if store.Unavailable(err) {
+			// The database did not answer: a fault of the moment (503), as
+			// GraphQL answers it with UNAVAILABLE.
+			code, err = models.EUNAVAILABLE, models.Errorf(models.EUNAVAILABLE, "the database does not answer; try again later")
+		}
+		status, ok := downloadStatus[code]
 		if !ok {
 			s.Log.ErrorContext(ctx, "file download", "err", err)
 			status = http.StatusInternalServerError
