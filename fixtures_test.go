@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"testing"
 	"time"
@@ -103,7 +104,7 @@ func (e *testEnv) addCert(h models.Holder, s certSpec) models.Certificate {
 		}
 		c.Surfaces = append(c.Surfaces, models.Surface{Position: i, Name: fmt.Sprintf("项目%d", i), ColumnName: fmt.Sprintf("xm%d", i), ValueType: vt, Value: fmt.Sprintf("值%d", i)})
 	}
-	if err := e.app.store.Gorm().Create(&c).Error; err != nil {
+	if err := e.app.store.InsertCertificate(context.Background(), &c); err != nil {
 		e.t.Fatal(err)
 	}
 	return c

@@ -60,7 +60,7 @@ func (s *DB) InsertBulk(ctx context.Context, b []HolderCertificates, stored func
 	var res BulkResult
 	lim := limitsFor(s.dialect)
 	err := s.bulk(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := insertBatch(tx, lim, b, stored, &res); err != nil {
+		if err := insertBatch(tx, s.dialect, lim, b, stored, &res); err != nil {
 			return err
 		}
 		if node == "" {
@@ -87,7 +87,7 @@ func limitsFor(d Dialect) rowLimits {
 
 // insertBatch stores one batch: holders by code (existing ones kept), then
 // the certificates not yet stored, then their surfaces.
-func insertBatch(tx *gorm.DB, lim rowLimits, b []HolderCertificates, storedCert func(*models.Certificate), sum *BulkResult) error {
+func insertBatch(tx *gorm.DB, d Dialect, lim rowLimits, b []HolderCertificates, storedCert func(*models.Certificate), sum *BulkResult) error {
 	// Holders already stored are looked up first, so that only new ones are
 	// inserted and counted (MySQL's affected-row count for an upsert that
 	// changes nothing is not reliable across servers). IDs are read back
@@ -181,6 +181,13 @@ func insertBatch(tx *gorm.DB, lim rowLimits, b []HolderCertificates, storedCert 
 	if len(certs) > 0 {
 		if err := tx.Omit(clause.Associations).CreateInBatches(&certs, lim.certs).Error; err != nil {
 			return fmt.Errorf("certificates: %w", err)
+		}
+		delta := map[CertificateCount]int64{}
+		for i := range certs {
+			delta[countKey(&certs[i])]++
+		}
+		if err := addCounts(tx, d, delta); err != nil {
+			return err
 		}
 	}
 	if len(surfaces) > 0 {

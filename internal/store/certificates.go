@@ -103,10 +103,25 @@ func (s *DB) SurfacesOf(ctx context.Context, certIDs []string) ([]models.Surface
 	})
 }
 
-// RevokeCertificate records a certificate's revocation at a time, for a reason.
+// RevokeCertificate records a certificate's revocation at a time, for a
+// reason; run it inside Transaction (the statistics aggregate changes with it).
 func (s *DB) RevokeCertificate(ctx context.Context, id string, at time.Time, reason string) error {
-	return s.with(ctx).Model(&models.Certificate{}).Where("id = ?", id).
-		Updates(map[string]any{"revoked_at": at, "revoke_reason": reason}).Error
+	var old models.Certificate
+	if err := s.with(ctx).Omit("Surfaces").Where("id = ?", id).Limit(1).Find(&old).Error; err != nil {
+		return err
+	}
+	if err := s.with(ctx).Model(&models.Certificate{}).Where("id = ?", id).
+		Updates(map[string]any{"revoked_at": at, "revoke_reason": reason}).Error; err != nil {
+		return err
+	}
+	if old.ID == "" || old.RevokedAt != nil {
+		return nil
+	}
+	delta := map[CertificateCount]int64{}
+	delta[countKey(&old)]--
+	old.RevokedAt = &at
+	delta[countKey(&old)]++
+	return s.countChange(ctx, delta)
 }
 
 // CountCertificates is the number of stored certificates.

@@ -59,6 +59,19 @@ var migrations = []migration{
 		return tx.Migrator().AddColumn(&models.Account{}, "DeptConfirmedAt")
 	}},
 	{8, "several nodes: cache invalidation log, shared key fingerprints", migrateScaleOut},
+	{9, "statistics: certificate counts by type, department, issue period, revocation and validity periods, monthly and yearly; index on validity start, covering index for expiring searches", func(tx *gorm.DB) error {
+		if !tx.Migrator().HasIndex(&models.Certificate{}, "idx_cert_valid_from") {
+			if err := tx.Migrator().CreateIndex(&models.Certificate{}, "idx_cert_valid_from"); err != nil {
+				return err
+			}
+		}
+		if !tx.Migrator().HasIndex(&models.Certificate{}, "idx_cert_expiring") {
+			if err := tx.Migrator().CreateIndex(&models.Certificate{}, "idx_cert_expiring"); err != nil {
+				return err
+			}
+		}
+		return rebuildCounts(tx)
+	}},
 }
 
 // Migrate applies every migration not yet recorded, each in its own

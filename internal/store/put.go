@@ -81,6 +81,9 @@ func (s *DB) PutCertificate(ctx context.Context, dept models.Department, holder 
 		if err := tx.Create(c).Error; err != nil {
 			return 0, err
 		}
+		if err := s.countChange(ctx, map[CertificateCount]int64{countKey(c): 1}); err != nil {
+			return 0, err
+		}
 		return Created, nil
 	}
 	if sameCertificate(&old, c) {
@@ -94,6 +97,16 @@ func (s *DB) PutCertificate(ctx context.Context, dept models.Department, holder 
 		"issue_dept_code": c.IssueDeptCode, "issue_date": c.IssueDate, "valid_from": c.ValidFrom,
 		"valid_until": c.ValidUntil,
 	}).Error; err != nil {
+		return 0, err
+	}
+	// The update keeps the revocation; the aggregate moves the certificate
+	// from its old key to its new one.
+	moved := *c
+	moved.RevokedAt = old.RevokedAt
+	delta := map[CertificateCount]int64{}
+	delta[countKey(&old)]--
+	delta[countKey(&moved)]++
+	if err := s.countChange(ctx, delta); err != nil {
 		return 0, err
 	}
 	if err := tx.Where("certificate_id = ?", c.ID).Delete(&models.Surface{}).Error; err != nil {

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"sort"
+	"sync"
 
 	"certgraph/models"
 
@@ -120,21 +121,26 @@ func (s *DB) SearchCertificates(ctx context.Context, f CertificateFilter, after 
 	if err != nil {
 		return nil, err
 	}
-	var certs []models.Certificate
-	return certs, s.bounded(ctx, func(g *gorm.DB) error {
-		tx := g
-		if f.ExpiringUntil != nil {
-			hint := "certificates USE INDEX (idx_certificates_valid_until)"
-			if s.dialect == SQLite {
-				hint = "certificates INDEXED BY idx_certificates_valid_until"
-			}
-			tx = tx.Table(hint)
-		}
+	page := func(tx *gorm.DB) *gorm.DB {
 		tx = tx.Scopes(scope)
 		if after != nil {
 			tx = tx.Where("(issue_date < ? OR (issue_date = ? AND id < ?))", after.IssueDate, after.IssueDate, after.ID)
 		}
-		return tx.Order("issue_date DESC, id DESC").Limit(limit).Find(&certs).Error
+		return tx.Order("issue_date DESC, id DESC").Limit(limit)
+	}
+	var certs []models.Certificate
+	return certs, s.bounded(ctx, func(g *gorm.DB) error {
+		if f.ExpiringUntil == nil {
+			return page(g).Find(&certs).Error
+		}
+		// The page's identifiers first, from the expiring index alone (it
+		// holds every column the condition and the order need), then only
+		// those rows: sorting whole rows read thousands of table pages for twenty.
+		var ids []string
+		if err := page(g.Table(s.indexed("idx_cert_expiring"))).Pluck("id", &ids).Error; err != nil || len(ids) == 0 {
+			return err
+		}
+		return g.Where("id IN ?", ids).Order("issue_date DESC, id DESC").Find(&certs).Error
 	})
 }
 
@@ -150,30 +156,25 @@ type Statistics struct {
 	ByType, ByDepartment, ByStatus, ByRegion []Group
 }
 
-// Statistics groups the certificates f admits along each dimension, from one
-// scan: the filtered rows are grouped by type, department and status at once
-// and the four dimensions summed from those groups (a scan per dimension cost
-// four passes over up to every certificate).
+// Statistics groups the certificates f admits along each dimension. When f
+// is expressible on the aggregate (no expiring window; issue bounds, if
+// any, whole months) it reads certificate_counts plus the few certificates
+// whose validity starts or ends in the current month; otherwise it scans.
 func (s *DB) Statistics(ctx context.Context, f CertificateFilter) (*Statistics, error) {
-	today := f.Today.String()
-	var rows []struct {
-		TypeCode, IssueDeptCode, Status string
-		Count                           int64
-	}
-	scope, err := s.scope(ctx, f)
+	rows, err := s.statisticsFromCounts(ctx, f)
 	if err != nil {
 		return nil, err
 	}
-	err = s.bounded(ctx, func(g *gorm.DB) error {
-		return g.Model(&models.Certificate{}).Scopes(scope).
-			Select("type_code, issue_dept_code, CASE WHEN revoked_at IS NOT NULL THEN 'REVOKED' WHEN valid_from > ? THEN 'NOT_YET_VALID' WHEN valid_until IS NOT NULL AND valid_until < ? THEN 'EXPIRED' ELSE 'VALID' END AS status, COUNT(*) AS count", today, today).
-			Group("type_code, issue_dept_code, status").Scan(&rows).Error
-	})
-	if err != nil {
-		return nil, err
+	if rows == nil {
+		if rows, err = s.statisticsScan(ctx, f); err != nil {
+			return nil, err
+		}
 	}
 	byType, byDept, byStatus, byRegion := map[string]int64{}, map[string]int64{}, map[string]int64{}, map[string]int64{}
 	for _, r := range rows {
+		if f.Status != nil && r.Status != string(*f.Status) {
+			continue
+		}
 		byType[r.TypeCode] += r.Count
 		byDept[r.IssueDeptCode] += r.Count
 		byStatus[r.Status] += r.Count
@@ -185,6 +186,162 @@ func (s *DB) Statistics(ctx context.Context, f CertificateFilter) (*Statistics, 
 		byRegion[region] += r.Count
 	}
 	return &Statistics{ByType: groups(byType), ByDepartment: groups(byDept), ByStatus: groups(byStatus), ByRegion: groups(byRegion)}, nil
+}
+
+// statRow is a count of certificates by type, department and status.
+type statRow struct {
+	TypeCode, IssueDeptCode, Status string
+	Count                           int64
+}
+
+// statusCase classifies a certificate row on day ? (given twice).
+const statusCase = "CASE WHEN revoked_at IS NOT NULL THEN 'REVOKED' WHEN valid_from > ? THEN 'NOT_YET_VALID' WHEN valid_until IS NOT NULL AND valid_until < ? THEN 'EXPIRED' ELSE 'VALID' END"
+
+// statisticsScan groups the certificates f admits (all but its status, which
+// the caller applies) by type, department and status in one scan.
+func (s *DB) statisticsScan(ctx context.Context, f CertificateFilter) ([]statRow, error) {
+	today := f.Today.String()
+	f.Status = nil
+	scope, err := s.scope(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	var rows []statRow
+	return rows, s.bounded(ctx, func(g *gorm.DB) error {
+		tx := g.Model(&models.Certificate{})
+		if f.ExpiringUntil != nil {
+			// A window of validity ends: one range of that index.
+			tx = tx.Table(s.indexed("idx_cert_expiring"))
+		}
+		return tx.Scopes(scope).
+			Select("type_code, issue_dept_code, "+statusCase+" AS status, COUNT(*) AS count", today, today).
+			Group("type_code, issue_dept_code, status").Scan(&rows).Error
+	})
+}
+
+// statisticsFromCounts answers from the aggregate (see CertificateCount),
+// or returns nil rows when f cannot be expressed on it: an expiring window,
+// or issue bounds that are not whole years. Rows are decided at the yearly
+// grain, then those starting or ending in today's year at the monthly grain,
+// then those starting or ending in today's month from the certificates (two
+// index ranges), so the result is exact.
+func (s *DB) statisticsFromCounts(ctx context.Context, f CertificateFilter) ([]statRow, error) {
+	if f.ExpiringUntil != nil ||
+		(f.IssuedFrom != nil && (f.IssuedFrom.Month != 1 || f.IssuedFrom.Day != 1)) ||
+		(f.IssuedTo != nil && (f.IssuedTo.Month != 12 || f.IssuedTo.Day != 31)) {
+		return nil, nil
+	}
+	var depts []string
+	if f.Region != "" {
+		n, err := s.snapshot(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, d := range n.depts {
+			if d.Province == f.Region {
+				depts = append(depts, d.Code)
+			}
+		}
+		if len(depts) == 0 {
+			return []statRow{}, nil
+		}
+	}
+	filter := func(q *gorm.DB, n int) *gorm.DB {
+		if f.TypeCode != "" {
+			q = q.Where("type_code = ?", f.TypeCode)
+		}
+		if f.IssueDeptCode != "" {
+			q = q.Where("issue_dept_code = ?", f.IssueDeptCode)
+		}
+		if f.IssuedFrom != nil {
+			q = q.Where("issue_period >= ?", cut(month(*f.IssuedFrom), n))
+		}
+		if f.IssuedTo != nil {
+			q = q.Where("issue_period <= ?", cut(month(*f.IssuedTo), n))
+		}
+		if depts != nil {
+			q = q.Where("issue_dept_code IN ?", depts)
+		}
+		return q
+	}
+	// decide classifies a row by its periods against today's period p;
+	// '' is undecided (validity starts or ends in p).
+	const decide = "CASE WHEN revoked = 1 THEN 'REVOKED' WHEN from_period > ? THEN 'NOT_YET_VALID' " +
+		"WHEN until_period <> '' AND until_period < ? THEN 'EXPIRED' WHEN from_period < ? AND (until_period = '' OR until_period > ?) THEN 'VALID' " +
+		"ELSE '' END"
+	// undecided selects the non-revoked rows starting in [lo, hi] (and not
+	// ended before lo), or ending in it having started before lo.
+	undecided := []string{
+		"revoked = 0 AND from_period >= ? AND from_period <= ? AND (until_period = '' OR until_period >= ?)",
+		"revoked = 0 AND until_period >= ? AND until_period <= ? AND from_period < ?",
+	}
+	cy, cm := f.Today.String()[:4], month(f.Today)
+	g := f
+	g.Status = nil
+	scope, err := s.scope(ctx, g)
+	if err != nil {
+		return nil, err
+	}
+	today := f.Today.String()
+	start := cm + "-01"
+	nextMonth := models.DateOf(f.Today.Time().AddDate(0, 0, 1-f.Today.Day).AddDate(0, 1, 0)).String()
+	// The five statements are independent: run at once, the answer takes
+	// about the longest of them rather than their sum.
+	queries := []func(*[]statRow) error{
+		func(rows *[]statRow) error {
+			return filter(s.with(ctx).Table("certificate_counts_yearly"), 4).
+				Select("type_code, issue_dept_code, "+decide+" AS status, SUM(n) AS count", cy, cy, cy, cy).
+				Group("type_code, issue_dept_code, status").Scan(rows).Error
+		},
+	}
+	for _, cond := range undecided {
+		queries = append(queries, func(rows *[]statRow) error {
+			return filter(s.with(ctx).Table("certificate_counts"), 7).Where(cond, cy+"-01", cy+"-12", cy+"-01").
+				Select("type_code, issue_dept_code, "+decide+" AS status, SUM(n) AS count", cm, cm, cm, cm).
+				Group("type_code, issue_dept_code, status").Scan(rows).Error
+		})
+	}
+	for _, where := range []struct {
+		index, cond string
+	}{
+		{"idx_cert_valid_from", "revoked_at IS NULL AND valid_from >= ? AND valid_from < ? AND (valid_until IS NULL OR valid_until >= ?)"},
+		{"idx_cert_expiring", "revoked_at IS NULL AND valid_until >= ? AND valid_until < ? AND valid_from < ?"},
+	} {
+		queries = append(queries, func(rows *[]statRow) error {
+			return s.with(ctx).Table(s.indexed(where.index)).Scopes(scope).Where(where.cond, start, nextMonth, start).
+				Select("type_code, issue_dept_code, "+statusCase+" AS status, COUNT(*) AS count", today, today).
+				Group("type_code, issue_dept_code, status").Scan(rows).Error
+		})
+	}
+	results := make([][]statRow, len(queries))
+	errs := make([]error, len(queries))
+	var wg sync.WaitGroup
+	for i, q := range queries {
+		wg.Go(func() { errs[i] = q(&results[i]) })
+	}
+	wg.Wait()
+	out := []statRow{}
+	for i, rows := range results {
+		if errs[i] != nil {
+			return nil, errs[i]
+		}
+		for _, r := range rows {
+			// Rows at the yearly and monthly grain left undecided ('')
+			// are counted by the next grain.
+			if r.Status != "" && r.Count != 0 {
+				out = append(out, r)
+			}
+		}
+	}
+	return out, nil
+}
+
+// indexed names the certificates table with a hint to use index.
+func (s *DB) indexed(index string) string {
+	if s.dialect == SQLite {
+		return "certificates INDEXED BY " + index
+	}
+	return "certificates USE INDEX (" + index + ")"
 }
 
 // groups turns counts by key into Groups ordered by key.
