@@ -287,16 +287,16 @@ func (s *DB) statisticsFromCounts(ctx context.Context, f CertificateFilter) ([]s
 	nextMonth := models.DateOf(f.Today.Time().AddDate(0, 0, 1-f.Today.Day).AddDate(0, 1, 0)).String()
 	// The five statements are independent: run at once, the answer takes
 	// about the longest of them rather than their sum.
-	queries := []func(*[]statRow) error{
-		func(rows *[]statRow) error {
-			return filter(s.with(ctx).Table("certificate_counts_yearly"), 4).
+	queries := []func(*gorm.DB, *[]statRow) error{
+		func(g *gorm.DB, rows *[]statRow) error {
+			return filter(g.Table("certificate_counts_yearly"), 4).
 				Select("type_code, issue_dept_code, "+decide+" AS status, SUM(n) AS count", cy, cy, cy, cy).
 				Group("type_code, issue_dept_code, status").Scan(rows).Error
 		},
 	}
 	for _, cond := range undecided {
-		queries = append(queries, func(rows *[]statRow) error {
-			return filter(s.with(ctx).Table("certificate_counts"), 7).Where(cond, cy+"-01", cy+"-12", cy+"-01").
+		queries = append(queries, func(g *gorm.DB, rows *[]statRow) error {
+			return filter(g.Table("certificate_counts"), 7).Where(cond, cy+"-01", cy+"-12", cy+"-01").
 				Select("type_code, issue_dept_code, "+decide+" AS status, SUM(n) AS count", cm, cm, cm, cm).
 				Group("type_code, issue_dept_code, status").Scan(rows).Error
 		})
@@ -307,8 +307,8 @@ func (s *DB) statisticsFromCounts(ctx context.Context, f CertificateFilter) ([]s
 		{"idx_cert_valid_from", "revoked_at IS NULL AND valid_from >= ? AND valid_from < ? AND (valid_until IS NULL OR valid_until >= ?)"},
 		{"idx_cert_expiring", "revoked_at IS NULL AND valid_until >= ? AND valid_until < ? AND valid_from < ?"},
 	} {
-		queries = append(queries, func(rows *[]statRow) error {
-			return s.with(ctx).Table(s.indexed(where.index)).Scopes(scope).Where(where.cond, start, nextMonth, start).
+		queries = append(queries, func(g *gorm.DB, rows *[]statRow) error {
+			return g.Table(s.indexed(where.index)).Scopes(scope).Where(where.cond, start, nextMonth, start).
 				Select("type_code, issue_dept_code, "+statusCase+" AS status, COUNT(*) AS count", today, today).
 				Group("type_code, issue_dept_code, status").Scan(rows).Error
 		})
@@ -317,7 +317,7 @@ func (s *DB) statisticsFromCounts(ctx context.Context, f CertificateFilter) ([]s
 	errs := make([]error, len(queries))
 	var wg sync.WaitGroup
 	for i, q := range queries {
-		wg.Go(func() { errs[i] = q(&results[i]) })
+		wg.Go(func() { errs[i] = s.bounded(ctx, func(g *gorm.DB) error { return q(g, &results[i]) }) })
 	}
 	wg.Wait()
 	out := []statRow{}
