@@ -4,11 +4,9 @@ import (
 	"archive/zip"
 	"bufio"
 	"bytes"
-	"compress/flate"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"hash/crc32"
 	"io"
 	"net"
 	"net/http"
@@ -20,36 +18,14 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"certgraph/internal/bombs"
 )
 
 // These tests send hostile layout files ("bombs") through file
 // verification, the REST endpoint and the GraphQL field, full size: before
 // the parsers had budgets, the nested-array PDF killed the process with a
 // stack overflow and the zip bombs took it past a gigabyte of memory.
-
-// bombPDF assembles a PDF from numbered object bodies (object i+1 is
-// objs[i]) with a correct xref table and the given trailer entries.
-func bombPDF(objs []string, trailer string) []byte {
-	var b bytes.Buffer
-	b.WriteString("%PDF-1.7\n")
-	offs := make([]int, len(objs))
-	for i, o := range objs {
-		offs[i] = b.Len()
-		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, o)
-	}
-	x := b.Len()
-	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(objs)+1)
-	for _, o := range offs {
-		fmt.Fprintf(&b, "%010d 00000 n \n", o)
-	}
-	fmt.Fprintf(&b, "trailer\n<< /Size %d %s >>\nstartxref\n%d\n%%%%EOF\n", len(objs)+1, trailer, x)
-	return b.Bytes()
-}
-
-// nestedArrayPDF is a PDF whose catalog is depth nested arrays.
-func nestedArrayPDF(depth int) []byte {
-	return bombPDF([]string{strings.Repeat("[", depth) + strings.Repeat("]", depth)}, "/Root 1 0 R")
-}
 
 // nestedCMSPDF is a signed-looking PDF whose signature value is depth
 // nested indefinite-length BER sequences.
@@ -76,45 +52,11 @@ func zipBombOFD(t testing.TB, n int, size int64) []byte { return zipBombOFDRefs(
 // zipBombOFDRefs is zipBombOFD with every file protected refs times over.
 func zipBombOFDRefs(t testing.TB, n int, size int64, refs int) []byte {
 	t.Helper()
-	var comp bytes.Buffer
-	fw, _ := flate.NewWriter(&comp, flate.BestSpeed)
-	zero := make([]byte, 1<<20)
-	crc := crc32.NewIEEE()
-	for left := size; left > 0; left -= int64(len(zero)) {
-		chunk := zero[:min(int64(len(zero)), left)]
-		fw.Write(chunk)
-		crc.Write(chunk)
-	}
-	fw.Close()
-	var refList strings.Builder
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	add := func(name, content string) {
-		w, _ := zw.Create(name)
-		io.WriteString(w, content)
-	}
-	for i := range n {
-		name := fmt.Sprintf("Doc_0/Res/blank_%d.bin", i)
-		w, err := zw.CreateRaw(&zip.FileHeader{Name: name, Method: zip.Deflate, CRC32: crc.Sum32(),
-			CompressedSize64: uint64(comp.Len()), UncompressedSize64: uint64(size)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		w.Write(comp.Bytes())
-		for range refs {
-			fmt.Fprintf(&refList, `<ofd:Reference FileRef="/%s"><ofd:CheckValue>AAAA</ofd:CheckValue></ofd:Reference>`, name)
-		}
-	}
-	add("OFD.xml", `<ofd:OFD xmlns:ofd="http://www.ofdspec.org/2016"><ofd:DocBody><ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot><ofd:Signatures>Doc_0/Signs/Signatures.xml</ofd:Signatures></ofd:DocBody></ofd:OFD>`)
-	add("Doc_0/Document.xml", `<ofd:Document xmlns:ofd="http://www.ofdspec.org/2016"/>`)
-	add("Doc_0/Signs/Signatures.xml", `<ofd:Signatures xmlns:ofd="http://www.ofdspec.org/2016"><ofd:Signature ID="1" Type="Seal" BaseLoc="Sign_0/Signature.xml"/></ofd:Signatures>`)
-	add("Doc_0/Signs/Sign_0/Signature.xml", `<ofd:Signature xmlns:ofd="http://www.ofdspec.org/2016"><ofd:SignedInfo><ofd:References CheckMethod="1.2.156.10197.1.401">`+
-		refList.String()+`</ofd:References></ofd:SignedInfo><ofd:SignedValue>SignedValue.dat</ofd:SignedValue></ofd:Signature>`)
-	add("Doc_0/Signs/Sign_0/SignedValue.dat", "x")
-	if err := zw.Close(); err != nil {
+	b, err := bombs.ZipOFD(n, size, refs)
+	if err != nil {
 		t.Fatal(err)
 	}
-	return buf.Bytes()
+	return b
 }
 
 // xmlBombOFD is an OFD package whose OFD.xml is xml.
@@ -140,7 +82,7 @@ func fileBombs(t testing.TB) []fileBomb {
 		`<!ENTITY lol1 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">` +
 		`<!ENTITY lol2 "&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;">]><ofd:OFD>&lol2;</ofd:OFD>`
 	bombs := []fileBomb{
-		{"nested arrays 5.2 MB", "PDF", nestedArrayPDF(2_600_000), "MaxDepth"},
+		{"nested arrays 5.2 MB", "PDF", bombs.NestedArrayPDF(2_600_000), "MaxDepth"},
 		{"nested CMS 1 MB", "PDF", nestedCMSPDF(125_000), "MaxDepth"},
 		{"zip bomb 784 KB", "OFD", zipBombOFD(t, 20, 30<<20), "MaxTotalSize"},
 		{"zip bomb 5 MB", "OFD", zipBombOFD(t, 130, 30<<20), "MaxTotalSize"},

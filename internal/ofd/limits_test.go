@@ -3,85 +3,41 @@ package ofd
 import (
 	"archive/zip"
 	"bytes"
-	"compress/flate"
 	"errors"
 	"flag"
 	"fmt"
-	"hash/crc32"
-	"io"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"testing"
+
+	"certgraph/internal/bombs"
 )
 
 const (
-	testOFDXML = `<ofd:OFD xmlns:ofd="http://www.ofdspec.org/2016"><ofd:DocBody><ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot>` +
-		`<ofd:Signatures>Doc_0/Signs/Signatures.xml</ofd:Signatures></ofd:DocBody></ofd:OFD>`
-	testSignatures = `<ofd:Signatures xmlns:ofd="http://www.ofdspec.org/2016"><ofd:Signature ID="1" Type="Seal" BaseLoc="Sign_0/Signature.xml"/></ofd:Signatures>`
+	testOFDXML     = bombs.OFDXML
+	testSignatures = bombs.SignaturesXML
 )
 
-// bombPackage is an OFD package whose signature protects n files of size
-// zero bytes each, refs times over, so that verification reads every one.
-// One compressed copy serves every entry (zip.Writer.CreateRaw).
+// bombPackage is bombs.ZipOFD for a test.
 func bombPackage(t testing.TB, n int, size int64, refs int) []byte {
 	t.Helper()
-	var comp bytes.Buffer
-	fw, _ := flate.NewWriter(&comp, flate.BestSpeed)
-	zero := make([]byte, 1<<20)
-	crc := crc32.NewIEEE()
-	for left := size; left > 0; left -= int64(len(zero)) {
-		chunk := zero[:min(int64(len(zero)), left)]
-		fw.Write(chunk)
-		crc.Write(chunk)
-	}
-	fw.Close()
-	var list strings.Builder
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	for i := range n {
-		name := fmt.Sprintf("Doc_0/Res/blank_%d.bin", i)
-		w, err := zw.CreateRaw(&zip.FileHeader{Name: name, Method: zip.Deflate, CRC32: crc.Sum32(),
-			CompressedSize64: uint64(comp.Len()), UncompressedSize64: uint64(size)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		w.Write(comp.Bytes())
-		for range refs {
-			fmt.Fprintf(&list, `<ofd:Reference FileRef="/%s"><ofd:CheckValue>AAAA</ofd:CheckValue></ofd:Reference>`, name)
-		}
-	}
-	return zipOf(t, &buf, zw, map[string]string{
-		"OFD.xml":                    testOFDXML,
-		"Doc_0/Document.xml":         `<ofd:Document xmlns:ofd="http://www.ofdspec.org/2016"/>`,
-		"Doc_0/Signs/Signatures.xml": testSignatures,
-		"Doc_0/Signs/Sign_0/Signature.xml": `<ofd:Signature xmlns:ofd="http://www.ofdspec.org/2016"><ofd:SignedInfo><ofd:References CheckMethod="1.2.156.10197.1.401">` +
-			list.String() + `</ofd:References></ofd:SignedInfo><ofd:SignedValue>SignedValue.dat</ofd:SignedValue></ofd:Signature>`,
-		"Doc_0/Signs/Sign_0/SignedValue.dat": "x",
-	})
-}
-
-// zipOf adds files (in name order) to zw and returns the archive.
-func zipOf(t testing.TB, buf *bytes.Buffer, zw *zip.Writer, files map[string]string) []byte {
-	t.Helper()
-	names := make([]string, 0, len(files))
-	for n := range files {
-		names = append(names, n)
-	}
-	slices.Sort(names)
-	for _, n := range names {
-		w, err := zw.Create(n)
-		if err != nil {
-			t.Fatal(err)
-		}
-		io.WriteString(w, files[n])
-	}
-	if err := zw.Close(); err != nil {
+	b, err := bombs.ZipOFD(n, size, refs)
+	if err != nil {
 		t.Fatal(err)
 	}
-	return buf.Bytes()
+	return b
+}
+
+// zipOf is bombs.Zip for a test.
+func zipOf(t testing.TB, buf *bytes.Buffer, zw *zip.Writer, files map[string]string) []byte {
+	t.Helper()
+	b, err := bombs.Zip(buf, zw, files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 // xmlPackage is a package with OFD.xml and Signatures.xml as given.

@@ -11,26 +11,12 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"certgraph/internal/bombs"
 )
 
-// testPDF assembles a PDF from numbered object bodies (object i+1 is
-// objs[i]) with a correct xref table and the given trailer entries.
-func testPDF(objs []string, trailer string) []byte {
-	var b bytes.Buffer
-	b.WriteString("%PDF-1.7\n")
-	offs := make([]int, len(objs))
-	for i, o := range objs {
-		offs[i] = b.Len()
-		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, o)
-	}
-	x := b.Len()
-	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(objs)+1)
-	for _, o := range offs {
-		fmt.Fprintf(&b, "%010d 00000 n \n", o)
-	}
-	fmt.Fprintf(&b, "trailer\n<< /Size %d %s >>\nstartxref\n%d\n%%%%EOF\n", len(objs)+1, trailer, x)
-	return b.Bytes()
-}
+// testPDF is bombs.PDF: numbered object bodies with a correct xref table.
+func testPDF(objs []string, trailer string) []byte { return bombs.PDF(objs, trailer) }
 
 func deflate(b []byte) []byte {
 	var out bytes.Buffer
