@@ -77,8 +77,10 @@ func TestNoReadAnsweredWithoutItsRecordWhenTheDatabaseDies(t *testing.T) {
 			break
 		}
 	}
-	cut.Store(true)
+	// Cut first, then mark: a read begun between the two would otherwise
+	// count as "after the cut" while the database still answered it.
 	p.cut()
+	cut.Store(true)
 	time.Sleep(1500 * time.Millisecond)
 	close(stop)
 	wg.Wait()
