@@ -423,6 +423,8 @@ func configureGraphQL(a *app, srv graphQLConfig) {
 	srv.Use(extension.FixedComplexityLimit(a.cfg.MaxComplexity))
 	srv.Use(gqllimits.Errors{Max: gqllimits.DefaultMaxErrors, MaxMessageBytes: gqllimits.DefaultMaxMessageBytes})
 	srv.Use(telemetry.GraphQL{Metrics: a.metrics, Tracing: a.tracing})
+	// Last, so innermost: see resolvers.AuditFlush.
+	srv.Use(a.resolver.AuditFlush())
 	srv.SetParserTokenLimit(a.cfg.MaxTokens)
 	srv.SetErrorPresenter(telemetry.CountErrors(a.metrics, resolvers.ErrorPresenter(a.log)))
 	srv.SetRecoverFunc(func(ctx context.Context, v any) error {

@@ -11,6 +11,8 @@ import (
 	"certgraph/internal/ident"
 	"certgraph/internal/store"
 	"certgraph/models"
+
+	"github.com/99designs/gqlgen/graphql"
 )
 
 type certificateResolver struct{ *Resolver }
@@ -77,6 +79,55 @@ func (r *certificateResolver) Surfaces(ctx context.Context, c *models.Certificat
 		return c.Surfaces, nil
 	}
 	return r.loadersOf(ctx).surfacesByCert.Load(ctx, c.ID)
+}
+
+// primeSurfaces fills the surfaces of a list of local certificates in one
+// statement when the selection asks for them and the caller may see them.
+// The per-certificate loader batches by a time window, which a loaded
+// machine's scheduling can split into several statements for one list.
+func (r *Resolver) primeSurfaces(ctx context.Context, acc *models.Account, certs []models.Certificate) error {
+	if len(certs) == 0 || masked(acc) || !selects(ctx, "surfaces") {
+		return nil
+	}
+	var ids []string
+	for i := range certs {
+		if certs[i].Remote == nil && certs[i].Surfaces == nil {
+			ids = append(ids, certs[i].ID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	ss, err := r.store.SurfacesOf(ctx, ids)
+	if err != nil {
+		return err
+	}
+	by := make(map[string][]models.Surface, len(ids))
+	for _, s := range ss {
+		by[s.CertificateID] = append(by[s.CertificateID], s)
+	}
+	for i := range certs {
+		if certs[i].Remote == nil && certs[i].Surfaces == nil {
+			if certs[i].Surfaces = by[certs[i].ID]; certs[i].Surfaces == nil {
+				certs[i].Surfaces = []models.Surface{}
+			}
+		}
+	}
+	return nil
+}
+
+// selects reports whether the current field's selection (on its list's
+// element type) asks for the field name.
+func selects(ctx context.Context, name string) bool {
+	if graphql.GetFieldContext(ctx) == nil {
+		return false
+	}
+	for _, f := range graphql.CollectFieldsCtx(ctx, nil) {
+		if f.Name == name {
+			return true
+		}
+	}
+	return false
 }
 
 // Region is the owner's region: this node's for a local certificate.

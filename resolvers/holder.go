@@ -92,6 +92,9 @@ func (r *holderResolver) Certificates(ctx context.Context, h *models.Holder, use
 		out = append(out, c)
 		ids = append(ids, c.ID)
 	}
+	if err := r.primeSurfaces(ctx, acc, out); err != nil {
+		return nil, err
+	}
 	if len(ids) == 0 {
 		return out, r.audit(ctx, acc, "holder.certificates", useFor, models.OutcomeOK, "no certificate found", h.Code)
 	}

@@ -170,6 +170,9 @@ func (r *Resolver) holderCertificates(ctx context.Context, acc *models.Account, 
 	for i := range local {
 		local[i].UseFor = useFor
 	}
+	if err := r.primeSurfaces(ctx, acc, local); err != nil {
+		return nil, err
+	}
 	certs, truncated := national.Merge(national.MaxHolderCertificates, local, remote)
 	if partial == nil && truncated != nil {
 		partial = models.Errorf(models.EINVALID, "%s", truncated.Error())
