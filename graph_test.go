@@ -285,6 +285,22 @@ func TestFiltersAndStatistics(t *testing.T) {
 	}
 }
 
+// TestNoAnswerWhenTheAuditCannotBeWritten: a GraphQL operation's records are
+// written once after its resolvers (resolvers.AuditFlush); when that write
+// fails, nothing the resolvers read leaves — the answer is one UNAVAILABLE
+// error and no data, however many fields succeeded.
+func TestNoAnswerWhenTheAuditCannotBeWritten(t *testing.T) {
+	e := newTestEnv(t, nil)
+	e.standardFixture(2, 1)
+	tok := e.consumer()
+	e.gql(tok, holderQuery, map[string]any{"code": personCode}).must(t)
+	e.app.audit.Close() // every later Append fails
+	r := e.gql(tok, holderQuery, map[string]any{"code": personCode})
+	if r.code() != "UNAVAILABLE" || len(r.Errors) != 1 || r.Data != nil || bytes.Contains(r.Raw, []byte(personCode)) {
+		t.Fatalf("read answered although its audit failed: %s", r.Raw)
+	}
+}
+
 func TestAuditRecordsEveryRead(t *testing.T) {
 	e := newTestEnv(t, nil)
 	_, certs := e.standardFixture(2, 1)
