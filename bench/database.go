@@ -94,7 +94,7 @@ func prepareData(ctx context.Context, o *options, cfg *mysql.Config, binary, dat
 	}
 	fmt.Printf("seeding %d certificates with %s seed\n", o.certificates, binary)
 	start := time.Now()
-	cmd := exec.CommandContext(ctx, binary, "seed", "--database-url", o.databaseURL, "--data-dir", dataDir,
+	cmd := exec.CommandContext(ctx, binary, "seed", "--database-url", o.databaseURL, "--data-dir", dataDir, "--key-dir", o.keyDir,
 		"--certificates", fmt.Sprint(o.certificates), "--seed", fmt.Sprint(o.seed), "--files", "0", "--log-level", "warn")
 	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
 	if err := cmd.Run(); err != nil {

@@ -43,6 +43,7 @@ type options struct {
 	duration     time.Duration
 	warmup       time.Duration
 	binary       string
+	keyDir       string
 	seed         int64
 	reseed       bool
 	hot          int
@@ -62,6 +63,7 @@ func parseOptions(args []string) (*options, error) {
 	fs.DurationVar(&o.duration, "duration", 10*time.Second, "measured time per scenario")
 	fs.DurationVar(&o.warmup, "warmup", 2*time.Second, "unmeasured load before each scenario")
 	fs.StringVar(&o.binary, "binary", "", "certgraph binary to run; empty = go build the module this command is in")
+	fs.StringVar(&o.keyDir, "key-dir", "", "certgraph's key directory, kept between runs: a database remembers the keys of the nodes that served it (default: a directory per database under the system temp dir)")
 	fs.Int64Var(&o.seed, "seed", 1, "seed of `certgraph seed`")
 	fs.BoolVar(&o.reseed, "reseed", false, "drop and seed the database again when it holds a different number of certificates")
 	fs.IntVar(&o.hot, "hot", 256, "certificates in the hot set the cache-hot and in-memory scenarios read")

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"sort"
@@ -58,6 +59,14 @@ func run(ctx context.Context, args []string) error {
 		}
 	}
 	dataDir := tmp + "/data"
+	if o.keyDir == "" {
+		// One per database: certgraph records the fingerprints of the keys
+		// that served a database and refuses to serve it with others.
+		o.keyDir = filepath.Join(os.TempDir(), "certgraph-bench-keys", strings.NewReplacer("/", "_", ":", "_").Replace(cfg.Addr+"_"+cfg.DBName))
+	}
+	if err := os.MkdirAll(o.keyDir, 0o700); err != nil {
+		return err
+	}
 	seedTook, err := prepareData(ctx, o, cfg, binary, dataDir)
 	if err != nil {
 		return err
@@ -77,7 +86,7 @@ func run(ctx context.Context, args []string) error {
 	}
 	b := &bench{o: o, w: w, client: newClient(o.clients), results: map[string]result{}, dbPID: mariadbPID(ctx, db)}
 	if b.srv, err = startProcess(ctx, "certgraph", binary, func(addr string) []string {
-		return []string{"serve", "--addr", addr, "--database-url", o.databaseURL, "--data-dir", dataDir,
+		return []string{"serve", "--addr", addr, "--database-url", o.databaseURL, "--data-dir", dataDir, "--key-dir", o.keyDir,
 			"--bootstrap-admin-token", adminToken, "--demo=false", "--log-level", "warn",
 			// throughput is measured, not the per-node rate limits
 			"--rate-account=off", "--rate-address=off", "--rate-registrations=off"}

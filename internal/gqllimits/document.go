@@ -2,6 +2,7 @@ package gqllimits
 
 import (
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"strings"
 
@@ -35,6 +36,11 @@ type Document struct {
 	MaxTokens     int
 	MaxFields     int
 	MaxDirectives int
+	// Passed, when set, remembers (by SHA-256) the query texts that passed,
+	// so a client repeating a query — the common case — is not parsed and
+	// measured again on every request. The limits are fixed for the life of
+	// the extension, so a text that passed once passes again.
+	Passed graphql.Cache[struct{}]
 }
 
 var _ interface {
@@ -55,8 +61,20 @@ func (d Document) Validate(graphql.ExecutableSchema) error {
 
 // MutateOperationParameters measures the query text. A document that does not
 // parse is left to gqlgen, which reports the syntax error itself.
-func (d Document) MutateOperationParameters(_ context.Context, p *graphql.RawParams) *gqlerror.Error {
-	return d.Check(p.Query)
+func (d Document) MutateOperationParameters(ctx context.Context, p *graphql.RawParams) *gqlerror.Error {
+	if d.Passed == nil || p.Query == "" {
+		return d.Check(p.Query)
+	}
+	sum := sha256.Sum256([]byte(p.Query))
+	key := string(sum[:])
+	if _, ok := d.Passed.Get(ctx, key); ok {
+		return nil
+	}
+	if err := d.Check(p.Query); err != nil {
+		return err
+	}
+	d.Passed.Add(ctx, key, struct{}{})
+	return nil
 }
 
 // Check measures one query text against the limits, returning the error

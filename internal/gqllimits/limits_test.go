@@ -139,3 +139,31 @@ func operation(t *testing.T, q string) *graphql.OperationContext {
 	}
 	return &graphql.OperationContext{Doc: doc, Operation: doc.Operations[0]}
 }
+
+// TestDocumentRemembersWhatPassed: with Passed set, a text that passed is
+// not measured again, and a text that failed is measured (and refused)
+// every time.
+func TestDocumentRemembersWhatPassed(t *testing.T) {
+	d := defaults
+	passed := mapCache{}
+	d.Passed = passed
+	ctx := context.Background()
+	ok := &graphql.RawParams{Query: "{ me { id } }"}
+	over := &graphql.RawParams{Query: "{ me { " + strings.Repeat("id ", DefaultMaxFields+1) + "} }"}
+	for range 2 {
+		if err := d.MutateOperationParameters(ctx, ok); err != nil {
+			t.Fatalf("small document refused: %v", err)
+		}
+		if got := code(d.MutateOperationParameters(ctx, over)); got != CodeFields {
+			t.Fatalf("over the limit: code %q, want %q", got, CodeFields)
+		}
+	}
+	if len(passed) != 1 {
+		t.Fatalf("remembered %d texts, want 1 (only the one that passed)", len(passed))
+	}
+}
+
+type mapCache map[string]struct{}
+
+func (m mapCache) Get(_ context.Context, k string) (struct{}, bool) { v, ok := m[k]; return v, ok }
+func (m mapCache) Add(_ context.Context, k string, v struct{})      { m[k] = v }

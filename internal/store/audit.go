@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"certgraph/models"
@@ -12,15 +13,46 @@ import (
 // AppendAudit writes access records in one multi-row INSERT per 500 records.
 // Up to 500 records need no transaction around the statement (one statement
 // is atomic on its own), which saves a BEGIN and a COMMIT round trip; more
-// are written in one transaction.
+// are written in one transaction. The statement is built here rather than
+// by GORM's Create: this runs for every read, and reflecting over the
+// records cost more CPU than the rest of writing them.
 func (s *DB) AppendAudit(ctx context.Context, recs []models.AccessRecord) error {
 	if len(recs) == 0 {
 		return nil
 	}
 	if len(recs) <= auditRowsPerStatement {
-		return s.with(ctx).Session(&gorm.Session{SkipDefaultTransaction: true}).Create(&recs).Error
+		sql, args := auditInsert(recs)
+		return s.with(ctx).Session(&gorm.Session{SkipDefaultTransaction: true}).Exec(sql, args...).Error
 	}
-	return s.with(ctx).CreateInBatches(recs, auditRowsPerStatement).Error
+	return s.with(ctx).Transaction(func(tx *gorm.DB) error {
+		for lo := 0; lo < len(recs); lo += auditRowsPerStatement {
+			sql, args := auditInsert(recs[lo:min(lo+auditRowsPerStatement, len(recs))])
+			if err := tx.Exec(sql, args...).Error; err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// auditColumns are access_records' columns but the generated id.
+const auditColumns = "INSERT INTO access_records (account_id, operation, subject, use_for, channel, outcome, detail, on_behalf_of, request_id, created_at) VALUES "
+
+// auditInsert is the INSERT statement of recs and its arguments.
+func auditInsert(recs []models.AccessRecord) (string, []any) {
+	var b strings.Builder
+	b.Grow(len(auditColumns) + len(recs)*22)
+	b.WriteString(auditColumns)
+	args := make([]any, 0, 10*len(recs))
+	for i := range recs {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString("(?,?,?,?,?,?,?,?,?,?)")
+		r := &recs[i]
+		args = append(args, r.AccountID, r.Operation, r.Subject, string(r.UseFor), string(r.Channel), r.Outcome, r.Detail, r.OnBehalfOf, r.RequestID, r.CreatedAt)
+	}
+	return b.String(), args
 }
 
 // auditRowsPerStatement keeps one INSERT's bind parameters (9 a row) far below
