@@ -46,6 +46,12 @@ func (r *certificateResolver) Holder(ctx context.Context, c *models.Certificate)
 		h := c.Remote.Holder
 		return &h, nil
 	}
+	// A cached holder is answered at once: the loader would first wait its
+	// batching window for other keys (the common cache-hot read).
+	if v, ok := r.cache.Get(cache.HolderKey(c.HolderID)); ok {
+		h := *v.(*models.Holder)
+		return &h, nil
+	}
 	return mustFind[models.Holder]("holder", "")(r.loadersOf(ctx).holderByID.Load(ctx, c.HolderID))
 }
 

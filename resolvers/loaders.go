@@ -18,9 +18,9 @@ type loaders struct {
 	holderByID     *dataloadgen.Loader[int64, *models.Holder]
 	certsByHolder  *dataloadgen.Loader[int64, []models.Certificate]
 	surfacesByCert *dataloadgen.Loader[string, []models.Surface]
-	certType       *dataloadgen.Loader[string, *models.CertificateType]
-	dept           *dataloadgen.Loader[string, *models.Department]
-	holderType     *dataloadgen.Loader[string, *models.HolderType]
+	certType       catalogueLookup[models.CertificateType]
+	dept           catalogueLookup[models.Department]
+	holderType     catalogueLookup[models.HolderType]
 }
 
 // loaderWait is how long a loader collects keys before it queries: long
@@ -59,9 +59,9 @@ func (r *Resolver) newLoaders() *loaders {
 			}
 			return out, nil
 		}, loaderWait),
-		certType:   catalogueLoader[models.CertificateType](r, func(t *models.CertificateType) string { return t.Code }),
-		dept:       catalogueLoader[models.Department](r, func(d *models.Department) string { return d.Code }),
-		holderType: catalogueLoader[models.HolderType](r, func(t *models.HolderType) string { return t.Code }),
+		certType:   catalogueLookup[models.CertificateType]{r.store},
+		dept:       catalogueLookup[models.Department]{r.store},
+		holderType: catalogueLookup[models.HolderType]{r.store},
 	}
 }
 
@@ -97,18 +97,23 @@ func (r *Resolver) holdersByID(ctx context.Context, ids []int64) (map[int64]*mod
 	return out, nil
 }
 
-func catalogueLoader[T store.Catalogue](r *Resolver, key func(*T) string) *dataloadgen.Loader[string, *T] {
-	return dataloadgen.NewMappedLoader(func(ctx context.Context, codes []string) (map[string]*T, error) {
-		rows, err := store.ByCodes[T](ctx, r.store, codes)
-		if err != nil {
-			return nil, err
-		}
-		out := make(map[string]*T, len(rows))
-		for i := range rows {
-			out[key(&rows[i])] = &rows[i]
-		}
-		return out, nil
-	}, loaderWait)
+// catalogueLookup reads one catalogue (types, departments, holder types)
+// from the store's in-memory copy. It is not a dataloader: a loader waits
+// its batching window (2 ms, at every level of the selection) for keys
+// that cost nothing to look up.
+type catalogueLookup[T store.Catalogue] struct{ s *store.DB }
+
+// Load returns the entry with code, or dataloadgen.ErrNotFound as a loader
+// would (callers share notFoundAsNil and mustFind with the loaders).
+func (c catalogueLookup[T]) Load(ctx context.Context, code string) (*T, error) {
+	rows, err := store.ByCodes[T](ctx, c.s, []string{code})
+	if err != nil {
+		return nil, err
+	}
+	if len(rows) == 0 {
+		return nil, dataloadgen.ErrNotFound
+	}
+	return &rows[0], nil
 }
 
 func (r *Resolver) loadersOf(ctx context.Context) *loaders {
