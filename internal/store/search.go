@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 	"sync"
 
 	"certgraph/models"
@@ -149,33 +150,125 @@ func (s *DB) CountCertificatesScanning(ctx context.Context, f CertificateFilter)
 // Certificates expiring soon were mostly issued long ago, so walking the
 // issue-date index from the newest passes most of the table before it finds
 // a page of them; the validity-end index reads exactly the (few) candidates,
-// which are then sorted.
+// which are then sorted. A status is judged within the issue-date index
+// (it holds the columns of the status and of the other filters), and, for
+// the states that cluster in issue time (expired: issued long ago; not yet
+// valid: recently), only in the issue months where the monthly aggregate
+// has such certificates: expired ones start years down the index.
 func (s *DB) SearchCertificates(ctx context.Context, f CertificateFilter, after *Keyset, limit int) ([]models.Certificate, error) {
 	scope, err := s.scope(ctx, f)
 	if err != nil {
 		return nil, err
+	}
+	var months []dateRange
+	if f.Status != nil && f.ExpiringUntil == nil {
+		var ok bool
+		if months, ok, err = s.issueMonths(ctx, f, after); err != nil || !ok {
+			return nil, err
+		}
 	}
 	page := func(tx *gorm.DB) *gorm.DB {
 		tx = tx.Scopes(scope)
 		if after != nil {
 			tx = tx.Where("(issue_date < ? OR (issue_date = ? AND id < ?))", after.IssueDate, after.IssueDate, after.ID)
 		}
+		if len(months) > 0 {
+			cond, args := "", []any{}
+			for i, m := range months {
+				if i > 0 {
+					cond += " OR "
+				}
+				cond += "(issue_date >= ? AND issue_date < ?)"
+				args = append(args, m.from, m.to)
+			}
+			tx = tx.Where("("+cond+")", args...)
+		}
 		return tx.Order("issue_date DESC, id DESC").Limit(limit)
 	}
 	var certs []models.Certificate
-	return certs, s.bounded(ctx, func(g *gorm.DB) error {
-		if f.ExpiringUntil == nil {
+	err = s.bounded(ctx, func(g *gorm.DB) error {
+		index := ""
+		switch {
+		case f.ExpiringUntil != nil:
+			index = "idx_cert_expiring"
+		case f.Status != nil:
+			index = "idx_cert_issued_status"
+		default:
 			return page(g).Find(&certs).Error
 		}
-		// The page's identifiers first, from the expiring index alone (it
-		// holds every column the condition and the order need), then only
-		// those rows: sorting whole rows read thousands of table pages for twenty.
+		// The page's identifiers first, from the index alone (it holds
+		// every column the conditions and the order need), then only those
+		// rows: judging or sorting whole rows read thousands of table pages
+		// for twenty.
 		var ids []string
-		if err := page(g.Table(s.indexed("idx_cert_expiring"))).Pluck("id", &ids).Error; err != nil || len(ids) == 0 {
+		if err := page(g.Table(s.indexed(index))).Pluck("id", &ids).Error; err != nil || len(ids) == 0 {
 			return err
 		}
 		return g.Where("id IN ?", ids).Order("issue_date DESC, id DESC").Find(&certs).Error
 	})
+	return certs, err
+}
+
+// dateRange is the days from from up to (not including) to, YYYY-MM-DD.
+type dateRange struct{ from, to string }
+
+// maybeInStatus is, by status, the condition on a monthly aggregate row
+// that it may hold certificates in that state on a day of month @m (the
+// day's own month is undecided at this grain), and the index that reads
+// those rows. Valid certificates are most of every month: not listed.
+var maybeInStatus = map[models.CertificateStatus]struct{ cond, index string }{
+	models.StatusRevoked:     {"revoked = 1", "idx_certificate_counts_from_period"},
+	models.StatusNotYetValid: {"revoked = 0 AND from_period >= @m", "idx_certificate_counts_from_period"},
+	models.StatusExpired:     {"revoked = 0 AND until_period <> '' AND until_period <= @m AND from_period <= @m", "idx_certificate_counts_until_period"},
+}
+
+// issueMonths returns the issue months, newest first and as ranges of days,
+// where the monthly aggregate holds certificates that may be in f's state
+// on f.Today and that f's other conditions may admit, up to the keyset's
+// month; ok is false when there are none, ranges nil when every month may
+// hold some. Adjacent months form one range; past a few ranges, one
+// covering them all keeps the statement short.
+func (s *DB) issueMonths(ctx context.Context, f CertificateFilter, after *Keyset) (ranges []dateRange, ok bool, err error) {
+	maybe, known := maybeInStatus[*f.Status]
+	if !known {
+		return nil, true, nil
+	}
+	filter, ok, err := s.aggregateFilter(ctx, f)
+	if err != nil || !ok {
+		return nil, false, err
+	}
+	var months []string
+	err = s.bounded(ctx, func(g *gorm.DB) error {
+		q := filter(g.Table(s.indexedTable("certificate_counts", maybe.index)), 7)
+		if strings.Contains(maybe.cond, "@m") {
+			q = q.Where(maybe.cond, map[string]any{"m": month(f.Today)})
+		} else {
+			q = q.Where(maybe.cond)
+		}
+		if after != nil && len(after.IssueDate) >= 7 {
+			q = q.Where("issue_period <= ?", after.IssueDate[:7])
+		}
+		return q.Distinct("issue_period").Order("issue_period DESC").Pluck("issue_period", &months).Error
+	})
+	if err != nil || len(months) == 0 {
+		return nil, false, err
+	}
+	for _, m := range months {
+		start, err := models.ParseDate(m + "-01")
+		if err != nil {
+			return nil, false, fmt.Errorf("certificate counts: issue period %q: %w", m, err)
+		}
+		r := dateRange{start.String(), models.DateOf(start.Time().AddDate(0, 1, 0)).String()}
+		if n := len(ranges); n > 0 && ranges[n-1].from == r.to {
+			ranges[n-1].from = r.from
+			continue
+		}
+		ranges = append(ranges, r)
+	}
+	if len(ranges) > 8 {
+		ranges = []dateRange{{ranges[len(ranges)-1].from, ranges[0].to}}
+	}
+	return ranges, true, nil
 }
 
 // Group is one row of a statistic: a key and how many certificates have it.
