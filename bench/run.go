@@ -434,6 +434,9 @@ func (b *bench) runAnalysts(ctx context.Context, db *sql.DB) error {
 		{"type", map[string]any{"type": typ}},
 		{"issueDept", map[string]any{"issueDept": dept}},
 		{"status: VALID", map[string]any{"status": "VALID"}},
+		{"status: EXPIRED", map[string]any{"status": "EXPIRED"}},
+		{"status: REVOKED", map[string]any{"status": "REVOKED"}},
+		{"status: NOT_YET_VALID", map[string]any{"status": "NOT_YET_VALID"}},
 		{"issued in 2020", map[string]any{"issuedFrom": "2020-01-01", "issuedTo": "2020-12-31"}},
 		{"expiringWithinDays: 30", map[string]any{"expiringWithinDays": 30}},
 		{"region: 51", map[string]any{"region": "51"}},
@@ -467,9 +470,6 @@ func (b *bench) runAnalysts(ctx context.Context, db *sql.DB) error {
 		timeIt("statistics, "+f.name, func() error { return b.srv.gql(ctx, tok, stats, map[string]any{"f": f.f}, nil) })
 	}
 	for _, f := range filters {
-		if f.name == "issueDept" || f.name == "region: 51" || f.name == "issued in 2020" {
-			continue
-		}
 		timeIt("searchCertificates first page, "+f.name, func() error { return b.srv.gql(ctx, tok, search, map[string]any{"f": f.f}, nil) })
 		// The fifth page: four pages are followed untimed, the fifth timed.
 		var cursor any
@@ -493,10 +493,10 @@ func (b *bench) runAnalysts(ctx context.Context, db *sql.DB) error {
 			return b.srv.gql(ctx, tok, search, map[string]any{"f": f.f, "after": cursor}, nil)
 		})
 	}
-	timeIt("searchCertificates totalCount, no filter", func() error { return b.srv.gql(ctx, tok, total, map[string]any{"f": nil}, nil) })
-	timeIt("searchCertificates totalCount, expiringWithinDays: 30", func() error {
-		return b.srv.gql(ctx, tok, total, map[string]any{"f": map[string]any{"expiringWithinDays": 30}}, nil)
-	})
+	// totalCount comes with the first page (the listing is read anyway).
+	for _, f := range filters {
+		timeIt("searchCertificates totalCount, "+f.name, func() error { return b.srv.gql(ctx, tok, total, map[string]any{"f": f.f}, nil) })
+	}
 	return nil
 }
 

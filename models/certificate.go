@@ -9,16 +9,16 @@ import (
 // (电子证照标识, GB/T 36904), type, number, holder, issuing department,
 // dates, signature and — in Surfaces — its visible content (照面).
 type Certificate struct {
-	ID            string     `gorm:"primaryKey;size:128"`
-	TypeCode      string     `gorm:"size:21;not null;index:idx_cert_type_issued,priority:1;index:idx_cert_expiring,priority:5;index:idx_cert_valid_from,priority:4"`
+	ID            string     `gorm:"primaryKey;size:128;index:idx_cert_issued_status,priority:2"`
+	TypeCode      string     `gorm:"size:21;not null;index:idx_cert_type_issued,priority:1;index:idx_cert_expiring,priority:5;index:idx_cert_valid_from,priority:4;index:idx_cert_issued_status,priority:6"`
 	Name          string     `gorm:"size:200;not null"`
 	Number        string     `gorm:"size:100;not null;index"`
 	HolderID      int64      `gorm:"not null;index:idx_cert_holder,priority:1"`
-	IssueDeptCode string     `gorm:"size:18;not null;index:idx_cert_dept_issued,priority:1;index:idx_cert_expiring,priority:6;index:idx_cert_valid_from,priority:5"`
-	IssueDate     Date       `gorm:"size:10;not null;index:idx_cert_type_issued,priority:2;index:idx_cert_dept_issued,priority:2;index:idx_cert_issued;index:idx_cert_expiring,priority:4;index:idx_cert_valid_from,priority:6"`
-	ValidFrom     Date       `gorm:"size:10;not null;index:idx_cert_expiring,priority:3;index:idx_cert_valid_from,priority:1"`
-	ValidUntil    *Date      `gorm:"size:10;index;index:idx_cert_expiring,priority:1;index:idx_cert_valid_from,priority:3"` // nil: long-term (长期)
-	RevokedAt     *time.Time `gorm:"index;index:idx_cert_expiring,priority:2;index:idx_cert_valid_from,priority:2"`
+	IssueDeptCode string     `gorm:"size:18;not null;index:idx_cert_dept_issued,priority:1;index:idx_cert_expiring,priority:6;index:idx_cert_valid_from,priority:5;index:idx_cert_issued_status,priority:7"`
+	IssueDate     Date       `gorm:"size:10;not null;index:idx_cert_type_issued,priority:2;index:idx_cert_dept_issued,priority:2;index:idx_cert_issued_status,priority:1;index:idx_cert_expiring,priority:4;index:idx_cert_valid_from,priority:6"`
+	ValidFrom     Date       `gorm:"size:10;not null;index:idx_cert_expiring,priority:3;index:idx_cert_valid_from,priority:1;index:idx_cert_issued_status,priority:4"`
+	ValidUntil    *Date      `gorm:"size:10;index;index:idx_cert_expiring,priority:1;index:idx_cert_valid_from,priority:3;index:idx_cert_issued_status,priority:5"` // nil: long-term (长期)
+	RevokedAt     *time.Time `gorm:"index;index:idx_cert_expiring,priority:2;index:idx_cert_valid_from,priority:2;index:idx_cert_issued_status,priority:3"`
 	RevokeReason  string     `gorm:"size:500"`
 	Surfaces      []Surface  `gorm:"foreignKey:CertificateID;constraint:OnDelete:CASCADE"`
 	CreatedAt     time.Time

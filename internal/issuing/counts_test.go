@@ -3,6 +3,8 @@ package issuing_test
 import (
 	"context"
 	"fmt"
+	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -17,10 +19,12 @@ import (
 )
 
 // TestStatisticsEqualCount checks the statistics aggregate, maintained with
-// the writes, against the certificates themselves (a COUNT(*) per status and
-// every group classified row by row) after seeding, importing new and
-// changed certificates, revoking and attaching a file, on days either side of
-// month and year boundaries.
+// the writes, against the certificates themselves (every group classified
+// row by row, and the total and each status total, from Statistics and from
+// CountCertificatesMatching, against COUNT(*)) after seeding, importing new
+// and changed certificates, revoking and attaching a file, on days either
+// side of month and year boundaries and in the middle of a month and a year
+// (where the statistics correct the coarser grains from either side).
 func TestStatisticsEqualCount(t *testing.T) {
 	for name, open := range map[string]func(testing.TB) *store.DB{"sqlite": storetest.SQLite, "mysql": storetest.MySQL} {
 		t.Run(name, func(t *testing.T) { testStatisticsEqualCount(t, open(t)) })
@@ -158,17 +162,21 @@ func testStatisticsEqualCount(t *testing.T, db *store.DB) {
 	}
 	typ, dept := certs[0].TypeCode, certs[0].IssueDeptCode
 	y2022f, y2022t := models.Date{Year: 2022, Month: 1, Day: 1}, models.Date{Year: 2022, Month: 12, Day: 31}
+	y2024f, y2024t := models.Date{Year: 2024, Month: 1, Day: 1}, models.Date{Year: 2024, Month: 12, Day: 31}
 	febF, febT := models.Date{Year: 2024, Month: 2, Day: 1}, models.Date{Year: 2024, Month: 2, Day: 29}
 	oddF := models.Date{Year: 2021, Month: 6, Day: 10}
 	checkDays := []models.Date{today, {Year: 2024, Month: 3, Day: 1}, {Year: 2024, Month: 3, Day: 10}, {Year: 2024, Month: 6, Day: 1}, {Year: 2023, Month: 6, Day: 1}, {Year: 2024, Month: 3, Day: 31}, {Year: 2024, Month: 4, Day: 1},
-		{Year: 2023, Month: 12, Day: 31}, {Year: 2024, Month: 1, Day: 1}, {Year: 2024, Month: 2, Day: 29}, {Year: 2030, Month: 7, Day: 4}, {Year: 2001, Month: 1, Day: 1}}
+		{Year: 2023, Month: 12, Day: 31}, {Year: 2024, Month: 1, Day: 1}, {Year: 2024, Month: 2, Day: 29}, {Year: 2030, Month: 7, Day: 4}, {Year: 2001, Month: 1, Day: 1},
+		{Year: 2024, Month: 3, Day: 20}, {Year: 2024, Month: 3, Day: 19}, {Year: 2024, Month: 9, Day: 30}, {Year: 2024, Month: 7, Day: 2}, {Year: 2024, Month: 11, Day: 20}}
 	for _, day := range checkDays {
 		statuses := []models.CertificateStatus{models.StatusValid, models.StatusExpired, models.StatusRevoked, models.StatusNotYetValid}
 		filters := []store.CertificateFilter{{}, {TypeCode: typ}, {IssueDeptCode: dept}, {Region: "51"}, {Region: "11"},
 			{IssuedFrom: &y2022f, IssuedTo: &y2022t}, {IssuedFrom: &febF, IssuedTo: &febT}, {IssuedFrom: &oddF},
-			{TypeCode: typ, IssuedFrom: &y2022f}}
+			{TypeCode: typ, IssuedFrom: &y2022f}, {IssuedFrom: &y2024f, IssuedTo: &y2024t}, {IssuedTo: &y2022t}}
 		for i := range statuses {
-			filters = append(filters, store.CertificateFilter{Status: &statuses[i]}, store.CertificateFilter{Status: &statuses[i], Region: "51"})
+			filters = append(filters, store.CertificateFilter{Status: &statuses[i]}, store.CertificateFilter{Status: &statuses[i], Region: "51"},
+				store.CertificateFilter{Status: &statuses[i], TypeCode: typ}, store.CertificateFilter{Status: &statuses[i], IssueDeptCode: dept},
+				store.CertificateFilter{Status: &statuses[i], IssuedFrom: &y2024f, IssuedTo: &y2024t})
 		}
 		for _, f := range filters {
 			f.Today = day
@@ -180,39 +188,98 @@ func testStatisticsEqualCount(t *testing.T, db *store.DB) {
 			if g, w := fmt.Sprint(*got), fmt.Sprint(*want); g != w {
 				t.Errorf("day %s filter %+v:\n got %s\nwant %s", day, f, g, w)
 			}
-			// And the status totals equal COUNT(*) in the database.
+			// The total and each status total equal COUNT(*) in the database,
+			// from the statistics and from CountCertificatesMatching (which
+			// answers totalCount from the aggregate).
+			byStatus := map[string]int64{}
+			total := int64(0)
 			for _, g := range got.ByStatus {
-				st := models.CertificateStatus(g.Key)
+				byStatus[g.Key] = g.Count
+				total += g.Count
+			}
+			counts := func(cf store.CertificateFilter) (agg, scan int64) {
+				t.Helper()
+				agg, err1 := db.CountCertificatesMatching(ctx, cf)
+				scan, err2 := db.CountCertificatesScanning(ctx, cf)
+				if err1 != nil || err2 != nil {
+					t.Fatal(err1, err2)
+				}
+				return agg, scan
+			}
+			if agg, scan := counts(f); agg != scan || total != scan {
+				t.Errorf("day %s filter %+v: total %d by statistics, %d by CountCertificatesMatching, COUNT(*) %d", day, f, total, agg, scan)
+			}
+			for _, st := range statuses {
 				cf := f
 				if cf.Status == nil {
 					cf.Status = &st
+				} else if *cf.Status != st {
+					continue
 				}
-				n, err := db.CountCertificatesMatching(ctx, cf)
-				if err != nil {
-					t.Fatal(err)
+				if agg, scan := counts(cf); agg != scan || byStatus[string(st)] != scan {
+					t.Errorf("day %s filter %+v status %s: statistics %d, CountCertificatesMatching %d, COUNT(*) %d", day, f, st, byStatus[string(st)], agg, scan)
 				}
-				if n != g.Count {
-					t.Errorf("day %s filter %+v status %s: statistics %d, COUNT(*) %d", day, f, st, g.Count, n)
-				}
+			}
+			// A search by status walks only the issue months the aggregate
+			// names: page by page it lists exactly what the oracle admits.
+			if f.Status != nil {
+				checkSearch(t, db, certs, f)
 			}
 		}
 	}
+}
+
+// checkSearch pages through SearchCertificates with f and compares the
+// identifiers, in order, with those of certs f admits (newest issue first,
+// then id descending).
+func checkSearch(t *testing.T, db *store.DB, certs []models.Certificate, f store.CertificateFilter) {
+	t.Helper()
+	var want []string
+	for _, c := range certs {
+		if admits(c, f) {
+			want = append(want, c.IssueDate.String()+" "+c.ID)
+		}
+	}
+	sort.Sort(sort.Reverse(sort.StringSlice(want)))
+	var got []string
+	var after *store.Keyset
+	for {
+		page, err := db.SearchCertificates(context.Background(), f, after, 25)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range page {
+			got = append(got, c.IssueDate.String()+" "+c.ID)
+		}
+		if len(page) < 25 {
+			break
+		}
+		last := page[len(page)-1]
+		after = &store.Keyset{IssueDate: last.IssueDate.String(), ID: last.ID}
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("day %s filter %+v: search found %d certificates, want %d", f.Today, f, len(got), len(want))
+	}
+}
+
+// admits reports whether f admits c (classified in Go).
+func admits(c models.Certificate, f store.CertificateFilter) bool {
+	return !(f.TypeCode != "" && c.TypeCode != f.TypeCode ||
+		f.IssueDeptCode != "" && c.IssueDeptCode != f.IssueDeptCode ||
+		f.Status != nil && c.Status(f.Today) != *f.Status ||
+		f.IssuedFrom != nil && c.IssueDate.Before(*f.IssuedFrom) ||
+		f.IssuedTo != nil && f.IssuedTo.Before(c.IssueDate) ||
+		f.Region != "" && c.IssueDeptCode[2:4] != f.Region)
 }
 
 // oracle groups certs f admits, classifying each row in Go.
 func oracle(certs []models.Certificate, f store.CertificateFilter) *store.Statistics {
 	by := [4]map[string]int64{{}, {}, {}, {}}
 	for _, c := range certs {
-		st := c.Status(f.Today)
-		switch {
-		case f.TypeCode != "" && c.TypeCode != f.TypeCode,
-			f.IssueDeptCode != "" && c.IssueDeptCode != f.IssueDeptCode,
-			f.Status != nil && st != *f.Status,
-			f.IssuedFrom != nil && c.IssueDate.Before(*f.IssuedFrom),
-			f.IssuedTo != nil && f.IssuedTo.Before(c.IssueDate),
-			f.Region != "" && c.IssueDeptCode[2:4] != f.Region:
+		if !admits(c, f) {
 			continue
 		}
+		st := c.Status(f.Today)
 		by[0][c.TypeCode]++
 		by[1][c.IssueDeptCode]++
 		by[2][string(st)]++

@@ -17,12 +17,12 @@ import (
 // over the certificates grouped the same way.
 //
 // It is kept at two grains: months (table certificate_counts, "YYYY-MM") and
-// years (certificate_counts_yearly, "YYYY"). A certificate's status on a day
-// is decided by its years unless its validity starts or ends in that day's
-// year, then by its months unless it starts or ends in that day's month;
-// those few certificates are counted from the certificates themselves. Each
-// grain alone would be too coarse (years) or too large to read in
-// milliseconds (months: tens of thousands of rows at a million certificates).
+// years (certificate_counts_yearly, "YYYY"). The statistics of a day classify
+// every yearly row as if the day were at a year's start, then correct the
+// few rows that classification gets wrong from the monthly grain, and those
+// from the certificates (see statusCountsFromAggregate). Each grain alone
+// would be too coarse (years) or too large to read in milliseconds (months:
+// tens of thousands of rows at a million certificates).
 type CertificateCount struct {
 	TypeCode      string `gorm:"primaryKey;size:21"`
 	IssueDeptCode string `gorm:"primaryKey;size:18"`

@@ -72,6 +72,17 @@ var migrations = []migration{
 		}
 		return rebuildCounts(tx)
 	}},
+	{10, "searches by status: the issue-date index holds the columns of the status, type and department (judged in the index), replacing the issue-date index", func(tx *gorm.DB) error {
+		if !tx.Migrator().HasIndex(&models.Certificate{}, "idx_cert_issued_status") {
+			if err := tx.Migrator().CreateIndex(&models.Certificate{}, "idx_cert_issued_status"); err != nil {
+				return err
+			}
+		}
+		if tx.Migrator().HasIndex(&models.Certificate{}, "idx_cert_issued") {
+			return tx.Migrator().DropIndex(&models.Certificate{}, "idx_cert_issued")
+		}
+		return nil
+	}},
 }
 
 // Migrate applies every migration not yet recorded, each in its own
