@@ -42,7 +42,22 @@ func ParseDate(s string) (Date, error) {
 }
 
 // String formats d as YYYY-MM-DD.
-func (d Date) String() string { return fmt.Sprintf("%04d-%02d-%02d", d.Year, int(d.Month), d.Day) }
+func (d Date) String() string {
+	if !d.fixedWidth() {
+		return fmt.Sprintf("%04d-%02d-%02d", d.Year, int(d.Month), d.Day)
+	}
+	// By hand: dates are formatted for every row stored and compared.
+	y, m := d.Year, int(d.Month)
+	b := [10]byte{byte('0' + y/1000), byte('0' + y/100%10), byte('0' + y/10%10), byte('0' + y%10), '-',
+		byte('0' + m/10), byte('0' + m%10), '-', byte('0' + d.Day/10), byte('0' + d.Day%10)}
+	return string(b[:])
+}
+
+// fixedWidth reports whether d's fields fit YYYY-MM-DD exactly, where
+// String's order is the order of (Year, Month, Day).
+func (d Date) fixedWidth() bool {
+	return d.Year >= 0 && d.Year <= 9999 && d.Month >= 0 && d.Month <= 99 && d.Day >= 0 && d.Day <= 99
+}
 
 // Spec formats d as the spec's YYYY年MM月DD日.
 func (d Date) Spec() string { return fmt.Sprintf("%04d年%02d月%02d日", d.Year, int(d.Month), d.Day) }
@@ -53,8 +68,19 @@ func (d Date) IsZero() bool { return d.Year == 0 && d.Month == 0 && d.Day == 0 }
 // Time returns midnight UTC of d.
 func (d Date) Time() time.Time { return time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, time.UTC) }
 
-// Before reports whether d is strictly before e.
-func (d Date) Before(e Date) bool { return d.String() < e.String() }
+// Before reports whether d is strictly before e (in YYYY-MM-DD order).
+func (d Date) Before(e Date) bool {
+	if d.fixedWidth() && e.fixedWidth() {
+		if d.Year != e.Year {
+			return d.Year < e.Year
+		}
+		if d.Month != e.Month {
+			return d.Month < e.Month
+		}
+		return d.Day < e.Day
+	}
+	return d.String() < e.String()
+}
 
 // AddDays returns d moved by n days.
 func (d Date) AddDays(n int) Date { return DateOf(d.Time().AddDate(0, 0, n)) }

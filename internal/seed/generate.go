@@ -81,6 +81,16 @@ func newGenerator(seed int64, today models.Date) (*generator, error) {
 	return g, nil
 }
 
+// idPattern is a SQL LIKE pattern every certificate identifier the
+// generator makes matches: its serial is the seed's tag and nine digits,
+// its version 001.
+func (g *generator) idPattern() string {
+	return ident.CertIDRoot + ".%.%." + g.tag + "_________." + certVersion + "._"
+}
+
+// certVersion is the version part of every generated identifier.
+const certVersion = "001"
+
 // Catalogue names of the types the generator issues.
 const (
 	typeIDCard   = "居民身份证"
@@ -479,7 +489,7 @@ func (g *generator) newCert(r *rand.Rand, typeName string, number string, dept *
 	// serials keep inserts into the (string) primary key near the end of
 	// each issuer's range, which keeps bulk loads fast on InnoDB.
 	serial := fmt.Sprintf("%s%09d", g.tag, no)
-	id, err := ident.NewCertID(ct.Code, dept.code, serial, "001")
+	id, err := ident.NewCertID(ct.Code, dept.code, serial, certVersion)
 	if err != nil {
 		panic("seed: certificate id: " + err.Error()) // parts are valid by construction
 	}

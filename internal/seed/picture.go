@@ -48,28 +48,56 @@ var (
 	clothes     = []color.RGBA{{30, 30, 60, 255}, {240, 240, 240, 255}, {90, 20, 20, 255}, {40, 70, 40, 255}}
 )
 
+// pictures holds every portrait and couple photo encoded so far, by the
+// draws that decide it: there are only about a thousand different ones, and
+// encoding a PNG costs more than generating the rest of a certificate.
+var pictures struct {
+	sync.Mutex
+	m map[[7]int]string
+}
+
+// picture returns the encoding of the picture keyed by k, drawing it with
+// draw the first time.
+func picture(k [7]int, draw func() image.Image) string {
+	pictures.Lock()
+	defer pictures.Unlock()
+	if s, ok := pictures.m[k]; ok {
+		return s
+	}
+	if pictures.m == nil {
+		pictures.m = map[[7]int]string{}
+	}
+	s := encodePNG(draw())
+	pictures.m[k] = s
+	return s
+}
+
 // portrait draws a 24×32 ID-style head-and-shoulders picture whose colours
 // and proportions come from r.
 func portrait(r *rand.Rand) string {
-	pal := color.Palette{
-		backgrounds[r.IntN(len(backgrounds))], skins[r.IntN(len(skins))],
-		hairs[r.IntN(len(hairs))], clothes[r.IntN(len(clothes))],
-	}
-	img := image.NewPaletted(image.Rect(0, 0, 24, 32), pal)
-	drawFigure(img, 12, r.IntN(3), 1+r.IntN(3))
-	return encodePNG(img)
+	bg, skin, hair, cloth := r.IntN(len(backgrounds)), r.IntN(len(skins)), r.IntN(len(hairs)), r.IntN(len(clothes))
+	size := r.IntN(3)
+	fringe := 1 + r.IntN(3)
+	return picture([7]int{0, bg, skin, hair, cloth, size, fringe}, func() image.Image {
+		pal := color.Palette{backgrounds[bg], skins[skin], hairs[hair], clothes[cloth]}
+		img := image.NewPaletted(image.Rect(0, 0, 24, 32), pal)
+		drawFigure(img, 12, size, fringe)
+		return img
+	})
 }
 
 // couple draws a 40×28 wedding-registration photo: two figures on red.
 func couple(r *rand.Rand) string {
-	pal := color.Palette{
-		color.RGBA{200, 30, 40, 255}, skins[r.IntN(len(skins))],
-		hairs[r.IntN(2)], color.RGBA{245, 245, 245, 255},
-	}
-	img := image.NewPaletted(image.Rect(0, 0, 40, 28), pal)
-	drawFigure(img, 12, r.IntN(3), 1)
-	drawFigure(img, 28, r.IntN(3), 3)
-	return encodePNG(img)
+	skin, hair := r.IntN(len(skins)), r.IntN(2)
+	left := r.IntN(3)
+	right := r.IntN(3)
+	return picture([7]int{1, skin, hair, left, right}, func() image.Image {
+		pal := color.Palette{color.RGBA{200, 30, 40, 255}, skins[skin], hairs[hair], color.RGBA{245, 245, 245, 255}}
+		img := image.NewPaletted(image.Rect(0, 0, 40, 28), pal)
+		drawFigure(img, 12, left, 1)
+		drawFigure(img, 28, right, 3)
+		return img
+	})
 }
 
 // drawFigure paints a head (skin, index 1), hair (2) and shoulders (3)

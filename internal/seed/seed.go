@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"certgraph/internal/issuing"
@@ -36,14 +37,23 @@ type Options struct {
 	// current date in China Standard Time.
 	Today models.Date
 	// Node, when set, names the seeding process in the invalidation log:
-	// each batch announces itself there (see store.InsertBulk), so running
+	// each batch announces itself there (see store.BulkOptions), so running
 	// nodes and replicas serving current reads see the new rows.
 	Node string
+	// Writers is how many batches are stored at once, each in its own
+	// transaction; 0 means one on SQLite (which has one writer at a time)
+	// and DefaultWriters on MySQL.
+	Writers int
 }
 
 // DefaultBatchSize is the number of certificates per transaction when
 // Options.BatchSize is zero.
-const DefaultBatchSize = 5000
+const DefaultBatchSize = 10000
+
+// DefaultWriters is the number of batches stored at once on MySQL when
+// Options.Writers is zero: while one batch's statements run in the server,
+// the next is being written out.
+const DefaultWriters = 2
 
 // seedRegion is the one province the generator has departments and areas for.
 const seedRegion = "51"
@@ -117,13 +127,41 @@ func Generate(ctx context.Context, db *store.DB, opts Options, progress func(don
 		return sum, fmt.Errorf("seed: departments: %w", err)
 	}
 
-	// Generation runs one batch ahead of the database on its own goroutine.
-	batches := make(chan []draft, 2)
+	// This data set's identifiers carry the seed's tag in their serial:
+	// when no stored identifier has it, none of them is stored yet, and the
+	// batches need not look theirs up.
+	seen, err := db.AnyCertificateIDLike(ctx, g.idPattern())
+	if err != nil {
+		return sum, fmt.Errorf("seed: stored identifiers: %w", err)
+	}
+	writers := opts.Writers
+	if writers <= 0 {
+		writers = 1
+		if db.Dialect() == store.MySQL {
+			writers = DefaultWriters
+		}
+	}
+
+	// Generation runs ahead of the database on its own goroutine; the
+	// writers store batches in parallel and this goroutine adds up what
+	// they did.
+	type batch struct {
+		drafts []draft
+		first  int // certificates generated before it
+	}
+	type result struct {
+		res      store.BulkResult
+		byStatus map[models.CertificateStatus]int
+		n        int // certificates in the batch
+		err      error
+	}
+	batches := make(chan batch, writers)
+	results := make(chan result)
 	genCtx, stop := context.WithCancel(ctx)
 	defer stop()
 	go func() {
 		defer close(batches)
-		left := opts.Certificates
+		left, first := opts.Certificates, 0
 		for left > 0 {
 			var b []draft
 			n := 0
@@ -134,45 +172,82 @@ func Generate(ctx context.Context, db *store.DB, opts Options, progress func(don
 				b = append(b, d)
 			}
 			select {
-			case batches <- b:
+			case batches <- batch{b, first}:
 			case <-genCtx.Done():
 				return
 			}
+			first += n
 		}
 	}()
-
-	done := 0
-	for b := range batches {
-		if err := ctx.Err(); err != nil {
-			return sum, err
-		}
-		batch := make([]store.HolderCertificates, len(b))
-		for i, d := range b {
+	write := func(b batch) result {
+		r := result{byStatus: map[models.CertificateStatus]int{}}
+		in := make([]store.HolderCertificates, len(b.drafts))
+		for i, d := range b.drafts {
 			// Generated data obeys the rules every stored certificate obeys;
 			// the bulk insert below is the only shortcut (speed), not the rules.
 			for _, c := range d.certs {
-				in := issuing.Certificate{Certificate: c, Holder: d.holder, Dept: deptByCode[c.IssueDeptCode]}
-				if err := in.Validate(); err != nil {
-					return sum, fmt.Errorf("seed: generated certificate %s breaks a rule: %w", c.ID, err)
+				ic := issuing.Certificate{Certificate: c, Holder: d.holder, Dept: deptByCode[c.IssueDeptCode]}
+				if err := ic.Validate(); err != nil {
+					r.err = fmt.Errorf("seed: generated certificate %s breaks a rule: %w", c.ID, err)
+					return r
 				}
 			}
-			batch[i] = store.HolderCertificates{Holder: d.holder, Certificates: d.certs}
+			in[i] = store.HolderCertificates{Holder: d.holder, Certificates: d.certs}
+			r.n += len(d.certs)
 		}
-		res, err := db.InsertBulk(ctx, batch, func(c *models.Certificate) { sum.ByStatus[c.Status(opts.Today)]++ }, opts.Node)
-		if err != nil {
-			return sum, fmt.Errorf("seed: batch ending at certificate %d: %w", done, err)
+		r.res, r.err = db.InsertBulk(genCtx, in, store.BulkOptions{
+			Stored:   func(c *models.Certificate) { r.byStatus[c.Status(opts.Today)]++ },
+			Node:     opts.Node,
+			Unstored: !seen,
+		})
+		if r.err != nil {
+			r.err = fmt.Errorf("seed: batch starting at certificate %d: %w", b.first, r.err)
 		}
-		sum.Holders += res.Holders
-		sum.Certificates += res.Certificates
-		sum.Surfaces += res.Surfaces
-		sum.SkippedHolders += res.SkippedHolders
-		sum.SkippedCertificates += res.SkippedCertificates
-		for _, d := range b {
-			done += len(d.certs)
+		return r
+	}
+	var wg sync.WaitGroup
+	for range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for b := range batches {
+				if genCtx.Err() != nil {
+					continue // drained after a failure
+				}
+				results <- write(b)
+			}
+		}()
+	}
+	go func() {
+		wg.Wait()
+		close(results)
+	}()
+
+	done := 0
+	var failed error
+	for r := range results {
+		if r.err != nil {
+			if failed == nil {
+				failed = r.err
+				stop()
+			}
+			continue
 		}
+		sum.Holders += r.res.Holders
+		sum.Certificates += r.res.Certificates
+		sum.Surfaces += r.res.Surfaces
+		sum.SkippedHolders += r.res.SkippedHolders
+		sum.SkippedCertificates += r.res.SkippedCertificates
+		for k, n := range r.byStatus {
+			sum.ByStatus[k] += n
+		}
+		done += r.n
 		if progress != nil {
 			progress(done, opts.Certificates)
 		}
+	}
+	if failed != nil {
+		return sum, failed
 	}
 	sum.Elapsed = time.Since(start)
 	return sum, ctx.Err()

@@ -1,8 +1,10 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"certgraph/models"
@@ -83,6 +85,12 @@ func addCountsTo(tx *gorm.DB, d Dialect, table string, deltas map[CertificateCou
 			keys = append(keys, k)
 		}
 	}
+	// In key order: concurrent writers then lock the rows they share in
+	// one order and cannot deadlock over them.
+	slices.SortFunc(keys, func(a, b CertificateCount) int {
+		return cmp.Or(cmp.Compare(a.TypeCode, b.TypeCode), cmp.Compare(a.IssueDeptCode, b.IssueDeptCode), cmp.Compare(a.IssuePeriod, b.IssuePeriod),
+			cmp.Compare(a.Revoked, b.Revoked), cmp.Compare(a.FromPeriod, b.FromPeriod), cmp.Compare(a.UntilPeriod, b.UntilPeriod))
+	})
 	for len(keys) > 0 {
 		part := keys[:min(len(keys), 500)]
 		keys = keys[len(part):]

@@ -238,7 +238,7 @@ func checkOperations(t *testing.T, db *store.DB) {
 		Holder: models.Holder{Code: "H2", TypeCode: "414", Name: "乙", Province: "51"},
 		Certificates: []models.Certificate{{ID: "C9", TypeCode: "11100000000013338W001", Name: "证", Number: "9", IssueDeptCode: dept.Code,
 			IssueDate: day("2021-01-01"), ValidFrom: day("2021-01-01"), Surfaces: []models.Surface{{CertificateID: "C9", Name: "n", ColumnName: "c", ValueType: models.ValueString, Value: "v"}}}},
-	}}, func(*models.Certificate) { stored++ }, "node-s")
+	}}, store.BulkOptions{Stored: func(*models.Certificate) { stored++ }, Node: "node-s"})
 	if err != nil || res.Holders != 1 || res.Certificates != 1 || res.Surfaces != 1 || stored != 1 {
 		t.Fatalf("InsertBulk: %+v %v (%d seen)", res, err, stored)
 	}
