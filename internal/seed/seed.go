@@ -40,9 +40,10 @@ type Options struct {
 	// each batch announces itself there (see store.BulkOptions), so running
 	// nodes and replicas serving current reads see the new rows.
 	Node string
-	// Writers is how many batches are stored at once, each in its own
-	// transaction; 0 means one on SQLite (which has one writer at a time)
-	// and DefaultWriters on MySQL.
+	// Writers is how many batches are stored at once on MySQL, each in its
+	// own transaction (0 means DefaultWriters). SQLite always stores one at a
+	// time: it has one writer, and a second would only wait for the lock
+	// (and fail with SQLITE_BUSY once the wait outlasts the busy timeout).
 	Writers int
 }
 
@@ -136,10 +137,10 @@ func Generate(ctx context.Context, db *store.DB, opts Options, progress func(don
 	}
 	writers := opts.Writers
 	if writers <= 0 {
+		writers = DefaultWriters
+	}
+	if db.Dialect() != store.MySQL {
 		writers = 1
-		if db.Dialect() == store.MySQL {
-			writers = DefaultWriters
-		}
 	}
 
 	// Generation runs ahead of the database on its own goroutine; the
