@@ -104,19 +104,13 @@ func (r *Resolver) primeSurfaces(ctx context.Context, acc *models.Account, certs
 	if len(ids) == 0 {
 		return nil
 	}
-	ss, err := r.store.SurfacesOf(ctx, ids)
+	by, err := r.surfacesByID(ctx, ids)
 	if err != nil {
 		return err
 	}
-	by := make(map[string][]models.Surface, len(ids))
-	for _, s := range ss {
-		by[s.CertificateID] = append(by[s.CertificateID], s)
-	}
 	for i := range certs {
 		if certs[i].Remote == nil && certs[i].Surfaces == nil {
-			if certs[i].Surfaces = by[certs[i].ID]; certs[i].Surfaces == nil {
-				certs[i].Surfaces = []models.Surface{}
-			}
+			certs[i].Surfaces = by[certs[i].ID]
 		}
 	}
 	return nil

@@ -45,24 +45,28 @@ func (r *Resolver) newLoaders() *loaders {
 			}
 			return out, nil
 		}, loaderWait),
-		surfacesByCert: dataloadgen.NewMappedLoader(func(ctx context.Context, ids []string) (map[string][]models.Surface, error) {
-			ss, err := r.store.SurfacesOf(ctx, ids)
-			if err != nil {
-				return nil, err
-			}
-			out := make(map[string][]models.Surface, len(ids))
-			for _, id := range ids {
-				out[id] = []models.Surface{}
-			}
-			for _, s := range ss {
-				out[s.CertificateID] = append(out[s.CertificateID], s)
-			}
-			return out, nil
-		}, loaderWait),
-		certType:   catalogueLookup[models.CertificateType]{r.store},
-		dept:       catalogueLookup[models.Department]{r.store},
-		holderType: catalogueLookup[models.HolderType]{r.store},
+		surfacesByCert: dataloadgen.NewMappedLoader(r.surfacesByID, loaderWait),
+		certType:       catalogueLookup[models.CertificateType]{r.store},
+		dept:           catalogueLookup[models.Department]{r.store},
+		holderType:     catalogueLookup[models.HolderType]{r.store},
 	}
+}
+
+// surfacesByID loads the surfaces of the certificates ids in one
+// statement, by certificate (an empty list for one without any).
+func (r *Resolver) surfacesByID(ctx context.Context, ids []string) (map[string][]models.Surface, error) {
+	ss, err := r.store.SurfacesOf(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string][]models.Surface, len(ids))
+	for _, id := range ids {
+		out[id] = []models.Surface{}
+	}
+	for _, s := range ss {
+		out[s.CertificateID] = append(out[s.CertificateID], s)
+	}
+	return out, nil
 }
 
 // holdersByID loads holders through the node cache (the writer invalidates a

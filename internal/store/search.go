@@ -35,17 +35,9 @@ type CertificateFilter struct {
 // million).
 func (s *DB) scope(ctx context.Context, f CertificateFilter) (func(*gorm.DB) *gorm.DB, error) {
 	today := f.Today.String()
-	var regionDepts []string
-	if f.Region != "" {
-		n, err := s.snapshot(ctx)
-		if err != nil {
-			return nil, err
-		}
-		for _, d := range n.depts {
-			if d.Province == f.Region {
-				regionDepts = append(regionDepts, d.Code)
-			}
-		}
+	regionDepts, err := s.regionDepartments(ctx, f.Region)
+	if err != nil {
+		return nil, err
 	}
 	return func(tx *gorm.DB) *gorm.DB {
 		if f.TypeCode != "" {
@@ -402,24 +394,35 @@ func aggregatable(f CertificateFilter) bool {
 		(f.IssuedTo == nil || (f.IssuedTo.Month == 12 && f.IssuedTo.Day == 31))
 }
 
+// regionDepartments is the codes of the departments of province region,
+// from the in-memory catalogue; none when region is "".
+func (s *DB) regionDepartments(ctx context.Context, region string) ([]string, error) {
+	if region == "" {
+		return nil, nil
+	}
+	n, err := s.snapshot(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var codes []string
+	for _, d := range n.depts {
+		if d.Province == region {
+			codes = append(codes, d.Code)
+		}
+	}
+	return codes, nil
+}
+
 // aggregateFilter returns f (but its status) as conditions on an aggregate
 // table whose periods have n characters; ok is false when f admits nothing
 // (a region without departments).
 func (s *DB) aggregateFilter(ctx context.Context, f CertificateFilter) (q func(*gorm.DB, int) *gorm.DB, ok bool, err error) {
-	var depts []string
-	if f.Region != "" {
-		n, err := s.snapshot(ctx)
-		if err != nil {
-			return nil, false, err
-		}
-		for _, d := range n.depts {
-			if d.Province == f.Region {
-				depts = append(depts, d.Code)
-			}
-		}
-		if len(depts) == 0 {
-			return nil, false, nil
-		}
+	depts, err := s.regionDepartments(ctx, f.Region)
+	if err != nil {
+		return nil, false, err
+	}
+	if f.Region != "" && len(depts) == 0 {
+		return nil, false, nil
 	}
 	return func(q *gorm.DB, n int) *gorm.DB {
 		if f.TypeCode != "" {
