@@ -1,4 +1,4 @@
 package main
 
 // The graph/ package is generated from schema.graphqls and gqlgen.yml.
-//go:generate go tool gqlgen generate
+//go:generate go run ./internal/gqlgenerate

@@ -60,6 +60,41 @@ func TestHolderGraphWithoutNPlusOne(t *testing.T) {
 	}
 }
 
+// TestSearchPageWithoutNPlusOne: a page of certificates of several holders,
+// with each one's holder and surfaces, costs a fixed number of statements,
+// and every certificate gets its own holder and surfaces (the page fills
+// them in itself: Certificate fields resolve one after another).
+func TestSearchPageWithoutNPlusOne(t *testing.T) {
+	e := newTestEnv(t, nil)
+	e.standardFixture(12, 3) // 12 of the person's with 3 surfaces, 1 of the organisation's with 3
+	_, admin := e.withRoles("ADMIN")
+	q := `{ searchCertificates(useFor: OTHER, first: 50) { edges { node { id holder { code } surfaces { name } } } } }`
+	e.gql(admin, q, nil).must(t) // loads the catalogues
+	e.statements.Store(0)
+	r := e.gql(admin, q, nil).must(t)
+	n := e.statements.Load()
+	edges := r.list("searchCertificates.edges")
+	if len(edges) != 13 {
+		t.Fatalf("got %d certificates, want 13: %s", len(edges), r.Raw)
+	}
+	holders := map[string]int{}
+	for _, ed := range edges {
+		node := ed.(map[string]any)["node"].(map[string]any)
+		holders[node["holder"].(map[string]any)["code"].(string)]++
+		if s := node["surfaces"].([]any); len(s) != 3 {
+			t.Fatalf("certificate %s has %d surfaces, want 3", node["id"], len(s))
+		}
+	}
+	if holders[personCode] != 12 || holders[orgCode] != 1 {
+		t.Fatalf("certificates by holder %v, want 12 of %s and 1 of %s", holders, personCode, orgCode)
+	}
+	t.Logf("a page of 13 with holders and surfaces in %d statements", n)
+	// page + surfaces + holders (unless cached) + one audit INSERT.
+	if n > 4 {
+		t.Fatalf("a page of 13 certificates with holders and surfaces took %d SQL statements, want ≤ 4", n)
+	}
+}
+
 func TestAuthentication(t *testing.T) {
 	e := newTestEnv(t, nil)
 	e.standardFixture(1, 1)

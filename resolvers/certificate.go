@@ -13,6 +13,7 @@ import (
 	"certgraph/models"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
 )
 
 type certificateResolver struct{ *Resolver }
@@ -87,14 +88,33 @@ func (r *certificateResolver) Surfaces(ctx context.Context, c *models.Certificat
 	return r.loadersOf(ctx).surfacesByCert.Load(ctx, c.ID)
 }
 
-// primeSurfaces fills the surfaces of a list of local certificates in one
-// statement when the selection asks for them and the caller may see them.
-// The per-certificate loader batches by a time window, which a loaded
-// machine's scheduling can split into several statements for one list.
-func (r *Resolver) primeSurfaces(ctx context.Context, acc *models.Account, certs []models.Certificate) error {
-	if len(certs) == 0 || masked(acc) || !selects(ctx, "surfaces") {
+// primeCertificates fills in what the selection below the current field
+// asks of a list of local certificates, one statement each: their surfaces
+// (when the caller may see them) and their holders. path leads from the
+// current field to the certificates ("edges", "node" for a connection).
+//
+// Certificate fields resolve one after another (internal/gqlgenerate), so
+// a loader waited on per certificate would wait its batching window once
+// per field; and the window itself can split one list into several
+// statements on a loaded machine.
+func (r *Resolver) primeCertificates(ctx context.Context, acc *models.Account, certs []models.Certificate, path ...string) error {
+	if len(certs) == 0 {
 		return nil
 	}
+	if !masked(acc) && selects(ctx, append(path, "surfaces")...) {
+		if err := r.primeSurfaces(ctx, certs); err != nil {
+			return err
+		}
+	}
+	if selects(ctx, append(path, "holder")...) {
+		return r.primeHolders(ctx, certs)
+	}
+	return nil
+}
+
+// primeSurfaces sets the surfaces of the local certificates that have none
+// loaded.
+func (r *Resolver) primeSurfaces(ctx context.Context, certs []models.Certificate) error {
 	var ids []string
 	for i := range certs {
 		if certs[i].Remote == nil && certs[i].Surfaces == nil {
@@ -116,18 +136,56 @@ func (r *Resolver) primeSurfaces(ctx context.Context, acc *models.Account, certs
 	return nil
 }
 
-// selects reports whether the current field's selection (on its list's
-// element type) asks for the field name.
-func selects(ctx context.Context, name string) bool {
-	if graphql.GetFieldContext(ctx) == nil {
-		return false
-	}
-	for _, f := range graphql.CollectFieldsCtx(ctx, nil) {
-		if f.Name == name {
-			return true
+// primeHolders puts the holders of local certificates into this request's
+// holder loader (through the node cache), so Certificate.holder finds them
+// without waiting.
+func (r *Resolver) primeHolders(ctx context.Context, certs []models.Certificate) error {
+	seen := map[int64]bool{}
+	var ids []int64
+	for i := range certs {
+		if id := certs[i].HolderID; certs[i].Remote == nil && !seen[id] {
+			seen[id] = true
+			ids = append(ids, id)
 		}
 	}
-	return false
+	if len(ids) == 0 {
+		return nil
+	}
+	hs, err := r.holdersByID(ctx, ids)
+	if err != nil {
+		return err
+	}
+	l := r.loadersOf(ctx)
+	for id, h := range hs {
+		l.holderByID.Prime(id, h)
+	}
+	return nil
+}
+
+// selects reports whether the current field's selection asks for the
+// field at path (each name a field of the one before it, on any type).
+func selects(ctx context.Context, path ...string) bool {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil || fc.Field.Field == nil || !graphql.HasOperationContext(ctx) {
+		return false
+	}
+	oc := graphql.GetOperationContext(ctx)
+	sel := fc.Field.Selections
+	for _, name := range path {
+		var next ast.SelectionSet
+		found := false
+		for _, f := range graphql.CollectFields(oc, sel, nil) {
+			if f.Name == name {
+				found = true
+				next = append(next, f.Selections...)
+			}
+		}
+		if !found {
+			return false
+		}
+		sel = next
+	}
+	return true
 }
 
 // Region is the owner's region: this node's for a local certificate.

@@ -80,6 +80,11 @@ func (r *entityResolver) FindManyCertificateByIDs(ctx context.Context, reps []*m
 		byID[cs[i].ID] = &cs[i]
 		found = append(found, cs[i].ID)
 	}
+	// The selection is the _entities field's: fragments on Certificate ask
+	// for its fields.
+	if err := r.primeCertificates(ctx, acc, cs); err != nil {
+		return nil, err
+	}
 	out := make([]*models.Certificate, len(reps))
 	for i, id := range ids {
 		out[i] = byID[id]

@@ -92,7 +92,7 @@ func (r *holderResolver) Certificates(ctx context.Context, h *models.Holder, use
 		out = append(out, c)
 		ids = append(ids, c.ID)
 	}
-	if err := r.primeSurfaces(ctx, acc, out); err != nil {
+	if err := r.primeCertificates(ctx, acc, out); err != nil {
 		return nil, err
 	}
 	if len(ids) == 0 {

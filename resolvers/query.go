@@ -170,7 +170,7 @@ func (r *Resolver) holderCertificates(ctx context.Context, acc *models.Account, 
 	for i := range local {
 		local[i].UseFor = useFor
 	}
-	if err := r.primeSurfaces(ctx, acc, local); err != nil {
+	if err := r.primeCertificates(ctx, acc, local); err != nil {
 		return nil, err
 	}
 	certs, truncated := national.Merge(national.MaxHolderCertificates, local, remote)

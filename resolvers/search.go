@@ -142,6 +142,9 @@ func (r *Resolver) searchCertificates(ctx context.Context, acc *models.Account, 
 		certs = certs[:n]
 		conn.PageInfo.HasNextPage = true
 	}
+	if err := r.primeCertificates(ctx, acc, certs, "edges", "node"); err != nil {
+		return nil, err
+	}
 	ids := make([]string, len(certs))
 	for i := range certs {
 		certs[i].UseFor = useFor
