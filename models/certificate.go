@@ -47,6 +47,18 @@ type RemoteCertificate struct {
 	SigningKeyID string
 }
 
+// CacheSize is roughly how many bytes a cached copy of c keeps alive: its
+// strings and its surfaces (a photo surface can be hundreds of kilobytes).
+func (c *Certificate) CacheSize() int64 {
+	const fixed = 320 // the struct and its slice and pointers
+	n := int64(fixed + len(c.ID) + len(c.TypeCode) + len(c.Name) + len(c.Number) + len(c.IssueDeptCode) + len(c.RevokeReason))
+	for i := range c.Surfaces {
+		s := &c.Surfaces[i]
+		n += int64(96 + len(s.CertificateID) + len(s.Name) + len(s.ColumnName) + len(s.ValueType) + len(s.Value))
+	}
+	return n
+}
+
 // Status returns the certificate's state on the given day.
 func (c *Certificate) Status(today Date) CertificateStatus {
 	switch {

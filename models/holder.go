@@ -18,6 +18,11 @@ type Holder struct {
 	UpdatedAt time.Time
 }
 
+// CacheSize is roughly how many bytes a cached copy of h keeps alive.
+func (h *Holder) CacheSize() int64 {
+	return int64(160 + len(h.Code) + len(h.TypeCode) + len(h.Name) + len(h.Province))
+}
+
 // IsEntity marks Holder as an Apollo Federation entity (keyed by code).
 func (Holder) IsEntity() {}
 

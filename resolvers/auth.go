@@ -98,7 +98,7 @@ func (r *Resolver) authenticate(ctx context.Context, c reqinfo.Credentials) (*mo
 			return nil, models.Errorf(models.EUNAUTHENTICATED, "access token is not valid")
 		}
 		acc = a
-		r.cache.Set(key, gen, acc, 1)
+		r.cache.Set(key, gen, acc)
 	}
 	if c.AccountID != "" && c.AccountID != acc.ID {
 		return nil, models.Errorf(models.EUNAUTHENTICATED, "%s %q does not match the access token", models.Name("accountId"), c.AccountID)

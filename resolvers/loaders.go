@@ -95,7 +95,7 @@ func (r *Resolver) holdersByID(ctx context.Context, ids []int64) (map[int64]*mod
 	}
 	for i := range hs {
 		stored := hs[i]
-		r.cache.Set(cache.HolderKey(stored.ID), gens[stored.ID], &stored, 1)
+		r.cache.Set(cache.HolderKey(stored.ID), gens[stored.ID], &stored)
 		out[hs[i].ID] = &hs[i]
 	}
 	return out, nil

@@ -367,11 +367,11 @@ func (r *Resolver) certificateByID(ctx context.Context, id string) (*models.Cert
 		hgen := r.cache.Generation(hkey)
 		if r.cache.Generation(cache.HoldersKey) == epoch {
 			stored := *h
-			r.cache.Set(hkey, hgen, &stored, 1)
+			r.cache.Set(hkey, hgen, &stored)
 		}
 	}
 	stored := *c
-	r.cache.Set(key, gen, &stored, 1)
+	r.cache.Set(key, gen, &stored)
 	return c, nil
 }
 

@@ -54,7 +54,7 @@ func (r *certificateResolver) DigitalSign(ctx context.Context, c *models.Certifi
 		return "", err
 	}
 	out := base64.StdEncoding.EncodeToString(sig)
-	r.cache.Set(key, gen, out, 1)
+	r.cache.Set(key, gen, out)
 	return out, nil
 }
 

@@ -70,11 +70,40 @@ type cacheEntry struct {
 	v   any
 }
 
+// MaxBytes bounds what the cache keeps: entries are weighed by the bytes
+// they keep alive (Sized), so a run of uncached reads of certificates with
+// photos cannot grow the node past its memory before the TTL expires them.
+const MaxBytes = 64 << 20
+
+// Sized is a cached value that can say roughly how many bytes it keeps
+// alive; the cache weighs its entries by it.
+type Sized interface {
+	CacheSize() int64
+}
+
+// defaultSize weighs a value that is not Sized (an account, a number).
+const defaultSize = 512
+
+// sizeOf is what an entry of v weighs against MaxBytes.
+func sizeOf(v any) int64 {
+	switch x := v.(type) {
+	case Sized:
+		return x.CacheSize()
+	case string:
+		return int64(len(x)) + 16
+	}
+	return defaultSize
+}
+
 // New returns a cache whose entries live at most ttl.
 func New(ttl time.Duration) (*Cache, error) {
+	return newCache(ttl, MaxBytes)
+}
+
+func newCache(ttl time.Duration, maxBytes int64) (*Cache, error) {
 	c, err := ristretto.NewCache(&ristretto.Config[string, cacheEntry]{
 		NumCounters: 1e6,
-		MaxCost:     64 << 20,
+		MaxCost:     maxBytes,
 		BufferItems: 64,
 	})
 	if err != nil {
@@ -111,12 +140,13 @@ func (c *Cache) Get(key string) (any, bool) {
 	return e.v, true
 }
 
-// Set stores v for key, loaded when the key's generation was gen.
-func (c *Cache) Set(key string, gen uint64, v any, cost int64) {
+// Set stores v for key, loaded when the key's generation was gen. It
+// weighs sizeOf(v) against MaxBytes.
+func (c *Cache) Set(key string, gen uint64, v any) {
 	if gen != c.stripe(key).Load() {
 		return
 	}
-	c.c.SetWithTTL(key, cacheEntry{gen: gen, v: v}, cost, c.ttl)
+	c.c.SetWithTTL(key, cacheEntry{gen: gen, v: v}, sizeOf(v), c.ttl)
 }
 
 // Invalidate makes any cached value for key unservable from now on.

@@ -36,7 +36,7 @@ func BenchmarkGet(b *testing.B) {
 	cert := &models.Certificate{ID: "1.2.156.3005.2.11100000000013338W001.11510100009802386D.0000001.001.U", Name: "居民身份证"}
 	key := cache.CertificateKey(cert.ID)
 	run := func(b *testing.B, c *cache.Cache) {
-		c.Set(key, c.Generation(key), cert, 1)
+		c.Set(key, c.Generation(key), cert)
 		for _, ok := c.Get(key); !ok; _, ok = c.Get(key) {
 			time.Sleep(time.Millisecond) // ristretto stores asynchronously
 		}

@@ -18,7 +18,7 @@ type GenerationalCache interface {
 	invalidate.Cache
 	Generation(key string) uint64
 	Get(key string) (any, bool)
-	Set(key string, gen uint64, v any, cost int64)
+	Set(key string, gen uint64, v any)
 }
 
 // Gate is a settable invalidate.Gate for the checks.
@@ -64,7 +64,7 @@ func Violations(newCache func(gate invalidate.Gate) GenerationalCache) []string 
 
 	gen := c.Generation("r") // a load begins …
 	c.Invalidate("r")        // … a write lands …
-	c.Set("r", gen, "old", 1)
+	c.Set("r", gen, "old")
 	time.Sleep(settle)
 	if v, ok := c.Get("r"); ok {
 		bad("racing load: served %v loaded before an Invalidate", v)
@@ -75,7 +75,7 @@ func Violations(newCache func(gate invalidate.Gate) GenerationalCache) []string 
 	store(c, "b", 2)
 	gen = c.Generation("c")
 	c.InvalidateAll()
-	c.Set("c", gen, 3, 1)
+	c.Set("c", gen, 3)
 	time.Sleep(settle)
 	for _, k := range []string{"a", "b", "c"} {
 		if v, ok := c.Get(k); ok {
@@ -103,7 +103,7 @@ func Violations(newCache func(gate invalidate.Gate) GenerationalCache) []string 
 // store sets key until it is served (up to a second) and reports success.
 func store(c GenerationalCache, key string, v any) bool {
 	for deadline := time.Now().Add(time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
-		c.Set(key, c.Generation(key), v, 1)
+		c.Set(key, c.Generation(key), v)
 		if got, ok := c.Get(key); ok && got == v {
 			return true
 		}

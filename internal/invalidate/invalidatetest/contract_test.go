@@ -46,7 +46,7 @@ func (c *mapCache) Get(key string) (any, bool) {
 	return e.v, true
 }
 
-func (c *mapCache) Set(key string, gen uint64, v any, _ int64) {
+func (c *mapCache) Set(key string, gen uint64, v any) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if gen == c.gens[key]+c.all {
@@ -96,7 +96,7 @@ func TestCatchesBrokenCaches(t *testing.T) {
 // forgetful stores whatever it is given, whatever its generation.
 type forgetful struct{ *mapCache }
 
-func (f forgetful) Set(key string, _ uint64, v any, _ int64) {
+func (f forgetful) Set(key string, _ uint64, v any) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.vals[key] = entry{f.gens[key] + f.all, v}
