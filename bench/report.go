@@ -73,6 +73,11 @@ func (b *bench) report(out io.Writer, version, pool, flush string, seedTook time
 			fmt.Fprintf(out, "| p99 of %s | %s | ≤ 20 ms | %s |\n", r.name[len("certgraph: "):], ms(r.p99), yes(r.p99 <= 20*time.Millisecond && r.errors == 0))
 		}
 	}
+	for _, k := range []string{"paced-bare-mem-audit", "paced-bare-db", "paced-bare-holder"} {
+		if r, ok := b.results[k]; ok {
+			fmt.Fprintf(out, "| (reference) p99 of %s | %s | — | — |\n", r.name, ms(r.p99))
+		}
+	}
 	for _, c := range b.counts {
 		fmt.Fprintf(out, "| SQL per %s (MariaDB general log) | %.1f statements, %.1f round trips, %.1f commits | ≤ 3 statements | %s |\n",
 			c.name, c.data, c.roundTrips, c.txns, yes(c.data <= 3))

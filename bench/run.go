@@ -224,6 +224,12 @@ var scenarios = []scenario{
 	{key: "paced-cert-hot", label: "certgraph: certificate(id) cache-hot at 70 % of its peak", server: true, paced: "cert-hot"},
 	{key: "paced-cert-cold", label: "certgraph: certificate(id) uncached at 70 % of its peak", server: true, paced: "cert-cold"},
 	{key: "paced-holder", label: "certgraph: holder { certificates { surfaces } } at 70 % of its peak", server: true, paced: "holder"},
+	// The bare handlers under the same rule: the latency this machine gives
+	// any server at 70 % of its peak (the load driver and MariaDB share its
+	// CPUs), the floor the certgraph lines are read against.
+	{key: "paced-bare-mem-audit", label: "bare: from memory + audit at 70 % of its peak", paced: "bare-mem-audit"},
+	{key: "paced-bare-db", label: "bare: from the database + audit at 70 % of its peak", paced: "bare-db"},
+	{key: "paced-bare-holder", label: "bare: 3-statement holder at 70 % of its peak", paced: "bare-holder"},
 }
 
 // reads runs the read scenarios one after another, --rounds times; each
