@@ -2,12 +2,14 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	"certgraph/internal/gmcrypto"
 	"certgraph/models"
 )
 
@@ -92,6 +94,52 @@ func TestSearchPageWithoutNPlusOne(t *testing.T) {
 	// page + surfaces + holders (unless cached) + one audit INSERT.
 	if n > 4 {
 		t.Fatalf("a page of 13 certificates with holders and surfaces took %d SQL statements, want ≤ 4", n)
+	}
+}
+
+// TestHolderFilesWithoutNPlusOne: a holder's certificates with their layout
+// files' metadata and download links cost one statement for all the files,
+// and each certificate gets its own file (or none).
+func TestHolderFilesWithoutNPlusOne(t *testing.T) {
+	e := newTestEnv(t, nil)
+	_, certs := e.standardFixture(12, 1)
+	ctx := context.Background()
+	for _, c := range certs[:3] {
+		f := &models.CertificateFile{CertificateID: c.ID, Format: models.FormatPDF, Size: 4, SM3: "sm3-" + c.ID[len(c.ID)-8:],
+			SHA256: gmcrypto.SHA256Hex([]byte(c.ID)), Content: []byte("%PDF"), UploadedAt: time.Now().UTC()}
+		if err := e.app.store.PutFile(ctx, f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tok := e.consumer()
+	q := `query($code: String!) { holder(code: $code) { certificates(useFor: SHOW) { id file { sha256 } fileLink { url } } } }`
+	vars := map[string]any{"code": personCode}
+	e.gql(tok, q, vars).must(t) // loads the catalogues
+	e.statements.Store(0)
+	r := e.gql(tok, q, vars).must(t)
+	n := e.statements.Load()
+	withFile := 0
+	for _, x := range r.list("holder.certificates") {
+		c := x.(map[string]any)
+		f, _ := c["file"].(map[string]any)
+		if f == nil {
+			if c["fileLink"] != nil {
+				t.Fatalf("certificate %s has a link but no file: %v", c["id"], c)
+			}
+			continue
+		}
+		withFile++
+		if f["sha256"] != gmcrypto.SHA256Hex([]byte(c["id"].(string))) || c["fileLink"] == nil {
+			t.Fatalf("certificate %s got another's file or no link: %v", c["id"], c)
+		}
+	}
+	if withFile != 3 {
+		t.Fatalf("%d certificates with a file, want 3: %s", withFile, r.Raw)
+	}
+	t.Logf("12 certificates with files and links in %d statements", n)
+	// holder with certificates + the files + one audit INSERT.
+	if n > 3 {
+		t.Fatalf("12 certificates with their files took %d SQL statements, want ≤ 3 (a statement per certificate?)", n)
 	}
 }
 

@@ -3,6 +3,7 @@ package resolvers
 import (
 	"context"
 	"encoding/base64"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -90,8 +91,9 @@ func (r *certificateResolver) Surfaces(ctx context.Context, c *models.Certificat
 
 // primeCertificates fills in what the selection below the current field
 // asks of a list of local certificates, one statement each: their surfaces
-// (when the caller may see them) and their holders. path leads from the
-// current field to the certificates ("edges", "node" for a connection).
+// (when the caller may see them, or digitalSign covers them), their holders
+// and their layout files' metadata. path leads from the current field to
+// the certificates ("edges", "node" for a connection).
 //
 // Certificate fields resolve one after another (internal/gqlgenerate), so
 // a loader waited on per certificate would wait its batching window once
@@ -101,14 +103,41 @@ func (r *Resolver) primeCertificates(ctx context.Context, acc *models.Account, c
 	if len(certs) == 0 {
 		return nil
 	}
-	if !masked(acc) && selects(ctx, append(path, "surfaces")...) {
+	asks := func(field string) bool { return selects(ctx, slices.Concat(path, []string{field})...) }
+	signs := asks("digitalSign")
+	if signs || !masked(acc) && asks("surfaces") {
 		if err := r.primeSurfaces(ctx, certs); err != nil {
 			return err
 		}
 	}
-	if selects(ctx, append(path, "holder")...) {
-		return r.primeHolders(ctx, certs)
+	if signs || asks("holder") {
+		if err := r.primeHolders(ctx, certs); err != nil {
+			return err
+		}
 	}
+	if asks("file") || asks("fileLink") {
+		return r.primeFiles(ctx, certs)
+	}
+	return nil
+}
+
+// primeFiles loads the layout-file metadata of the local certificates into
+// this request's primed files.
+func (r *Resolver) primeFiles(ctx context.Context, certs []models.Certificate) error {
+	var ids []string
+	for i := range certs {
+		if certs[i].Remote == nil {
+			ids = append(ids, certs[i].ID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	fs, err := r.store.FileMetasOf(ctx, ids)
+	if err != nil {
+		return err
+	}
+	r.loadersOf(ctx).files.put(ids, fs)
 	return nil
 }
 

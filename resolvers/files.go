@@ -14,7 +14,11 @@ import (
 )
 
 // fileMeta loads a certificate's file metadata (without the content).
+// A list of certificates asking for files loaded them all at once.
 func (r *Resolver) fileMeta(ctx context.Context, certID string) (*models.CertificateFile, error) {
+	if f, ok := r.loadersOf(ctx).files.get(certID); ok {
+		return f, nil
+	}
 	return r.store.FileMeta(ctx, certID)
 }
 

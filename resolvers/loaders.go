@@ -3,6 +3,7 @@ package resolvers
 import (
 	"context"
 	"errors"
+	"sync"
 	"time"
 
 	"certgraph/internal/cache"
@@ -21,6 +22,42 @@ type loaders struct {
 	certType       catalogueLookup[models.CertificateType]
 	dept           catalogueLookup[models.Department]
 	holderType     catalogueLookup[models.HolderType]
+	files          primedFiles
+}
+
+// primedFiles is the layout-file metadata of the certificates a list loaded
+// for this request in one statement (primeCertificates); a nil value says
+// the certificate has no file.
+type primedFiles struct {
+	mu sync.Mutex
+	m  map[string]*models.CertificateFile
+}
+
+// get returns a copy of the primed metadata of certID, and whether it was primed.
+func (p *primedFiles) get(certID string) (*models.CertificateFile, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	f, ok := p.m[certID]
+	if f == nil {
+		return nil, ok
+	}
+	c := *f
+	return &c, true
+}
+
+// put primes the metadata of every certificate in ids (nil: no file).
+func (p *primedFiles) put(ids []string, fs []models.CertificateFile) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.m == nil {
+		p.m = make(map[string]*models.CertificateFile, len(ids))
+	}
+	for _, id := range ids {
+		p.m[id] = nil
+	}
+	for i := range fs {
+		p.m[fs[i].CertificateID] = &fs[i]
+	}
 }
 
 // loaderWait is how long a loader collects keys before it queries: long

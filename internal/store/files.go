@@ -20,6 +20,18 @@ func (s *DB) FileMeta(ctx context.Context, certID string) (*models.CertificateFi
 	return &f, nil
 }
 
+// FileMetasOf returns the layout files (without content) of those of the
+// certificates ids that have one, in no order.
+func (s *DB) FileMetasOf(ctx context.Context, certIDs []string) ([]models.CertificateFile, error) {
+	var fs []models.CertificateFile
+	if len(certIDs) == 0 {
+		return fs, nil
+	}
+	return fs, s.current(ctx, func(g *gorm.DB) error {
+		return g.Omit("content").Where("certificate_id IN ?", certIDs).Find(&fs).Error
+	})
+}
+
 // File returns a certificate's layout file with its content, or nil.
 func (s *DB) File(ctx context.Context, certID string) (*models.CertificateFile, error) {
 	var f models.CertificateFile

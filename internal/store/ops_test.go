@@ -170,6 +170,9 @@ func checkOperations(t *testing.T, db *store.DB) {
 	if m, err := db.FileMeta(ctx, "C2"); err != nil || m == nil || m.Content != nil || m.SHA256 != "c" {
 		t.Fatalf("FileMeta: %+v %v", m, err)
 	}
+	if ms, err := db.FileMetasOf(ctx, []string{"C1", "C2", "none"}); err != nil || len(ms) != 1 || ms[0].CertificateID != "C2" || ms[0].Content != nil || ms[0].SHA256 != "c" {
+		t.Fatalf("FileMetasOf: %+v %v", ms, err)
+	}
 	if m, _ := db.File(ctx, "C2"); m == nil || string(m.Content) != "%PDF" {
 		t.Fatalf("File: %+v", m)
 	}
