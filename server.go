@@ -440,6 +440,9 @@ func configureGraphQL(a *app, srv graphQLConfig) {
 	srv.Use(extension.FixedComplexityLimit(a.cfg.MaxComplexity))
 	srv.Use(gqllimits.Errors{Max: gqllimits.DefaultMaxErrors, MaxMessageBytes: gqllimits.DefaultMaxMessageBytes})
 	srv.Use(telemetry.GraphQL{Metrics: a.metrics, Tracing: a.tracing})
+	if a.tracing != nil && a.tracing.Recording() {
+		srv.Use(telemetry.GraphQLFields{Tracing: a.tracing})
+	}
 	// Last, so innermost: see resolvers.AuditFlush.
 	srv.Use(a.resolver.AuditFlush())
 	srv.SetParserTokenLimit(a.cfg.MaxTokens)

@@ -15,21 +15,36 @@ import (
 )
 
 // GraphQL is a gqlgen extension: a span per operation (child of the HTTP
-// request's span) and per resolver field — fields with a resolver method
-// are the ones that reach the database or another service; plain struct
-// fields are not traced — and the operation's duration by name and type.
-// Errors are counted by the error presenter (CountErrors), which sees
-// every error including parse and validation failures.
+// request's span) and the operation's duration by name and type. Errors are
+// counted by the error presenter (CountErrors), which sees every error
+// including parse and validation failures. Spans per field are
+// GraphQLFields'.
 type GraphQL struct {
 	Metrics *metrics.Metrics
+	Tracing *Tracing
+}
+
+// GraphQLFields is a gqlgen extension: a span per resolver field — fields
+// with a resolver method are the ones that reach the database or another
+// service; plain struct fields are not traced. Register it only when
+// tracing records: gqlgen calls a field interceptor for every field of
+// every answer, the trivial ones included.
+type GraphQLFields struct {
 	Tracing *Tracing
 }
 
 var (
 	_ graphql.HandlerExtension    = GraphQL{}
 	_ graphql.ResponseInterceptor = GraphQL{}
-	_ graphql.FieldInterceptor    = GraphQL{}
+	_ graphql.HandlerExtension    = GraphQLFields{}
+	_ graphql.FieldInterceptor    = GraphQLFields{}
 )
+
+// ExtensionName names the extension to gqlgen.
+func (GraphQLFields) ExtensionName() string { return "TelemetryFields" }
+
+// Validate accepts any schema.
+func (GraphQLFields) Validate(graphql.ExecutableSchema) error { return nil }
 
 // ExtensionName names the extension to gqlgen.
 func (GraphQL) ExtensionName() string { return "Telemetry" }
@@ -71,7 +86,7 @@ func (g GraphQL) InterceptResponse(ctx context.Context, next graphql.ResponseHan
 }
 
 // InterceptField traces fields resolved by a resolver method.
-func (g GraphQL) InterceptField(ctx context.Context, next graphql.Resolver) (any, error) {
+func (g GraphQLFields) InterceptField(ctx context.Context, next graphql.Resolver) (any, error) {
 	if g.Tracing == nil || !g.Tracing.recording {
 		return next(ctx) // nothing to record: no span per field
 	}
@@ -79,7 +94,7 @@ func (g GraphQL) InterceptField(ctx context.Context, next graphql.Resolver) (any
 	if fc == nil || !fc.IsResolver {
 		return next(ctx)
 	}
-	ctx, span := g.tracer().Start(ctx, "resolve "+fc.Object+"."+fc.Field.Name)
+	ctx, span := g.Tracing.Provider.Tracer(tracerName).Start(ctx, "resolve "+fc.Object+"."+fc.Field.Name)
 	defer span.End()
 	if span.IsRecording() {
 		span.SetAttributes(attribute.String("graphql.field.path", fc.Path().String()))
