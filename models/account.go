@@ -34,7 +34,7 @@ type Account struct {
 // Roles returns the account's roles.
 func (a *Account) Roles() []Role {
 	var out []Role
-	for _, s := range strings.Split(a.RoleList, ",") {
+	for s := range strings.SplitSeq(a.RoleList, ",") {
 		if r, err := ParseRole(s); err == nil {
 			out = append(out, r)
 		}
@@ -56,9 +56,11 @@ func (a *Account) SetRoles(roles []Role) {
 }
 
 // Has reports whether the account holds role r.
+//
+// It reads RoleList in place: every resolver asks, several times a request.
 func (a *Account) Has(r Role) bool {
-	for _, x := range a.Roles() {
-		if x == r {
+	for s := range strings.SplitSeq(a.RoleList, ",") {
+		if equalFold(s, string(r)) {
 			return true
 		}
 	}

@@ -1,6 +1,7 @@
 package models
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -94,5 +95,19 @@ func TestUseForAndRoles(t *testing.T) {
 	}
 	if _, err := ParseRole("nobody"); err == nil {
 		t.Error("unknown role accepted")
+	}
+}
+
+// TestAccountRoles: Has agrees with Roles, whatever the case of the stored
+// list and whatever unknown names it holds.
+func TestAccountRoles(t *testing.T) {
+	a := &Account{RoleList: "consumer,ANALYST,bogus,"}
+	for _, r := range AllRoles {
+		if got, want := a.Has(r), slices.Contains(a.Roles(), r); got != want {
+			t.Errorf("Has(%s) = %v, Roles() = %v", r, got, a.Roles())
+		}
+	}
+	if !a.Has(RoleConsumer) || !a.Has(RoleAnalyst) || a.Has(RoleAdmin) || len(a.Roles()) != 2 {
+		t.Fatalf("roles of %q: %v", a.RoleList, a.Roles())
 	}
 }
