@@ -265,7 +265,10 @@ func TestAccessLog(t *testing.T) {
 	person, _ := e.standardFixture(1, 1)
 	id, tok := e.withRoles("CONSUMER")
 	buf.Reset()
-	e.gql(tok, `query Holder($c: String!) { holder(code: $c) { name } }`, map[string]any{"c": person.Code}).must(t)
+	// Tracing is off here: the caller's trace is still named in the log.
+	const traceID = "4bf92f3577b34da6a3ce929d0e0e4736"
+	e.gql(tok, `query Holder($c: String!) { holder(code: $c) { name } }`, map[string]any{"c": person.Code},
+		"traceparent", "00-"+traceID+"-00f067aa0ba902b7-01").must(t)
 	http.Get(e.url + "/files/secret-link-token-123")
 	var lines []map[string]any
 	for _, l := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
@@ -282,7 +285,7 @@ func TestAccessLog(t *testing.T) {
 	}
 	g := lines[0]
 	if g["method"] != "POST" || g["route"] != "/graphql" || g["status"] != float64(200) || g["account"] != id ||
-		g["operation"] != "Holder" || g["operation_type"] != "query" || g["duration_ms"] == nil {
+		g["operation"] != "Holder" || g["operation_type"] != "query" || g["duration_ms"] == nil || g["trace_id"] != traceID {
 		t.Errorf("GraphQL access line: %v", g)
 	}
 	if f := lines[1]; f["route"] != "/files/" || f["status"] == float64(200) {

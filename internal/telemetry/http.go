@@ -11,6 +11,7 @@ import (
 	"github.com/felixge/httpsnoop"
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
 )
 
@@ -73,6 +74,15 @@ func Middleware(mux http.Handler, o HTTPOptions) http.Handler {
 		}
 		o.Log.LogAttrs(ctx, slog.LevelInfo, "request", attrs...)
 	})
+	if !o.Tracing.Recording() {
+		// Nothing is recorded: only the caller's trace context is taken from
+		// the headers (the access log names its trace, calls to other nodes
+		// carry it on), without otelhttp's wrapping of every request (about
+		// 4 % of a cache-hot read's CPU for a span nobody keeps).
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			inner.ServeHTTP(w, r.WithContext(Propagator.Extract(r.Context(), propagation.HeaderCarrier(r.Header))))
+		})
+	}
 	return otelhttp.NewHandler(inner, "HTTP", otelhttp.WithTracerProvider(o.Tracing.Provider), otelhttp.WithPropagators(Propagator),
 		otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string { return r.Method }))
 }
