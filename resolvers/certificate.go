@@ -103,7 +103,8 @@ func (r *Resolver) primeCertificates(ctx context.Context, acc *models.Account, c
 	if len(certs) == 0 {
 		return nil
 	}
-	asks := func(field string) bool { return selects(ctx, slices.Concat(path, []string{field})...) }
+	names := selected(ctx, path...)
+	asks := func(field string) bool { return slices.Contains(names, field) }
 	signs := asks("digitalSign")
 	if signs || !masked(acc) && asks("surfaces") {
 		if err := r.primeSurfaces(ctx, certs); err != nil {
@@ -191,12 +192,13 @@ func (r *Resolver) primeHolders(ctx context.Context, certs []models.Certificate)
 	return nil
 }
 
-// selects reports whether the current field's selection asks for the
-// field at path (each name a field of the one before it, on any type).
-func selects(ctx context.Context, path ...string) bool {
+// selected returns the names of the fields the current field's selection
+// asks for at path (each name a field of the one before it, on any type):
+// none when path is not selected.
+func selected(ctx context.Context, path ...string) []string {
 	fc := graphql.GetFieldContext(ctx)
 	if fc == nil || fc.Field.Field == nil || !graphql.HasOperationContext(ctx) {
-		return false
+		return nil
 	}
 	oc := graphql.GetOperationContext(ctx)
 	sel := fc.Field.Selections
@@ -210,11 +212,16 @@ func selects(ctx context.Context, path ...string) bool {
 			}
 		}
 		if !found {
-			return false
+			return nil
 		}
 		sel = next
 	}
-	return true
+	fields := graphql.CollectFields(oc, sel, nil)
+	names := make([]string, len(fields))
+	for i, f := range fields {
+		names[i] = f.Name
+	}
+	return names
 }
 
 // Region is the owner's region: this node's for a local certificate.
