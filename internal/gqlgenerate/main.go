@@ -26,9 +26,9 @@ import (
 
 // inlineTypes are the object types resolved field by field on one
 // goroutine. A field of one of these that waits on a dataloader waits its
-// batching window in turn, so their list parents prime the loaders they
-// need (holders and surfaces of a certificate list, the certificates of a
-// root holder).
+// batching window in turn, so their list parents fill in what they need
+// first (resolvers.primeCertificates: the surfaces, holders and files of a
+// certificate list; the root holder query: the holder's certificates).
 var inlineTypes = []string{"Certificate", "Holder"}
 
 func main() {
