@@ -62,6 +62,25 @@ func TestHolderGraphWithoutNPlusOne(t *testing.T) {
 	}
 }
 
+// TestColdHolderGraphWithoutNPlusOne: the holder query's 3 statements hold
+// when the holder is not in the node cache yet: the certificates' holder is
+// the one the query read, not read again.
+func TestColdHolderGraphWithoutNPlusOne(t *testing.T) {
+	e := newTestEnv(t, nil)
+	tok := e.consumer()
+	e.standardFixture(5, 2)
+	// Authenticate and load the catalogues without reading the holder.
+	e.gql(tok, `{ me { id } certificateTypes { code name holderKind } }`, nil).must(t)
+	e.statements.Store(0)
+	r := e.gql(tok, holderQuery, map[string]any{"code": personCode}).must(t)
+	if n := e.statements.Load(); n > 3 {
+		t.Fatalf("a holder not cached yet took %d SQL statements, want ≤ 3", n)
+	}
+	if got := r.str("holder.certificates.4.holder.code"); got != personCode {
+		t.Fatalf("certificate's holder = %q, want %s", got, personCode)
+	}
+}
+
 // TestSearchPageWithoutNPlusOne: a page of certificates of several holders,
 // with each one's holder and surfaces, costs a fixed number of statements,
 // and every certificate gets its own holder and surfaces (the page fills

@@ -168,12 +168,15 @@ func (r *Resolver) primeSurfaces(ctx context.Context, certs []models.Certificate
 
 // primeHolders puts the holders of local certificates into this request's
 // holder loader (through the node cache), so Certificate.holder finds them
-// without waiting.
+// without waiting; holders the request already read (a holder's own
+// certificates) are not read again.
 func (r *Resolver) primeHolders(ctx context.Context, certs []models.Certificate) error {
+	l := r.loadersOf(ctx)
 	seen := map[int64]bool{}
 	var ids []int64
 	for i := range certs {
-		if id := certs[i].HolderID; certs[i].Remote == nil && !seen[id] {
+		id := certs[i].HolderID
+		if _, known := l.holders.Load(id); certs[i].Remote == nil && !seen[id] && !known {
 			seen[id] = true
 			ids = append(ids, id)
 		}
@@ -185,9 +188,8 @@ func (r *Resolver) primeHolders(ctx context.Context, certs []models.Certificate)
 	if err != nil {
 		return err
 	}
-	l := r.loadersOf(ctx)
-	for id, h := range hs {
-		l.holderByID.Prime(id, h)
+	for _, h := range hs {
+		l.primeHolder(h)
 	}
 	return nil
 }

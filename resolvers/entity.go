@@ -31,7 +31,7 @@ func (r *entityResolver) FindManyHolderByCodes(ctx context.Context, reps []*mode
 	byCode := make(map[string]*models.Holder, len(hs))
 	for i := range hs {
 		byCode[hs[i].Code] = &hs[i]
-		r.loadersOf(ctx).holderByID.Prime(hs[i].ID, &hs[i])
+		r.loadersOf(ctx).primeHolder(&hs[i])
 	}
 	out := make([]*models.Holder, len(reps))
 	var found, missing []string

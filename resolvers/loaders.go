@@ -23,6 +23,16 @@ type loaders struct {
 	dept           catalogueLookup[models.Department]
 	holderType     catalogueLookup[models.HolderType]
 	files          primedFiles
+	// holders are the ids primeHolder gave holderByID: the loader cannot be
+	// asked what it holds without loading.
+	holders sync.Map
+}
+
+// primeHolder gives this request's holder loader a holder already read, so
+// Certificate.holder and primeHolders do not read it again.
+func (l *loaders) primeHolder(h *models.Holder) {
+	l.holderByID.Prime(h.ID, h)
+	l.holders.Store(h.ID, true)
 }
 
 // primedFiles is the layout-file metadata of the certificates a list loaded

@@ -60,7 +60,7 @@ func (q *queryResolver) Holder(ctx context.Context, code string, typ *string) (*
 		}
 		if h != nil {
 			l := q.loadersOf(ctx)
-			l.holderByID.Prime(h.ID, h)
+			l.primeHolder(h)
 			l.certsByHolder.Prime(h.ID, certs)
 		}
 	}
@@ -82,7 +82,7 @@ func (r *Resolver) holderByCode(ctx context.Context, code, typ string) (*models.
 	if h == nil || err != nil {
 		return nil, err
 	}
-	r.loadersOf(ctx).holderByID.Prime(h.ID, h)
+	r.loadersOf(ctx).primeHolder(h)
 	return h, nil
 }
 
@@ -215,7 +215,7 @@ func (r *Resolver) localHolderCertificates(ctx context.Context, code, holderType
 	if err != nil || h == nil {
 		return nil, err
 	}
-	r.loadersOf(ctx).holderByID.Prime(h.ID, h)
+	r.loadersOf(ctx).primeHolder(h)
 	var certs []models.Certificate
 	for _, c := range all {
 		if (typeCode == "" || c.TypeCode == typeCode) && (number == "" || c.Number == number) {
@@ -361,7 +361,7 @@ func (r *Resolver) certificateByID(ctx context.Context, id string) (*models.Cert
 	}
 	// The holder came with the certificate (one statement): keep it for this
 	// request's loader and, when it was not cached already, for the next.
-	r.loadersOf(ctx).holderByID.Prime(h.ID, h)
+	r.loadersOf(ctx).primeHolder(h)
 	hkey := cache.HolderKey(h.ID)
 	if _, ok := r.cache.Get(hkey); !ok {
 		hgen := r.cache.Generation(hkey)
