@@ -67,6 +67,9 @@ type config struct {
 	MaxComplexity    int
 	MaxTokens        int
 	MaxFields        int
+	// DirectReads answers the hot reads without gqlgen's per-field
+	// executor (resolvers.DirectReads).
+	DirectReads bool
 
 	MetricsOperationNames []string
 
@@ -263,6 +266,7 @@ func (c *config) serveFlags(s *settings) {
 	s.Int(&c.MaxDepth, "max-depth", 12, 2, "deepest GraphQL operation")
 	s.Int(&c.MaxComplexity, "max-complexity", 5000, 10, "most complex GraphQL operation")
 	s.Int(&c.MaxTokens, "max-tokens", gqllimits.DefaultMaxTokens, 100, "most lexical tokens in a GraphQL document, checked before validation")
+	s.Bool(&c.DirectReads, "direct-reads", true, "answer certificate, holder and certificates queries that select only plain data without gqlgen's per-field executor (same answers, less CPU); false runs every operation through gqlgen")
 	s.Int(&c.MaxFields, "max-fields", gqllimits.DefaultMaxFields, 10, "most field selections in a GraphQL document, fragments counted where spread")
 	s.Func("metrics-operation-names", "NAMES", "", "comma-separated GraphQL operation names /metrics reports as themselves (besides the legacy endpoints' and IntrospectionQuery); others are \"other\"", func(v string) error {
 		c.MetricsOperationNames = nil

@@ -440,17 +440,25 @@ func configureGraphQL(a *app, srv graphQLConfig) {
 	srv.Use(extension.FixedComplexityLimit(a.cfg.MaxComplexity))
 	srv.Use(gqllimits.Errors{Max: gqllimits.DefaultMaxErrors, MaxMessageBytes: gqllimits.DefaultMaxMessageBytes})
 	srv.Use(telemetry.GraphQL{Metrics: a.metrics, Tracing: a.tracing})
-	if a.tracing != nil && a.tracing.Recording() {
+	tracingFields := a.tracing != nil && a.tracing.Recording()
+	if tracingFields {
 		srv.Use(telemetry.GraphQLFields{Tracing: a.tracing})
 	}
-	// Last, so innermost: see resolvers.AuditFlush.
-	srv.Use(a.resolver.AuditFlush())
-	srv.SetParserTokenLimit(a.cfg.MaxTokens)
-	srv.SetErrorPresenter(telemetry.CountErrors(a.metrics, resolvers.ErrorPresenter(a.log)))
-	srv.SetRecoverFunc(func(ctx context.Context, v any) error {
+	presenter := telemetry.CountErrors(a.metrics, resolvers.ErrorPresenter(a.log))
+	recoverFunc := func(ctx context.Context, v any) error {
 		a.log.ErrorContext(ctx, "panic in resolver", "panic", v)
 		return errors.New("internal error")
-	})
+	}
+	// Innermost: see resolvers.AuditFlush.
+	srv.Use(a.resolver.AuditFlush())
+	if a.cfg.DirectReads && !tracingFields {
+		// Inside AuditFlush, and only without field spans: it calls the
+		// resolvers itself (resolvers.DirectReads).
+		srv.Use(a.resolver.DirectReads(presenter, recoverFunc))
+	}
+	srv.SetParserTokenLimit(a.cfg.MaxTokens)
+	srv.SetErrorPresenter(presenter)
+	srv.SetRecoverFunc(recoverFunc)
 }
 
 // apqCache keeps automatic persisted queries in ristretto.

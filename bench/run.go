@@ -297,7 +297,7 @@ func (b *bench) reads(ctx context.Context) {
 // startProfile records the server's CPU with perf during the measured
 // window of the certificate and holder loads, when --profile asks for it.
 func (b *bench) startProfile(s scenario) (wait func()) {
-	if b.o.profileDir == "" || s.paced != "" || !map[string]bool{"cert-hot": true, "cert-cold": true, "holder": true}[s.key] {
+	if b.o.profileDir == "" || s.paced != "" || !map[string]bool{"cert-hot": true, "cert-cold": true, "holder": true, "legacy-642": true, "gql-642": true}[s.key] {
 		return func() {}
 	}
 	if err := os.MkdirAll(b.o.profileDir, 0o755); err != nil {

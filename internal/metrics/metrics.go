@@ -36,6 +36,7 @@ type Metrics struct {
 	httpInFlight     prometheus.Gauge
 	graphqlDuration  *prometheus.HistogramVec
 	graphqlErrors    *prometheus.CounterVec
+	graphqlDirect    *prometheus.CounterVec
 	auditDuration    *prometheus.HistogramVec
 	auditRecords     prometheus.Counter
 	nationalDuration *prometheus.HistogramVec
@@ -71,6 +72,12 @@ func New(operationNames []string) *Metrics {
 		Namespace: Namespace, Subsystem: "graphql", Name: "errors_total",
 		Help: "GraphQL errors by extensions.code.",
 	}, []string{"code"})
+	m.graphqlDirect = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: Namespace, Subsystem: "graphql", Name: "direct_total",
+		Help: "Queries the direct read path took on, by outcome: answered, or handed back to gqlgen's executor (an error below a root field, a forbidden null, a panic).",
+	}, []string{"outcome"})
+	m.graphqlDirect.WithLabelValues("answered")
+	m.graphqlDirect.WithLabelValues("handed_back")
 	m.auditDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Namespace: Namespace, Subsystem: "audit", Name: "write_duration_seconds",
 		Help:    "Writes of access audit records (one statement per read) by result, and how long they took.",
@@ -89,7 +96,7 @@ func New(operationNames []string) *Metrics {
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		buildInfo(),
-		m.httpDuration, m.httpInFlight, m.graphqlDuration, m.graphqlErrors,
+		m.httpDuration, m.httpInFlight, m.graphqlDuration, m.graphqlErrors, m.graphqlDirect,
 		m.auditDuration, m.auditRecords, m.nationalDuration,
 	)
 	return m
@@ -215,6 +222,19 @@ func (m *Metrics) ObserveGraphQLError(code string) {
 		code = m.errorCodes.label(code)
 	}
 	m.graphqlErrors.WithLabelValues(code).Inc()
+}
+
+// ObserveDirectRead counts one query the direct read path took on:
+// answered, or handed back to gqlgen.
+func (m *Metrics) ObserveDirectRead(answered bool) {
+	if m == nil {
+		return
+	}
+	outcome := "answered"
+	if !answered {
+		outcome = "handed_back"
+	}
+	m.graphqlDirect.WithLabelValues(outcome).Inc()
 }
 
 // ObserveAuditWrite records one write of n audit records.

@@ -1,0 +1,246 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"certgraph/internal/ident"
+	"certgraph/internal/store"
+	"certgraph/models"
+)
+
+// directEnv is a test server with the direct read path beside one of the
+// same app without it: both share the database, the caches (so a
+// signature made once reads the same through both) and the keys.
+type directEnv struct {
+	*testEnv
+	gqlgenURL string
+}
+
+func newDirectEnv(t *testing.T) *directEnv {
+	e := newTestEnv(t, nil)
+	if !e.app.cfg.DirectReads {
+		t.Fatal("direct reads are off by default")
+	}
+	plain := *e.app
+	cfg := *plain.cfg
+	cfg.DirectReads = false
+	plain.cfg = &cfg
+	srv := httptest.NewServer(newServer(&plain))
+	t.Cleanup(srv.Close)
+	return &directEnv{testEnv: e, gqlgenURL: srv.URL}
+}
+
+// post answers one operation from base, raw.
+func (e *directEnv) post(base, token, query string, vars map[string]any) []byte {
+	e.t.Helper()
+	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
+	req, _ := http.NewRequest(http.MethodPost, base+"/graphql", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	return append([]byte(fmt.Sprintf("HTTP %d ", resp.StatusCode)), raw...)
+}
+
+// directCount is how many queries the direct path answered or handed back.
+func (e *directEnv) directCount(outcome string) float64 {
+	e.t.Helper()
+	mfs, err := e.app.metrics.Gatherer().Gather()
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != "certgraph_graphql_direct_total" {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "outcome" && l.GetValue() == outcome {
+					return m.GetCounter().GetValue()
+				}
+			}
+		}
+	}
+	e.t.Fatalf("no certgraph_graphql_direct_total{outcome=%q}", outcome)
+	return 0
+}
+
+// newRecords are the access records written since the store held before
+// of them, as comparable lines (time and request id aside), sorted: root
+// fields run one after another on the direct path and concurrently in
+// gqlgen's executor.
+func (e *directEnv) newRecords(before int64) []string {
+	e.t.Helper()
+	n := e.auditCount() - before
+	if n == 0 {
+		return nil
+	}
+	recs, err := e.app.store.AccessRecords(context.Background(), store.AccessRecordFilter{}, 0, int(n))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	var out []string
+	for _, r := range recs {
+		out = append(out, strings.Join([]string{r.AccountID, r.Operation, r.Subject, string(r.UseFor), string(r.Channel), r.Outcome, r.Detail, r.OnBehalfOf}, "|"))
+	}
+	slices.Sort(out)
+	return out
+}
+
+// TestDirectReadsMatchGqlgen: the operations the direct read path answers,
+// and those it hands back, answer the same bytes and leave the same access
+// records as gqlgen's executor, for a consumer, an analyst (masked data, no
+// surfaces), an administrator and no caller at all; and the path answers
+// exactly the operations it should.
+func TestDirectReadsMatchGqlgen(t *testing.T) {
+	e := newDirectEnv(t)
+	person, certs := e.standardFixture(3, 4)
+	org := e.addHolder(creditCode("91510100MA6C8XY5X"), "001", "测试\"引号\\公司\n")
+	revoked := e.addCert(org, certSpec{TypeCode: "11100000000013338W011", Serial: "90002", Surfaces: 2, Revoked: true,
+		ValidUntil: datePtr(models.DateOf(time.Now()).AddDays(30))})
+	// A surface with every character JSON must escape, and some it need not.
+	odd := models.Certificate{ID: mustCertID(t, "11100000000013338W011", "90003"), TypeCode: "11100000000013338W011", Name: "奇\t怪",
+		Number: "N\x01\"\\", HolderID: org.ID, IssueDeptCode: deptCode, IssueDate: models.DateOf(time.Now()).AddDays(-3),
+		ValidFrom: models.DateOf(time.Now()).AddDays(-3),
+		Surfaces:  []models.Surface{{Position: 0, Name: "控制\x00\x1f\x7f", ColumnName: "c<>&\u2028", ValueType: models.ValueString, Value: "😀\r\n\"'\\/"}}}
+	if err := e.app.store.InsertCertificate(context.Background(), &odd); err != nil {
+		t.Fatal(err)
+	}
+	consumer := e.consumer()
+	_, analyst := e.withRoles("ANALYST")
+	_, admin := e.withRoles("ADMIN")
+
+	const all = `id __typename name number issueDate validFrom validUntil status revokedAt revokeReason digitalSign region source signingKeyId
+		type { __typename code name holderKind local } issueDept { __typename code name province }
+		holder { __typename code name kind province type { __typename code name kind } }
+		surfaces { __typename name value valueType columnName }`
+	cases := []struct {
+		name  string
+		query string
+		vars  map[string]any
+		// direct: what the direct path does for a consumer: "answered",
+		// "handed_back" or "" (not its kind of operation).
+		direct string
+	}{
+		{"bench certificate", `query($id: ID!) { certificate(id: $id, useFor: SHARED_APPLICATION) { id name number issueDate validFrom validUntil status type { code name } holder { code name } issueDept { code name } surfaces { name value valueType columnName } } }`,
+			map[string]any{"id": certs[0].ID}, "answered"},
+		{"every field", `query($id: ID!) { certificate(id: $id, useFor: OTHER) { ` + all + ` } }`, map[string]any{"id": certs[1].ID}, "answered"},
+		{"revoked, valid until", `query($id: ID!) { certificate(id: $id, useFor: OTHER) { ` + all + ` } }`, map[string]any{"id": revoked.ID}, "answered"},
+		{"escaped strings", `query($id: ID!) { certificate(id: $id, useFor: OTHER) { ` + all + ` } }`, map[string]any{"id": odd.ID}, "answered"},
+		{"aliases, literals, duplicates", `{ a: certificate(id: "` + certs[0].ID + `", useFor: OTHER) { x: id id id y: name type { c: code } }
+			b: certificate(id: "` + revoked.ID + `", useFor: VERIFICATION) { s: status, s2: status } __typename t: __typename }`, nil, "answered"},
+		{"fragments", `query($id: ID!) { certificate(id: $id, useFor: OTHER) { ...C ... on _Entity { __typename } ... on Certificate { holder { ...H } } } }
+			fragment C on Certificate { id surfaces { ... on Surface { name } value } }
+			fragment H on Holder { code ... on _Entity { __typename } }`, map[string]any{"id": certs[2].ID}, "answered"},
+		{"skip and include", `query($id: ID!, $yes: Boolean!, $no: Boolean!) { certificate(id: $id, useFor: OTHER) {
+			id @skip(if: $yes) name @include(if: $yes) number @include(if: $no) ... @include(if: $no) { status }
+			holder @skip(if: $no) { code } } }`, map[string]any{"id": certs[0].ID, "yes": true, "no": false}, "answered"},
+		{"holder walk", `query($code: String!) { holder(code: $code) { code name kind province type { code name kind }
+			certificates(useFor: SHARED_APPLICATION) { id number status holder { code certificates(useFor: OTHER) { id } } surfaces { name } } } }`,
+			map[string]any{"code": person.Code}, "answered"},
+		{"holder with type filter", `query($code: String!, $t: String) { holder(code: $code, type: $t) { name
+			certificates(useFor: OTHER, type: "11100000000013338W011") { id name revokedAt } } }`,
+			map[string]any{"code": org.Code, "t": "001"}, "answered"},
+		{"holder of another type", `{ holder(code: "` + org.Code + `", type: "111") { code } }`, nil, "answered"},
+		{"certificates", `query($code: String!) { certificates(holderCode: $code, useFor: OTHER) { id number type { name } } }`,
+			map[string]any{"code": person.Code}, "answered"},
+		{"certificates by number", `{ certificates(holderCode: "` + org.Code + `", holderType: "001", number: "NO90002", useFor: OTHER) { id } }`, nil, "answered"},
+		{"not found", `{ certificate(id: "` + mustCertID(t, "11100000000013338W001", "77777") + `", useFor: OTHER) { id } }`, nil, "answered"},
+		{"unknown holder", `{ holder(code: "` + otherPersonCode + `") { code } }`, nil, "answered"},
+		{"invalid id at the root", `{ certificate(id: "not-an-id", useFor: OTHER) { id } x: certificate(id: "` + certs[0].ID + `", useFor: OTHER) { id } }`, nil, "answered"},
+		{"invalid code at a root list", `{ certificates(holderCode: "123", useFor: OTHER) { id } }`, nil, "handed_back"},
+		{"typename only", `{ __typename }`, nil, "answered"},
+		{"file link is gqlgen's", `query($id: ID!) { certificate(id: $id, useFor: OTHER) { id fileLink { url } } }`, map[string]any{"id": certs[0].ID}, ""},
+		{"encrypted id is gqlgen's", `query($id: ID!) { certificate(id: $id, useFor: OTHER) { encryptedId { encryptedId } } }`, map[string]any{"id": certs[0].ID}, ""},
+		{"catalogue is gqlgen's", `{ certificate(id: "` + certs[0].ID + `", useFor: OTHER) { type { surfaceTemplate { name } } } }`, nil, ""},
+		{"other roots are gqlgen's", `{ me { id } certificate(id: "` + certs[0].ID + `", useFor: OTHER) { id } }`, nil, ""},
+		{"defer is gqlgen's", `{ certificate(id: "` + certs[0].ID + `", useFor: OTHER) { id ... @defer { name } } }`, nil, ""},
+	}
+	tokens := []struct{ name, token string }{{"consumer", consumer}, {"analyst", analyst}, {"admin", admin}, {"nobody", ""}}
+	for _, c := range cases {
+		for _, tok := range tokens {
+			t.Run(c.name+"/"+tok.name, func(t *testing.T) {
+				e.t = t
+				before := e.auditCount()
+				plain := e.post(e.gqlgenURL, tok.token, c.query, c.vars)
+				plainRecs := e.newRecords(before)
+
+				answered, handed := e.directCount("answered"), e.directCount("handed_back")
+				before = e.auditCount()
+				got := e.post(e.url, tok.token, c.query, c.vars)
+				gotRecs := e.newRecords(before)
+				did := ""
+				switch {
+				case e.directCount("answered") > answered:
+					did = "answered"
+				case e.directCount("handed_back") > handed:
+					did = "handed_back"
+				}
+				same := bytes.Equal(got, plain)
+				if !same && did != "answered" {
+					// Both answered by gqlgen: its concurrent list elements
+					// order errors as they come, and encrypted ids are fresh.
+					same = normalized(t, got) == normalized(t, plain)
+				}
+				if !same {
+					t.Fatalf("direct path (%q) answered\n%s\ngqlgen answered\n%s", did, got, plain)
+				}
+				if !slices.Equal(gotRecs, plainRecs) {
+					t.Fatalf("direct path recorded\n%s\ngqlgen recorded\n%s", strings.Join(gotRecs, "\n"), strings.Join(plainRecs, "\n"))
+				}
+				if tok.name == "consumer" && did != c.direct {
+					t.Fatalf("the direct path did %q, want %q: %s", did, c.direct, got)
+				}
+				if tok.name == "analyst" && strings.Contains(c.query, "surfaces") && did == "answered" {
+					t.Fatalf("the direct path answered an analyst's surfaces: %s", got)
+				}
+				t.Logf("%s: %s", did, got)
+			})
+		}
+	}
+}
+
+func mustCertID(t *testing.T, typ, serial string) string {
+	t.Helper()
+	id, err := ident.NewCertID(typ, deptCode, serial, "001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id.String()
+}
+
+// normalized is an answer with its errors sorted and its fresh encrypted
+// ids blanked.
+func normalized(t *testing.T, answer []byte) string {
+	t.Helper()
+	status, body, _ := bytes.Cut(answer, []byte(" {"))
+	var v struct {
+		Errors []json.RawMessage `json:"errors"`
+		Data   any               `json:"data"`
+	}
+	if err := json.Unmarshal(append([]byte("{"), body...), &v); err != nil {
+		t.Fatalf("%v: %s", err, answer)
+	}
+	slices.SortFunc(v.Errors, func(a, b json.RawMessage) int { return bytes.Compare(a, b) })
+	out, _ := json.Marshal(v)
+	return string(status) + " " + encryptedIDValue.ReplaceAllString(string(out), `"encryptedId":"…"`)
+}
+
+var encryptedIDValue = regexp.MustCompile(`"encryptedId":"[^"]*"`)
