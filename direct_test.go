@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -27,8 +28,8 @@ type directEnv struct {
 	gqlgenURL string
 }
 
-func newDirectEnv(t *testing.T) *directEnv {
-	e := newTestEnv(t, nil)
+func newDirectEnv(t *testing.T, env map[string]string) *directEnv {
+	e := newTestEnv(t, env)
 	if !e.app.cfg.DirectReads {
 		t.Fatal("direct reads are off by default")
 	}
@@ -110,7 +111,7 @@ func (e *directEnv) newRecords(before int64) []string {
 // surfaces), an administrator and no caller at all; and the path answers
 // exactly the operations it should.
 func TestDirectReadsMatchGqlgen(t *testing.T) {
-	e := newDirectEnv(t)
+	e := newDirectEnv(t, nil)
 	person, certs := e.standardFixture(3, 4)
 	org := e.addHolder(creditCode("91510100MA6C8XY5X"), "001", "测试\"引号\\公司\n")
 	revoked := e.addCert(org, certSpec{TypeCode: "11100000000013338W011", Serial: "90002", Surfaces: 2, Revoked: true,
@@ -167,6 +168,11 @@ func TestDirectReadsMatchGqlgen(t *testing.T) {
 		{"invalid id at the root", `{ certificate(id: "not-an-id", useFor: OTHER) { id } x: certificate(id: "` + certs[0].ID + `", useFor: OTHER) { id } }`, nil, "answered"},
 		{"invalid code at a root list", `{ certificates(holderCode: "123", useFor: OTHER) { id } }`, nil, "handed_back"},
 		{"typename only", `{ __typename }`, nil, "answered"},
+		{"over the depth limit is refused unread", `{ certificate(id: "` + certs[0].ID + `", useFor: OTHER) { holder { certificates(useFor: OTHER) { holder {
+			certificates(useFor: OTHER) { holder { certificates(useFor: OTHER) { holder { certificates(useFor: OTHER) { holder { certificates(useFor: OTHER) {
+			holder { code } } } } } } } } } } } } }`, nil, ""},
+		{"over the complexity limit is refused unread", `{ certificates(holderCode: "` + person.Code + `", useFor: OTHER) { holder {
+			a: certificates(useFor: OTHER) { surfaces { name } holder { b: certificates(useFor: OTHER) { surfaces { name } holder { c: certificates(useFor: OTHER) { surfaces { name } } } } } } } } }`, nil, ""},
 		{"file link is gqlgen's", `query($id: ID!) { certificate(id: $id, useFor: OTHER) { id fileLink { url } } }`, map[string]any{"id": certs[0].ID}, ""},
 		{"encrypted id is gqlgen's", `query($id: ID!) { certificate(id: $id, useFor: OTHER) { encryptedId { encryptedId } } }`, map[string]any{"id": certs[0].ID}, ""},
 		{"catalogue is gqlgen's", `{ certificate(id: "` + certs[0].ID + `", useFor: OTHER) { type { surfaceTemplate { name } } } }`, nil, ""},
@@ -244,3 +250,131 @@ func normalized(t *testing.T, answer []byte) string {
 }
 
 var encryptedIDValue = regexp.MustCompile(`"encryptedId":"[^"]*"`)
+
+// directSchema is what randomSelection may ask of each type the direct
+// path answers: scalar fields, and object fields with their type.
+var directSchema = map[string]struct {
+	scalars []string
+	objects map[string]string
+}{
+	"Certificate": {[]string{"id", "name", "number", "issueDate", "validFrom", "validUntil", "status", "revokedAt", "revokeReason",
+		"digitalSign", "region", "source", "signingKeyId", "__typename"},
+		map[string]string{"type": "CertificateType", "issueDept": "Department", "holder": "Holder", "surfaces": "Surface"}},
+	"Holder": {[]string{"code", "name", "kind", "province", "__typename"},
+		map[string]string{"type": "HolderType", "certificates(useFor: VERIFICATION)": "Certificate",
+			`certificates(useFor: OTHER, type: "11100000000013338W011")`: "Certificate"}},
+	"Surface":         {[]string{"name", "value", "valueType", "columnName", "__typename"}, nil},
+	"CertificateType": {[]string{"code", "name", "holderKind", "local", "__typename"}, nil},
+	"Department":      {[]string{"code", "name", "province", "__typename"}, nil},
+	"HolderType":      {[]string{"code", "name", "kind", "__typename"}, nil},
+}
+
+// randomSelection writes a selection set of typ: fields, aliases, inline
+// fragments and literal @include/@skip, nested up to depth.
+func randomSelection(r *rand.Rand, b *strings.Builder, typ string, depth int, alias *int) {
+	s := directSchema[typ]
+	b.WriteString("{ ")
+	for n := 1 + r.IntN(5); n > 0; n-- {
+		if r.IntN(8) == 0 {
+			fmt.Fprintf(b, "... on %s ", typ)
+			randomSelection(r, b, typ, depth, alias)
+			continue
+		}
+		if (typ == "Certificate" || typ == "Holder") && r.IntN(10) == 0 {
+			b.WriteString("... on _Entity { __typename } ")
+			continue
+		}
+		objs := make([]string, 0, len(s.objects))
+		for f := range s.objects {
+			objs = append(objs, f)
+		}
+		slices.Sort(objs)
+		object := depth > 0 && len(objs) > 0 && r.IntN(3) == 0
+		f := s.scalars[r.IntN(len(s.scalars))]
+		if object {
+			f = objs[r.IntN(len(objs))]
+		}
+		// A field with arguments always has an alias of its own: the same
+		// name with other arguments would not validate.
+		if strings.Contains(f, "(") || r.IntN(4) == 0 {
+			*alias++
+			fmt.Fprintf(b, "a%d: ", *alias)
+		}
+		if object {
+			b.WriteString(f)
+			b.WriteString(randomDirective(r))
+			randomSelection(r, b, s.objects[f], depth-1, alias)
+			continue
+		}
+		b.WriteString(f)
+		b.WriteString(randomDirective(r))
+		b.WriteString(" ")
+	}
+	b.WriteString("} ")
+}
+
+func randomDirective(r *rand.Rand) string {
+	switch r.IntN(10) {
+	case 0:
+		return " @include(if: false)"
+	case 1:
+		return " @skip(if: false)"
+	case 2:
+		return " @skip(if: true)"
+	}
+	return ""
+}
+
+// TestDirectReadsRandomSelections: 300 random selections of what the direct
+// path answers, at random depths, through both servers, as a consumer and
+// as an analyst: the direct path answers every one within the limits (but
+// an analyst's surfaces), with gqlgen's bytes.
+func TestDirectReadsRandomSelections(t *testing.T) {
+	// An analyst's lookups by holder code are limited per hour; this test
+	// makes hundreds.
+	e := newDirectEnv(t, map[string]string{"CERTGRAPH_RATE_MASKED_LOOKUPS": "off"})
+	person, certs := e.standardFixture(3, 3)
+	org := e.addHolder(creditCode("91510100MA6C8XY5X"), "001", "随机测试公司")
+	certs = append(certs, e.addCert(org, certSpec{TypeCode: "11100000000013338W011", Serial: "90002", Surfaces: 2, Revoked: true,
+		ValidUntil: datePtr(models.DateOf(time.Now()).AddDays(30))}))
+	consumer := e.consumer()
+	_, analyst := e.withRoles("ANALYST")
+	r := rand.New(rand.NewPCG(8, 2942))
+	for i := 0; i < 300; i++ {
+		var b strings.Builder
+		alias := 0
+		switch r.IntN(3) {
+		case 0:
+			fmt.Fprintf(&b, `{ certificate(id: %q, useFor: SHOW) `, certs[r.IntN(len(certs))].ID)
+			randomSelection(r, &b, "Certificate", 1+r.IntN(3), &alias)
+		case 1:
+			fmt.Fprintf(&b, `{ holder(code: %q) `, []string{person.Code, org.Code}[r.IntN(2)])
+			randomSelection(r, &b, "Holder", 1+r.IntN(3), &alias)
+		default:
+			fmt.Fprintf(&b, `{ certificates(holderCode: %q, useFor: OTHER) `, person.Code)
+			randomSelection(r, &b, "Certificate", 1+r.IntN(3), &alias)
+		}
+		b.WriteString("}")
+		q := b.String()
+		// Every other one as an analyst: masked codes and names, and
+		// surfaces refused below the root (handed back to gqlgen).
+		token, masked := consumer, i%2 == 1
+		if masked {
+			token = analyst
+		}
+		answered := e.directCount("answered")
+		plain := e.post(e.gqlgenURL, token, q, nil)
+		got := e.post(e.url, token, q, nil)
+		did := e.directCount("answered") == answered+1
+		refused := bytes.Contains(plain, []byte(`_LIMIT_EXCEEDED"`)) // too complex: refused before any resolver
+		if !did && !refused && !(masked && strings.Contains(q, "surfaces")) {
+			t.Fatalf("the direct path did not answer\n%s\n%s", q, got)
+		}
+		if !did && normalized(t, got) == normalized(t, plain) {
+			continue // both gqlgen's
+		}
+		if !bytes.Equal(got, plain) {
+			t.Fatalf("%s\ndirect path answered\n%s\ngqlgen answered\n%s", q, got, plain)
+		}
+	}
+}

@@ -132,7 +132,10 @@ func (d DirectReads) InterceptResponse(ctx context.Context, next graphql.Respons
 	}
 	oc := graphql.GetOperationContext(ctx)
 	outer, buffered := ctx.Value(auditBufferKey{}).(*auditBuffer)
-	if !buffered || oc.Operation == nil || oc.Operation.Operation != ast.Query || !directEligible(oc.Operation.SelectionSet) {
+	// Errors already: gqlgen's DispatchError answering a refused operation
+	// (over the complexity or depth limits, say) through the same response
+	// interceptors, with the operation it refused in the context.
+	if len(graphql.GetErrors(ctx)) > 0 || !buffered || oc.Operation == nil || oc.Operation.Operation != ast.Query || !directEligible(oc.Operation.SelectionSet) {
 		return next(ctx)
 	}
 	resp, ok := d.attempt(ctx, oc, outer)
@@ -177,6 +180,9 @@ func (x *direct) query(ctx context.Context, sel ast.SelectionSet) bool {
 	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{Object: "Query"})
 	x.w.WriteByte('{')
 	for i, f := range fields {
+		if written(fields, i) {
+			continue
+		}
 		x.key(i, f.Alias)
 		ok := false
 		switch f.Name {
@@ -309,6 +315,9 @@ func (x *direct) certificate(ctx context.Context, fields []graphql.CollectedFiel
 	cr := x.r.Certificate()
 	x.w.WriteByte('{')
 	for i, f := range fields {
+		if written(fields, i) {
+			continue
+		}
 		x.key(i, f.Alias)
 		switch f.Name {
 		case "__typename":
@@ -404,6 +413,9 @@ func (x *direct) holder(ctx context.Context, fields []graphql.CollectedField, h 
 	hr := x.r.Holder()
 	x.w.WriteByte('{')
 	for i, f := range fields {
+		if written(fields, i) {
+			continue
+		}
 		x.key(i, f.Alias)
 		switch f.Name {
 		case "__typename":
@@ -461,6 +473,9 @@ func (x *direct) surfaces(sel ast.SelectionSet, ss []models.Surface) bool {
 		s := &ss[i]
 		x.w.WriteByte('{')
 		for j, f := range fields {
+			if written(fields, j) {
+				continue
+			}
 			x.key(j, f.Alias)
 			switch f.Name {
 			case "__typename":
@@ -485,7 +500,11 @@ func (x *direct) surfaces(sel ast.SelectionSet, ss []models.Surface) bool {
 
 func (x *direct) certificateType(sel ast.SelectionSet, t *models.CertificateType) bool {
 	x.w.WriteByte('{')
-	for i, f := range graphql.CollectFields(x.oc, sel, directCertificateType) {
+	fields := graphql.CollectFields(x.oc, sel, directCertificateType)
+	for i, f := range fields {
+		if written(fields, i) {
+			continue
+		}
 		x.key(i, f.Alias)
 		switch f.Name {
 		case "__typename":
@@ -508,7 +527,11 @@ func (x *direct) certificateType(sel ast.SelectionSet, t *models.CertificateType
 
 func (x *direct) department(sel ast.SelectionSet, d *models.Department) bool {
 	x.w.WriteByte('{')
-	for i, f := range graphql.CollectFields(x.oc, sel, directDepartment) {
+	fields := graphql.CollectFields(x.oc, sel, directDepartment)
+	for i, f := range fields {
+		if written(fields, i) {
+			continue
+		}
 		x.key(i, f.Alias)
 		switch f.Name {
 		case "__typename":
@@ -529,7 +552,11 @@ func (x *direct) department(sel ast.SelectionSet, d *models.Department) bool {
 
 func (x *direct) holderType(sel ast.SelectionSet, t *models.HolderType) bool {
 	x.w.WriteByte('{')
-	for i, f := range graphql.CollectFields(x.oc, sel, directHolderType) {
+	fields := graphql.CollectFields(x.oc, sel, directHolderType)
+	for i, f := range fields {
+		if written(fields, i) {
+			continue
+		}
 		x.key(i, f.Alias)
 		switch f.Name {
 		case "__typename":
@@ -557,7 +584,20 @@ func (x *direct) resolvedString(s string, err error) bool {
 	return true
 }
 
-// key writes the i-th member's name of an object.
+// written reports whether a field before fields[i] has its alias: gqlgen
+// writes the first and skips the others (__typename asked both inside and
+// outside a fragment on a union collects twice).
+func written(fields []graphql.CollectedField, i int) bool {
+	for j := 0; j < i; j++ {
+		if fields[j].Alias == fields[i].Alias {
+			return true
+		}
+	}
+	return false
+}
+
+// key writes the name of fields[i] of an object; the first of fields is
+// always written, so any later one follows a comma.
 func (x *direct) key(i int, alias string) {
 	if i > 0 {
 		x.w.WriteByte(',')
