@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -130,4 +131,26 @@ func TestDecodeUnit(t *testing.T) {
 			t.Fatalf("kind %d: status %s, want %s", kind, got, want)
 		}
 	}
+}
+
+// FuzzDuplicateKeysScan: on any valid JSON, the byte scan finds the same
+// duplicate key (same failure) as the tokenizer, or gives up.
+func FuzzDuplicateKeysScan(f *testing.F) {
+	for _, s := range []string{`{"a":1,"A":2}`, `{"head":{"accountId":"a","AccountId":"b"}}`, `{"a":[{"b":1,"b":2}]}`,
+		`{"a":"x\"y","a":1}`, `{"k\u0041":1,"kA":2}`, `[{"x":true,"y":null,"X":false}]`, `{"a":{"b":{"c":1}},"b":{"c":2,"C":3}}`,
+		`{"数据":1,"数据":2}`, `{"ǅ":1,"ǆ":2}`, ` { "a" : -1.5e3 , "b" : [ 1 , 2 ] , "a" : 0 } `, `"s"`, `12`, `{}`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		if !json.Valid([]byte(text)) {
+			return
+		}
+		got, scanned := duplicateKeysScan(text)
+		if !scanned {
+			return
+		}
+		if want := duplicateKeys(text); !reflect.DeepEqual(got, want) {
+			t.Fatalf("%s: scan says %+v, tokenizer %+v", text, got, want)
+		}
+	})
 }
