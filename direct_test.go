@@ -378,3 +378,40 @@ func TestDirectReadsRandomSelections(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkCertificateRead is the bench's cache-hot read over HTTP (a
+// certificate with type, holder, department and 4 surfaces, audited),
+// through the direct read path and through gqlgen's executor, side by side:
+// go test -run '^$' -bench CertificateRead -benchmem .
+func BenchmarkCertificateRead(b *testing.B) {
+	e := newTestEnv(b, map[string]string{"CERTGRAPH_RATE_ACCOUNT": "off", "CERTGRAPH_RATE_ADDRESS": "off"})
+	_, certs := e.standardFixture(1, 4)
+	tok := e.consumer()
+	plain := *e.app
+	cfg := *plain.cfg
+	cfg.DirectReads = false
+	plain.cfg = &cfg
+	srv := httptest.NewServer(newServer(&plain))
+	b.Cleanup(srv.Close)
+	const q = `query($id: ID!) { certificate(id: $id, useFor: SHARED_APPLICATION) { id name number issueDate validFrom validUntil status type { code name } holder { code name } issueDept { code name } surfaces { name value valueType columnName } } }`
+	body, _ := json.Marshal(map[string]any{"query": q, "variables": map[string]any{"id": certs[0].ID}})
+	for _, s := range []struct{ name, url string }{{"direct", e.url}, {"gqlgen", srv.URL}} {
+		b.Run(s.name, func(b *testing.B) {
+			client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4}}
+			for b.Loop() {
+				req, _ := http.NewRequest(http.MethodPost, s.url+"/graphql", bytes.NewReader(body))
+				req.Header.Set("Content-Type", "application/json")
+				req.Header.Set("Authorization", "Bearer "+tok)
+				resp, err := client.Do(req)
+				if err != nil {
+					b.Fatal(err)
+				}
+				out, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusOK || !bytes.HasPrefix(out, []byte(`{"data":{"certificate":{"id"`)) {
+					b.Fatalf("HTTP %d: %s", resp.StatusCode, out)
+				}
+			}
+		})
+	}
+}
