@@ -3,11 +3,14 @@ package resolvers
 import (
 	"bytes"
 	"context"
+	"sync"
+	"sync/atomic"
 
 	"certgraph/models"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
 )
 
 // DirectReads is the GraphQL extension that answers the hot reads itself:
@@ -15,11 +18,13 @@ import (
 // whose selection asks only for the fields in directFields (the
 // certificate's data, surfaces, type, department and holder, the holder's
 // certificates). It walks the selection with gqlgen's own CollectFields,
-// calls the same resolvers in the same order with the same context, and
-// writes the JSON as it goes, instead of going through gqlgen's executor,
-// which builds a field context, a context value and closures for every
-// field, trivial ones included, and marshals every list element on its own
-// goroutine: that machinery was most of a cache-hot read's CPU (issue 8).
+// calls the same resolvers with the same context (root fields concurrently,
+// the fields below them one after another, as gqlgen does for Certificate
+// and Holder), and writes the JSON as it goes, instead of through gqlgen's
+// executor, which builds a field context, a context value and closures for
+// every field, trivial ones included, and marshals every list element on
+// its own goroutine: that machinery was most of a cache-hot read's CPU
+// (issue 8).
 //
 // Whatever it does not know goes to gqlgen, and so does every attempt that
 // meets anything but a plain answer (an error below a root field, a null
@@ -156,8 +161,8 @@ func (d DirectReads) attempt(ctx context.Context, oc *graphql.OperationContext, 
 	}()
 	recs := &auditBuffer{}
 	own := graphql.WithResponseContext(context.WithValue(ctx, auditBufferKey{}, recs), d.presenter, d.recover)
-	x := &direct{r: d.r, oc: oc, w: bytes.NewBuffer(make([]byte, 0, 2048))}
-	if !x.query(own, oc.Operation.SelectionSet) || len(graphql.GetErrors(own)) != x.rootErrors {
+	x := &direct{r: d.r, oc: oc, w: bytes.NewBuffer(make([]byte, 0, 2048)), rootErrors: &atomic.Int64{}}
+	if !x.query(own, oc.Operation.SelectionSet) || int64(len(graphql.GetErrors(own))) != x.rootErrors.Load() {
 		return nil, false
 	}
 	outer.add(recs.take())
@@ -166,42 +171,85 @@ func (d DirectReads) attempt(ctx context.Context, oc *graphql.OperationContext, 
 }
 
 // direct is one direct run: the operation, its answer so far, and how many
-// errors its root fields answered.
+// errors its root fields answered (any other error sends the operation to
+// gqlgen; root fields may run concurrently, hence the atomic count).
 type direct struct {
 	r          *Resolver
 	oc         *graphql.OperationContext
 	w          *bytes.Buffer
-	rootErrors int
+	rootErrors *atomic.Int64
 }
 
 func (x *direct) query(ctx context.Context, sel ast.SelectionSet) bool {
 	fields := graphql.CollectFields(x.oc, sel, directQuery)
 	// As gqlgen's executor: the root fields' parent context names the Query.
 	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{Object: "Query"})
+	// Root fields that read run concurrently, as in gqlgen's executor: a
+	// query for several certificates waits for the slowest read, not for
+	// their sum. Each writes its own part; the parts are joined in order.
+	var parts []*direct
+	reads := 0
+	for i, f := range fields {
+		if !written(fields, i) && f.Name != "__typename" {
+			reads++
+		}
+	}
+	if reads > 1 {
+		parts = make([]*direct, len(fields))
+		oks := make([]bool, len(fields))
+		var wg sync.WaitGroup
+		for i, f := range fields {
+			if written(fields, i) || f.Name == "__typename" {
+				continue
+			}
+			parts[i] = &direct{r: x.r, oc: x.oc, w: bytes.NewBuffer(make([]byte, 0, 1024)), rootErrors: x.rootErrors}
+			wg.Go(func() {
+				// A panic here would end the process, not the attempt.
+				defer func() {
+					if recover() != nil {
+						oks[i] = false
+					}
+				}()
+				oks[i] = parts[i].rootField(ctx, f)
+			})
+		}
+		wg.Wait()
+		for i, p := range parts {
+			if p != nil && !oks[i] {
+				return false
+			}
+		}
+	}
 	x.w.WriteByte('{')
 	for i, f := range fields {
 		if written(fields, i) {
 			continue
 		}
 		x.key(i, f.Alias)
-		ok := false
-		switch f.Name {
-		case "__typename":
+		switch {
+		case f.Name == "__typename":
 			x.str("Query")
-			ok = true
-		case "certificate":
-			ok = x.queryCertificate(ctx, f)
-		case "holder":
-			ok = x.queryHolder(ctx, f)
-		case "certificates":
-			ok = x.queryCertificates(ctx, f)
-		}
-		if !ok {
+		case parts != nil:
+			x.w.Write(parts[i].w.Bytes())
+		case !x.rootField(ctx, f):
 			return false
 		}
 	}
 	x.w.WriteByte('}')
 	return true
+}
+
+// rootField writes one root field that reads.
+func (x *direct) rootField(ctx context.Context, f graphql.CollectedField) bool {
+	switch f.Name {
+	case "certificate":
+		return x.queryCertificate(ctx, f)
+	case "holder":
+		return x.queryHolder(ctx, f)
+	case "certificates":
+		return x.queryCertificates(ctx, f)
+	}
+	return false
 }
 
 // rootContext is the context gqlgen gives a root field's resolver.
@@ -213,8 +261,13 @@ func (x *direct) rootContext(ctx context.Context, f graphql.CollectedField, args
 // rootError answers a nullable root field's error as gqlgen does: null,
 // and the error with the field's path and location.
 func (x *direct) rootError(ctx context.Context, err error) bool {
-	x.oc.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
-	x.rootErrors = len(graphql.GetErrors(ctx))
+	err = graphql.AddFieldLocationToError(ctx, err)
+	x.oc.Error(ctx, err) // one error each, for a list
+	if list, ok := err.(gqlerror.List); ok {
+		x.rootErrors.Add(int64(len(list)))
+	} else {
+		x.rootErrors.Add(1)
+	}
 	x.null()
 	return true
 }
