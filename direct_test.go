@@ -33,13 +33,19 @@ func newDirectEnv(t *testing.T, env map[string]string) *directEnv {
 	if !e.app.cfg.DirectReads {
 		t.Fatal("direct reads are off by default")
 	}
-	plain := *e.app
+	return &directEnv{testEnv: e, gqlgenURL: withoutDirectReads(t, e.app)}
+}
+
+// withoutDirectReads starts a server of a's app with the direct read path
+// off and returns its URL.
+func withoutDirectReads(tb testing.TB, a *app) string {
+	plain := *a
 	cfg := *plain.cfg
 	cfg.DirectReads = false
 	plain.cfg = &cfg
 	srv := httptest.NewServer(newServer(&plain))
-	t.Cleanup(srv.Close)
-	return &directEnv{testEnv: e, gqlgenURL: srv.URL}
+	tb.Cleanup(srv.Close)
+	return srv.URL
 }
 
 // post answers one operation from base, raw.
@@ -387,15 +393,10 @@ func BenchmarkCertificateRead(b *testing.B) {
 	e := newTestEnv(b, map[string]string{"CERTGRAPH_RATE_ACCOUNT": "off", "CERTGRAPH_RATE_ADDRESS": "off"})
 	_, certs := e.standardFixture(1, 4)
 	tok := e.consumer()
-	plain := *e.app
-	cfg := *plain.cfg
-	cfg.DirectReads = false
-	plain.cfg = &cfg
-	srv := httptest.NewServer(newServer(&plain))
-	b.Cleanup(srv.Close)
+	gqlgenURL := withoutDirectReads(b, e.app)
 	const q = `query($id: ID!) { certificate(id: $id, useFor: SHARED_APPLICATION) { id name number issueDate validFrom validUntil status type { code name } holder { code name } issueDept { code name } surfaces { name value valueType columnName } } }`
 	body, _ := json.Marshal(map[string]any{"query": q, "variables": map[string]any{"id": certs[0].ID}})
-	for _, s := range []struct{ name, url string }{{"direct", e.url}, {"gqlgen", srv.URL}} {
+	for _, s := range []struct{ name, url string }{{"direct", e.url}, {"gqlgen", gqlgenURL}} {
 		b.Run(s.name, func(b *testing.B) {
 			client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4}}
 			for b.Loop() {

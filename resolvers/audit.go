@@ -99,9 +99,9 @@ func (b *auditBuffer) take() []models.AccessRecord {
 // read personal data (a holder lookup and its certificates were two
 // statements). When the write fails, the whole answer is replaced by one
 // UNAVAILABLE error, so nothing that was read is answered unrecorded. It must
-// be the innermost response interceptor (used last): the resolvers see the
-// buffer it puts in the context, and the error it makes passes through the
-// outer ones (error limits, telemetry).
+// be the innermost response interceptor but DirectReads (used after every
+// other): the resolvers see the buffer it puts in the context, and the error
+// it makes passes through the outer ones (error limits, telemetry).
 type AuditFlush struct{ r *Resolver }
 
 // AuditFlush returns the extension for r's audit log.

@@ -3,6 +3,7 @@ package resolvers
 import (
 	"bytes"
 	"context"
+	"io"
 	"sync"
 	"sync/atomic"
 
@@ -282,16 +283,13 @@ func (x *direct) queryCertificate(ctx context.Context, f graphql.CollectedField)
 	if err := useFor.UnmarshalGQL(raw["useFor"]); err != nil {
 		return false
 	}
-	ctx = x.rootContext(ctx, f, map[string]any{"id": id, "useFor": useFor})
-	c, err := x.r.Query().Certificate(ctx, id, useFor)
-	switch {
-	case err != nil:
-		return x.rootError(ctx, err)
-	case c == nil:
-		x.null()
-		return true
-	}
-	return x.certificate(ctx, graphql.CollectFields(x.oc, f.Selections, directCertificate), c)
+	return nullableRoot(x, ctx, f, map[string]any{"id": id, "useFor": useFor},
+		func(ctx context.Context) (*models.Certificate, error) {
+			return x.r.Query().Certificate(ctx, id, useFor)
+		},
+		func(ctx context.Context, c *models.Certificate) bool {
+			return x.certificate(ctx, graphql.CollectFields(x.oc, f.Selections, directCertificate), c)
+		})
 }
 
 func (x *direct) queryHolder(ctx context.Context, f graphql.CollectedField) bool {
@@ -304,16 +302,29 @@ func (x *direct) queryHolder(ctx context.Context, f graphql.CollectedField) bool
 	if !ok {
 		return false
 	}
-	ctx = x.rootContext(ctx, f, map[string]any{"code": code, "type": typ})
-	h, err := x.r.Query().Holder(ctx, code, typ)
+	return nullableRoot(x, ctx, f, map[string]any{"code": code, "type": typ},
+		func(ctx context.Context) (*models.Holder, error) { return x.r.Query().Holder(ctx, code, typ) },
+		func(ctx context.Context, h *models.Holder) bool {
+			return x.holder(ctx, graphql.CollectFields(x.oc, f.Selections, directHolder), h)
+		})
+}
+
+// nullableRoot answers a nullable root field: resolve, in the context
+// gqlgen gives a root field's resolver (args are its arguments as
+// gqlgen's executor passes them), then null, the error on the field's path,
+// or what write writes.
+func nullableRoot[T any](x *direct, ctx context.Context, f graphql.CollectedField, args map[string]any,
+	resolve func(context.Context) (*T, error), write func(context.Context, *T) bool) bool {
+	ctx = x.rootContext(ctx, f, args)
+	v, err := resolve(ctx)
 	switch {
 	case err != nil:
 		return x.rootError(ctx, err)
-	case h == nil:
+	case v == nil:
 		x.null()
 		return true
 	}
-	return x.holder(ctx, graphql.CollectFields(x.oc, f.Selections, directHolder), h)
+	return write(ctx, v)
 }
 
 // queryCertificates is the root list: it is non-null, so its errors make
@@ -366,15 +377,8 @@ func (x *direct) certificates(ctx context.Context, sel ast.SelectionSet, cs []mo
 
 func (x *direct) certificate(ctx context.Context, fields []graphql.CollectedField, c *models.Certificate) bool {
 	cr := x.r.Certificate()
-	x.w.WriteByte('{')
-	for i, f := range fields {
-		if written(fields, i) {
-			continue
-		}
-		x.key(i, f.Alias)
+	return x.object(fields, "Certificate", func(f graphql.CollectedField) bool {
 		switch f.Name {
-		case "__typename":
-			x.str("Certificate")
 		case "id":
 			x.str(c.ID)
 		case "name":
@@ -384,116 +388,61 @@ func (x *direct) certificate(ctx context.Context, fields []graphql.CollectedFiel
 		case "validFrom":
 			c.ValidFrom.MarshalGQL(x.w)
 		case "validUntil":
-			if c.ValidUntil == nil {
-				x.null()
-			} else {
-				c.ValidUntil.MarshalGQL(x.w)
-			}
+			x.nullable(c.ValidUntil == nil, func() { c.ValidUntil.MarshalGQL(x.w) })
 		case "revokedAt":
-			if c.RevokedAt == nil {
-				x.null()
-			} else {
-				models.MarshalTime(*c.RevokedAt).MarshalGQL(x.w)
-			}
+			x.nullable(c.RevokedAt == nil, func() { models.MarshalTime(*c.RevokedAt).MarshalGQL(x.w) })
 		case "revokeReason":
 			x.str(c.RevokeReason)
 		case "number":
-			if !x.resolvedString(cr.Number(ctx, c)) {
-				return false
-			}
+			return x.resolved(marshalString(cr.Number(ctx, c)))
 		case "digitalSign":
-			if !x.resolvedString(cr.DigitalSign(ctx, c)) {
-				return false
-			}
+			return x.resolved(marshalString(cr.DigitalSign(ctx, c)))
 		case "region":
-			if !x.resolvedString(cr.Region(ctx, c)) {
-				return false
-			}
+			return x.resolved(marshalString(cr.Region(ctx, c)))
 		case "status":
-			s, err := cr.Status(ctx, c)
-			if err != nil {
-				return false
-			}
-			s.MarshalGQL(x.w)
+			return x.resolved(marshaler(cr.Status(ctx, c)))
 		case "source":
-			s, err := cr.Source(ctx, c)
-			if err != nil {
-				return false
-			}
-			s.MarshalGQL(x.w)
+			return x.resolved(marshaler(cr.Source(ctx, c)))
 		case "signingKeyId":
 			k, err := cr.SigningKeyID(ctx, c)
 			if err != nil {
 				return false
 			}
-			if k == nil {
-				x.null()
-			} else {
-				x.str(*k)
-			}
+			x.nullable(k == nil, func() { x.str(*k) })
 		case "type":
 			t, err := cr.Type(ctx, c)
-			if err != nil || t == nil || !x.certificateType(f.Selections, t) {
-				return false
-			}
+			return err == nil && t != nil && x.certificateType(f.Selections, t)
 		case "issueDept":
 			d, err := cr.IssueDept(ctx, c)
-			if err != nil || d == nil || !x.department(f.Selections, d) {
-				return false
-			}
+			return err == nil && d != nil && x.department(f.Selections, d)
 		case "holder":
 			h, err := cr.Holder(ctx, c)
-			if err != nil || h == nil || !x.holder(ctx, graphql.CollectFields(x.oc, f.Selections, directHolder), h) {
-				return false
-			}
+			return err == nil && h != nil && x.holder(ctx, graphql.CollectFields(x.oc, f.Selections, directHolder), h)
 		case "surfaces":
 			ss, err := cr.Surfaces(ctx, c)
-			if err != nil {
-				return false
-			}
-			if !x.surfaces(f.Selections, ss) {
-				return false
-			}
+			return err == nil && x.surfaces(f.Selections, ss)
 		default:
 			return false
 		}
-	}
-	x.w.WriteByte('}')
-	return true
+		return true
+	})
 }
 
 func (x *direct) holder(ctx context.Context, fields []graphql.CollectedField, h *models.Holder) bool {
 	hr := x.r.Holder()
-	x.w.WriteByte('{')
-	for i, f := range fields {
-		if written(fields, i) {
-			continue
-		}
-		x.key(i, f.Alias)
+	return x.object(fields, "Holder", func(f graphql.CollectedField) bool {
 		switch f.Name {
-		case "__typename":
-			x.str("Holder")
 		case "province":
 			x.str(h.Province)
 		case "code":
-			if !x.resolvedString(hr.Code(ctx, h)) {
-				return false
-			}
+			return x.resolved(marshalString(hr.Code(ctx, h)))
 		case "name":
-			if !x.resolvedString(hr.Name(ctx, h)) {
-				return false
-			}
+			return x.resolved(marshalString(hr.Name(ctx, h)))
 		case "kind":
-			k, err := hr.Kind(ctx, h)
-			if err != nil {
-				return false
-			}
-			k.MarshalGQL(x.w)
+			return x.resolved(marshaler(hr.Kind(ctx, h)))
 		case "type":
 			t, err := hr.Type(ctx, h)
-			if err != nil || t == nil || !x.holderType(f.Selections, t) {
-				return false
-			}
+			return err == nil && t != nil && x.holderType(f.Selections, t)
 		case "certificates":
 			raw := f.ArgumentMap(x.oc.Variables)
 			var useFor models.UseFor
@@ -505,15 +454,12 @@ func (x *direct) holder(ctx context.Context, fields []graphql.CollectedField, h 
 			fctx := graphql.WithFieldContext(ctx, &graphql.FieldContext{Object: "Holder", Field: f,
 				Args: map[string]any{"useFor": useFor, "type": typ}, IsMethod: true, IsResolver: true})
 			cs, err := hr.Certificates(fctx, h, useFor, typ)
-			if err != nil || !x.certificates(fctx, f.Selections, cs) {
-				return false
-			}
+			return err == nil && x.certificates(fctx, f.Selections, cs)
 		default:
 			return false
 		}
-	}
-	x.w.WriteByte('}')
-	return true
+		return true
+	})
 }
 
 func (x *direct) surfaces(sel ast.SelectionSet, ss []models.Surface) bool {
@@ -524,15 +470,8 @@ func (x *direct) surfaces(sel ast.SelectionSet, ss []models.Surface) bool {
 			x.w.WriteByte(',')
 		}
 		s := &ss[i]
-		x.w.WriteByte('{')
-		for j, f := range fields {
-			if written(fields, j) {
-				continue
-			}
-			x.key(j, f.Alias)
+		ok := x.object(fields, "Surface", func(f graphql.CollectedField) bool {
 			switch f.Name {
-			case "__typename":
-				x.str("Surface")
 			case "name":
 				x.str(s.Name)
 			case "value":
@@ -544,24 +483,19 @@ func (x *direct) surfaces(sel ast.SelectionSet, ss []models.Surface) bool {
 			default:
 				return false
 			}
+			return true
+		})
+		if !ok {
+			return false
 		}
-		x.w.WriteByte('}')
 	}
 	x.w.WriteByte(']')
 	return true
 }
 
 func (x *direct) certificateType(sel ast.SelectionSet, t *models.CertificateType) bool {
-	x.w.WriteByte('{')
-	fields := graphql.CollectFields(x.oc, sel, directCertificateType)
-	for i, f := range fields {
-		if written(fields, i) {
-			continue
-		}
-		x.key(i, f.Alias)
+	return x.object(graphql.CollectFields(x.oc, sel, directCertificateType), "CertificateType", func(f graphql.CollectedField) bool {
 		switch f.Name {
-		case "__typename":
-			x.str("CertificateType")
 		case "code":
 			x.str(t.Code)
 		case "name":
@@ -573,22 +507,13 @@ func (x *direct) certificateType(sel ast.SelectionSet, t *models.CertificateType
 		default:
 			return false
 		}
-	}
-	x.w.WriteByte('}')
-	return true
+		return true
+	})
 }
 
 func (x *direct) department(sel ast.SelectionSet, d *models.Department) bool {
-	x.w.WriteByte('{')
-	fields := graphql.CollectFields(x.oc, sel, directDepartment)
-	for i, f := range fields {
-		if written(fields, i) {
-			continue
-		}
-		x.key(i, f.Alias)
+	return x.object(graphql.CollectFields(x.oc, sel, directDepartment), "Department", func(f graphql.CollectedField) bool {
 		switch f.Name {
-		case "__typename":
-			x.str("Department")
 		case "code":
 			x.str(d.Code)
 		case "name":
@@ -598,22 +523,13 @@ func (x *direct) department(sel ast.SelectionSet, d *models.Department) bool {
 		default:
 			return false
 		}
-	}
-	x.w.WriteByte('}')
-	return true
+		return true
+	})
 }
 
 func (x *direct) holderType(sel ast.SelectionSet, t *models.HolderType) bool {
-	x.w.WriteByte('{')
-	fields := graphql.CollectFields(x.oc, sel, directHolderType)
-	for i, f := range fields {
-		if written(fields, i) {
-			continue
-		}
-		x.key(i, f.Alias)
+	return x.object(graphql.CollectFields(x.oc, sel, directHolderType), "HolderType", func(f graphql.CollectedField) bool {
 		switch f.Name {
-		case "__typename":
-			x.str("HolderType")
 		case "code":
 			x.str(t.Code)
 		case "name":
@@ -623,18 +539,65 @@ func (x *direct) holderType(sel ast.SelectionSet, t *models.HolderType) bool {
 		default:
 			return false
 		}
+		return true
+	})
+}
+
+// object writes an object of type typename with its collected fields:
+// __typename here, every other one by field, which reports false for a
+// field it cannot answer. A repeated alias is written once (written).
+func (x *direct) object(fields []graphql.CollectedField, typename string, field func(graphql.CollectedField) bool) bool {
+	x.w.WriteByte('{')
+	for i, f := range fields {
+		if written(fields, i) {
+			continue
+		}
+		x.key(i, f.Alias)
+		if f.Name == "__typename" {
+			x.str(typename)
+		} else if !field(f) {
+			return false
+		}
 	}
 	x.w.WriteByte('}')
 	return true
 }
 
-// resolvedString writes a resolver's String! answer; false on its error.
-func (x *direct) resolvedString(s string, err error) bool {
+// nullable writes null, or what write writes.
+func (x *direct) nullable(null bool, write func()) {
+	if null {
+		x.null()
+	} else {
+		write()
+	}
+}
+
+// resolved writes a resolver's answer; false on its error.
+func (x *direct) resolved(m graphql.Marshaler, err error) bool {
 	if err != nil {
 		return false
 	}
-	x.str(s)
+	m.MarshalGQL(x.w)
 	return true
+}
+
+// marshaler is a resolver's self-marshalling answer (an enum) as a
+// Marshaler, for resolved.
+func marshaler[T graphql.Marshaler](v T, err error) (graphql.Marshaler, error) { return v, err }
+
+// marshalString is a resolver's String! answer as a Marshaler, for resolved.
+func marshalString(s string, err error) (graphql.Marshaler, error) { return quoted(s), err }
+
+// quoted is a string that marshals as gqlgen's MarshalString does.
+type quoted string
+
+// MarshalGQL writes q as a JSON string.
+func (q quoted) MarshalGQL(w io.Writer) {
+	if b, ok := w.(*bytes.Buffer); ok {
+		writeQuoted(b, string(q))
+		return
+	}
+	graphql.MarshalString(string(q)).MarshalGQL(w)
 }
 
 // written reports whether a field before fields[i] has its alias: gqlgen
