@@ -51,19 +51,8 @@ func withoutDirectReads(tb testing.TB, a *app) string {
 // post answers one operation from base, raw.
 func (e *directEnv) post(base, token, query string, vars map[string]any) []byte {
 	e.t.Helper()
-	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
-	req, _ := http.NewRequest(http.MethodPost, base+"/graphql", bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	return append([]byte(fmt.Sprintf("HTTP %d ", resp.StatusCode)), raw...)
+	r := e.gqlAt(base, token, query, vars)
+	return append([]byte(fmt.Sprintf("HTTP %d ", r.Status)), r.Raw...)
 }
 
 // directCount is how many queries the direct path answered or handed back.

@@ -126,8 +126,14 @@ func (r *gqlResponse) code() string {
 // gql posts a GraphQL operation with the given bearer token ("" for none).
 func (e *testEnv) gql(token, query string, vars map[string]any, headers ...string) *gqlResponse {
 	e.t.Helper()
+	return e.gqlAt(e.url, token, query, vars, headers...)
+}
+
+// gqlAt is gql to the server at base (another server of the same app).
+func (e *testEnv) gqlAt(base, token, query string, vars map[string]any, headers ...string) *gqlResponse {
+	e.t.Helper()
 	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
-	req, _ := http.NewRequest(http.MethodPost, e.url+"/graphql", bytes.NewReader(body))
+	req, _ := http.NewRequest(http.MethodPost, base+"/graphql", bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)

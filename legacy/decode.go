@@ -68,10 +68,10 @@ func parseBody(text string) (object, *Failure) {
 // tokenizer decodes.
 // FuzzDuplicateKeysScan holds the two to the same answers.
 func duplicateKeysScan(text string) (f *Failure, scanned bool) {
+	type seenKey struct{ lower, spelt string }
 	type frame struct {
 		object bool
-		keys   []string // lower-cased, with the spelling first seen at the same index in spelled
-		spelt  []string
+		keys   []seenKey
 		path   string
 		key    string
 		expect bool
@@ -111,16 +111,16 @@ func duplicateKeysScan(text string) (f *Failure, scanned bool) {
 					return nil, false // the tokenizer reads invalid bytes as U+FFFD
 				}
 				lower := strings.ToLower(k)
-				for n, seen := range top.keys {
-					if seen != lower {
+				for _, seen := range top.keys {
+					if seen.lower != lower {
 						continue
 					}
-					if top.spelt[n] == k {
+					if seen.spelt == k {
 						return malformed(top.path+k, "参数 %s 出现了多次", top.path+k), true
 					}
-					return malformed(top.path+k, "参数 %s 以不同大小写出现了多次（%q 与 %q）", top.path+k, top.spelt[n], k), true
+					return malformed(top.path+k, "参数 %s 以不同大小写出现了多次（%q 与 %q）", top.path+k, seen.spelt, k), true
 				}
-				top.keys, top.spelt = append(top.keys, lower), append(top.spelt, k)
+				top.keys = append(top.keys, seenKey{lower, k})
 				top.key, top.expect = k, false
 			}
 			i = j

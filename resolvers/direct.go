@@ -3,7 +3,6 @@ package resolvers
 import (
 	"bytes"
 	"context"
-	"io"
 	"sync"
 	"sync/atomic"
 
@@ -167,8 +166,9 @@ func (d DirectReads) attempt(ctx context.Context, oc *graphql.OperationContext, 
 		return nil, false
 	}
 	outer.add(recs.take())
-	errs := append(graphql.GetErrors(ctx), graphql.GetErrors(own)...)
-	return &graphql.Response{Data: x.w.Bytes(), Errors: errs, Extensions: graphql.GetExtensions(ctx)}, true
+	// The outer context has no errors (InterceptResponse made sure): the
+	// answer's are the root fields'.
+	return &graphql.Response{Data: x.w.Bytes(), Errors: graphql.GetErrors(own), Extensions: graphql.GetExtensions(ctx)}, true
 }
 
 // direct is one direct run: the operation, its answer so far, and how many
@@ -394,11 +394,11 @@ func (x *direct) certificate(ctx context.Context, fields []graphql.CollectedFiel
 		case "revokeReason":
 			x.str(c.RevokeReason)
 		case "number":
-			return x.resolved(marshalString(cr.Number(ctx, c)))
+			return x.text(cr.Number(ctx, c))
 		case "digitalSign":
-			return x.resolved(marshalString(cr.DigitalSign(ctx, c)))
+			return x.text(cr.DigitalSign(ctx, c))
 		case "region":
-			return x.resolved(marshalString(cr.Region(ctx, c)))
+			return x.text(cr.Region(ctx, c))
 		case "status":
 			return x.resolved(marshaler(cr.Status(ctx, c)))
 		case "source":
@@ -435,9 +435,9 @@ func (x *direct) holder(ctx context.Context, fields []graphql.CollectedField, h 
 		case "province":
 			x.str(h.Province)
 		case "code":
-			return x.resolved(marshalString(hr.Code(ctx, h)))
+			return x.text(hr.Code(ctx, h))
 		case "name":
-			return x.resolved(marshalString(hr.Name(ctx, h)))
+			return x.text(hr.Name(ctx, h))
 		case "kind":
 			return x.resolved(marshaler(hr.Kind(ctx, h)))
 		case "type":
@@ -572,7 +572,16 @@ func (x *direct) nullable(null bool, write func()) {
 	}
 }
 
-// resolved writes a resolver's answer; false on its error.
+// text writes a resolver's String! answer; false on its error.
+func (x *direct) text(s string, err error) bool {
+	if err != nil {
+		return false
+	}
+	x.str(s)
+	return true
+}
+
+// resolved writes a resolver's self-marshalling answer; false on its error.
 func (x *direct) resolved(m graphql.Marshaler, err error) bool {
 	if err != nil {
 		return false
@@ -584,21 +593,6 @@ func (x *direct) resolved(m graphql.Marshaler, err error) bool {
 // marshaler is a resolver's self-marshalling answer (an enum) as a
 // Marshaler, for resolved.
 func marshaler[T graphql.Marshaler](v T, err error) (graphql.Marshaler, error) { return v, err }
-
-// marshalString is a resolver's String! answer as a Marshaler, for resolved.
-func marshalString(s string, err error) (graphql.Marshaler, error) { return quoted(s), err }
-
-// quoted is a string that marshals as gqlgen's MarshalString does.
-type quoted string
-
-// MarshalGQL writes q as a JSON string.
-func (q quoted) MarshalGQL(w io.Writer) {
-	if b, ok := w.(*bytes.Buffer); ok {
-		writeQuoted(b, string(q))
-		return
-	}
-	graphql.MarshalString(string(q)).MarshalGQL(w)
-}
 
 // written reports whether a field before fields[i] has its alias: gqlgen
 // writes the first and skips the others (__typename asked both inside and
