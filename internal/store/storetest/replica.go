@@ -55,7 +55,28 @@ func Replication(t testing.TB) Replicated {
 	})
 	r := Replicated{PrimaryURL: withDatabase(padmin, name), ReplicaURL: withDatabase(radmin, name)}
 	r.Primary = open(t, r.PrimaryURL)
+	waitReplicated(t, adb, radmin)
 	return r
+}
+
+// waitReplicated waits until the replica has applied everything the primary
+// has written so far (the new database and its migrations): a test that
+// probes the replica at once must not find the database missing there.
+func waitReplicated(t testing.TB, primary *store.DB, replicaAdmin string) {
+	t.Helper()
+	var pos string
+	if err := primary.Gorm().Raw("SELECT @@gtid_binlog_pos").Scan(&pos).Error; err != nil {
+		t.Fatalf("primary's GTID position: %v", err)
+	}
+	rdb, err := store.Open(replicaAdmin, "", quiet)
+	if err != nil {
+		t.Fatalf("%s: %v", EnvReplicaURL, err)
+	}
+	defer rdb.Close()
+	var res int
+	if err := rdb.Gorm().Raw("SELECT MASTER_GTID_WAIT(?, 30)", pos).Scan(&res).Error; err != nil || res != 0 {
+		t.Fatalf("replica did not reach the primary's position %s within 30 s (MASTER_GTID_WAIT = %d, %v)", pos, res, err)
+	}
 }
 
 // withDatabase replaces the database of a mysql:// URL.
