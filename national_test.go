@@ -307,6 +307,40 @@ func TestNationalThreeProcesses(t *testing.T) {
 		t.Fatalf("audit at 50 does not name %s@51: %s", consumerID, a.Raw)
 	}
 
+	// An analyst at 51 asks for a 50 certificate's surfaces: 51's direct read
+	// path dispatches it, meets the refusal of surfaces below the root field
+	// and hands the operation to gqlgen, whose run takes the attempt's answer
+	// instead of asking again. 50 saw one read, and audits one.
+	analystID, analyst := func() (string, string) {
+		r := n51.gql("", `mutation($in: RegisterSystemInput!) { registerSystem(input: $in) { accountId accessToken } }`,
+			map[string]any{"in": map[string]any{"systemName": "analyst", "systemIp": "127.0.0.1", "deptCode": creditCode("11510000MB7000003"), "deptName": "a"}}).must(t)
+		id := r.str("registerSystem.accountId")
+		n51.gql(n51.adminTok, `mutation($id: ID!) { approveAccount(id: $id) { status } }`, map[string]any{"id": id}).must(t)
+		n51.gql(n51.adminTok, `mutation($id: ID!) { setRoles(id: $id, roles: [ANALYST]) { roles } }`, map[string]any{"id": id}).must(t)
+		return id, r.str("registerSystem.accessToken")
+	}()
+	handedBack := func() string {
+		return grepLines(metricsText(t, n51.url()), `certgraph_graphql_direct_total{outcome="handed_back"}`)
+	}
+	before := handedBack()
+	ar := n51.gql(analyst, `query($id: ID!) { certificate(id: $id, useFor: SHARED_APPLICATION) { id number surfaces { name } } }`, map[string]any{"id": id50})
+	if len(ar.Errors) != 1 || ar.Errors[0].Extensions["code"] != "FORBIDDEN" {
+		t.Fatalf("an analyst's surfaces of a 50 certificate: %s", ar.Raw)
+	}
+	if after := handedBack(); after == before {
+		t.Fatalf("51's direct path did not hand the analyst's read back (%q, then %q): the read this step is about did not happen", before, after)
+	}
+	recs := n50.gql(n50.adminTok, `{ accessRecords(filter: {subject: "`+id50+`"}, first: 50) { edges { node { onBehalfOf } } } }`, nil).must(t)
+	seen := 0
+	for _, e := range recs.get("accessRecords.edges").([]any) {
+		if e.(map[string]any)["node"].(map[string]any)["onBehalfOf"] == analystID+"@51" {
+			seen++
+		}
+	}
+	if seen != 1 {
+		t.Fatalf("50 recorded %d reads for the analyst's one request at 51, want 1: %s", seen, recs.Raw)
+	}
+
 	// Revocation at 50 is seen at 51 on the next request.
 	n50.gql(n50.adminTok, `mutation($id: ID!) { revokeCertificate(id: $id, reason: "test") { status } }`, map[string]any{"id": id50}).must(t)
 	s := n51.gql(consumer, `query($id: ID!) { certificate(id: $id, useFor: SHARED_APPLICATION) { status } }`, map[string]any{"id": id50}).must(t)

@@ -143,11 +143,15 @@ func (d DirectReads) InterceptResponse(ctx context.Context, next graphql.Respons
 	if len(graphql.GetErrors(ctx)) > 0 || !buffered || oc.Operation == nil || oc.Operation.Operation != ast.Query || !directEligible(oc.Operation.SelectionSet) {
 		return next(ctx)
 	}
+	ctx, replay := withDispatchReplay(ctx)
 	resp, ok := d.attempt(ctx, oc, outer)
 	d.r.metrics.ObserveDirectRead(ok)
 	if ok {
 		return resp
 	}
+	// gqlgen's run takes the attempt's national reads from their record
+	// rather than asking the owning region a second time.
+	replay.replay()
 	return next(ctx)
 }
 

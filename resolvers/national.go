@@ -124,11 +124,29 @@ func (r *Resolver) hopOf(ctx context.Context) (national.Hop, error) {
 // send forwards one read to region (as where named it) and decodes the
 // answer's data into out; errors are domain errors (a *national.RegionError
 // for a failed link, the remote's own NOT_FOUND/BAD_USER_INPUT/… as the same
-// code here). partial answers (data plus errors) come back with resp.
+// code here). partial answers (data plus errors) come back with resp. In a
+// direct read that was handed back to gqlgen, a read its attempt sent is
+// answered from the attempt's record instead (dispatchReplay).
 func (r *Resolver) send(ctx context.Context, region string, req national.Request, out any) (*national.Response, error) {
 	if r.nat == nil || r.nat.Dispatcher == nil {
 		return nil, &national.RegionError{Region: national.HubRegion, Reason: "this node is not configured to reach it (no --national-url)"}
 	}
+	replay, key := dispatchReplayOf(ctx), ""
+	if replay != nil {
+		key = replayKey(region, req)
+		if got, ok := replay.take(key); ok {
+			return got.answer(out)
+		}
+	}
+	resp, err := r.sendNow(ctx, region, req, out)
+	if replay != nil {
+		replay.record(key, resp, err)
+	}
+	return resp, err
+}
+
+// sendNow is send without the replay of a direct-read attempt's reads.
+func (r *Resolver) sendNow(ctx context.Context, region string, req national.Request, out any) (*national.Response, error) {
 	hop, err := r.hopOf(ctx)
 	if err != nil {
 		return nil, err
