@@ -21,6 +21,10 @@ type target struct {
 	body func(i int64) []byte
 	// check says whether an answer is a success.
 	check func(status int, body []byte) error
+	// metrics is certgraph's /metrics URL when it serves url ("" for the
+	// bare handlers): the driver then also reads the server's own request
+	// histogram for url's route over the measured window.
+	metrics string
 }
 
 // result is what one scenario measured.
@@ -40,6 +44,12 @@ type result struct {
 	// cpu is the CPU time each of drive's cpuPIDs used in the measured
 	// window (-1: unknown).
 	cpu []time.Duration
+	// serverP99 is the p99 of the same requests as certgraph's own
+	// request histogram saw them (from reading the request to writing the
+	// answer), as the upper bound of its bucket; 0: not measured. The
+	// difference from p99 is time outside the server's handler: the load
+	// driver, the pacer, the kernel, on the same CPUs.
+	serverP99 time.Duration
 }
 
 // cpuPerRequest is process i's CPU time per successful request.
@@ -101,12 +111,14 @@ func drive(ctx context.Context, client *http.Client, name string, t target, clie
 	}
 	cpu := make([]time.Duration, len(cpuPIDs))
 	cpuDone := make(chan struct{})
+	var serverP99 time.Duration
 	go func() {
 		defer close(cpuDone)
 		time.Sleep(time.Until(measureFrom))
 		for i, pid := range cpuPIDs {
 			cpu[i] = cpuTime(pid)
 		}
+		hist0, histErr := serverHistogram(t)
 		time.Sleep(time.Until(end))
 		for i, pid := range cpuPIDs {
 			if before, after := cpu[i], cpuTime(pid); before >= 0 && after >= 0 {
@@ -114,6 +126,9 @@ func drive(ctx context.Context, client *http.Client, name string, t target, clie
 			} else {
 				cpu[i] = -1
 			}
+		}
+		if hist1, err := serverHistogram(t); histErr == nil && err == nil {
+			serverP99 = hist1.since(hist0).quantile(0.99)
 		}
 	}()
 	var maxRSS atomic.Int64
@@ -178,7 +193,7 @@ func drive(ctx context.Context, client *http.Client, name string, t target, clie
 	wg.Wait()
 	close(stopRSS)
 	<-cpuDone
-	r := result{name: name, elapsed: duration, dropped: int(dropped.Load()), maxRSSKiB: maxRSS.Load(), rate: rate, cpu: cpu}
+	r := result{name: name, elapsed: duration, dropped: int(dropped.Load()), maxRSSKiB: maxRSS.Load(), rate: rate, cpu: cpu, serverP99: serverP99}
 	var all []time.Duration
 	for _, ta := range tallies {
 		all = append(all, ta.lat...)

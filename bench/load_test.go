@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"sync/atomic"
@@ -78,5 +79,59 @@ func TestStatus(t *testing.T) {
 	}
 	if got := (&certDoc{ValidFrom: "2020-01-01", ValidUntil: &until}).status("2026-01-01"); got != "VALID" {
 		t.Errorf("on its last day: %s, want VALID", got)
+	}
+}
+
+// The server's p99 comes from its own histogram for the target's route
+// only, over the window between two readings, as the bound of the bucket
+// that holds it.
+func TestServerHistogram(t *testing.T) {
+	var graphql atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := graphql.Load()
+		// 0.005: 90 % of the requests; 0.025: 99.5 %; the rest above 0.1.
+		fmt.Fprintf(w, "# TYPE certgraph_http_request_duration_seconds histogram\n")
+		for _, b := range []struct {
+			le   string
+			frac float64
+		}{{"0.005", 0.9}, {"0.01", 0.9}, {"0.025", 0.995}, {"0.1", 0.995}, {"+Inf", 1}} {
+			fmt.Fprintf(w, "certgraph_http_request_duration_seconds_bucket{method=\"POST\",route=\"/graphql\",status=\"2xx\",le=%q} %g\n", b.le, b.frac*float64(n))
+			// Another route, and the errors of this one, which count too.
+			fmt.Fprintf(w, "certgraph_http_request_duration_seconds_bucket{method=\"POST\",route=\"/api/cert/info/by-id\",status=\"2xx\",le=%q} 1e6\n", b.le)
+			fmt.Fprintf(w, "certgraph_http_request_duration_seconds_bucket{method=\"POST\",route=\"/graphql\",status=\"4xx\",le=%q} 0\n", b.le)
+		}
+	}))
+	defer srv.Close()
+	tg := target{url: "http://127.0.0.1:1/graphql", metrics: srv.URL}
+	graphql.Store(1000)
+	before, err := serverHistogram(tg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	graphql.Store(3000)
+	after, err := serverHistogram(tg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := after.since(before)
+	if w[math.Inf(1)] != 2000 || w[0.005] != 1800 {
+		t.Fatalf("window %v, want 2000 requests, 1800 of them within 5 ms", w)
+	}
+	for _, c := range []struct {
+		q    float64
+		want time.Duration
+	}{{0.5, 5 * time.Millisecond}, {0.9, 5 * time.Millisecond}, {0.99, 25 * time.Millisecond}, {0.999, -1}} {
+		if got := w.quantile(c.q); got != c.want {
+			t.Errorf("quantile(%v) = %v, want %v", c.q, got, c.want)
+		}
+	}
+	if got := (histogram{}).quantile(0.99); got != 0 {
+		t.Errorf("empty histogram's p99 %v, want 0", got)
+	}
+	if _, err := serverHistogram(target{url: tg.url}); err == nil {
+		t.Error("a bare target has a server histogram")
+	}
+	if serverMS(25*time.Millisecond) != "≤ 25 ms" || serverMS(2500*time.Microsecond) != "≤ 2.5 ms" || serverMS(0) != "—" {
+		t.Errorf("serverMS: %q %q %q", serverMS(25*time.Millisecond), serverMS(2500*time.Microsecond), serverMS(0))
 	}
 }
