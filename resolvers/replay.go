@@ -35,7 +35,8 @@ func withDispatchReplay(ctx context.Context) (context.Context, *dispatchReplay) 
 	return context.WithValue(ctx, dispatchReplayKey{}, d), d
 }
 
-// dispatchReplayOf is ctx's replay, or nil outside a direct-read attempt.
+// dispatchReplayOf is ctx's replay: nil unless the direct path took the
+// operation on (its attempt records, gqlgen's run after it replays).
 func dispatchReplayOf(ctx context.Context) *dispatchReplay {
 	d, _ := ctx.Value(dispatchReplayKey{}).(*dispatchReplay)
 	return d
