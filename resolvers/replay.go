@@ -1,7 +1,6 @@
 package resolvers
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"sync"
@@ -86,7 +85,7 @@ func (got dispatched) answer(out any) (*national.Response, error) {
 	if got.err != nil {
 		return got.resp, got.err
 	}
-	if out != nil && got.resp != nil && len(got.resp.Data) > 0 && !bytes.Equal(got.resp.Data, []byte("null")) {
+	if out != nil && got.resp != nil && got.resp.HasData() {
 		if err := json.Unmarshal(got.resp.Data, out); err != nil {
 			return nil, err
 		}

@@ -79,6 +79,11 @@ type Response struct {
 	From string `json:"-"`
 }
 
+// HasData reports whether the answer carries data (not absent, not null).
+func (r *Response) HasData() bool {
+	return len(r.Data) > 0 && !bytes.Equal(r.Data, []byte("null"))
+}
+
 // Err returns the domain error for the answer's first error, or nil: an
 // UNAVAILABLE error naming a region becomes a *RegionError for that region,
 // the other codes the matching models.Error, so a remote certificate fails
@@ -251,7 +256,7 @@ func (c *Client) exchange(ctx context.Context, target Target, hop Hop, body []by
 	if err := dec.Decode(&gr); err != nil || dec.More() {
 		return nil, false, regionErr(r, err, "answered something that is not a GraphQL answer")
 	}
-	hasData := len(gr.Data) > 0 && !bytes.Equal(gr.Data, []byte("null"))
+	hasData := gr.HasData()
 	if !hasData && len(gr.Errors) == 0 {
 		return nil, false, regionErr(r, nil, "answered neither data nor errors")
 	}
