@@ -403,7 +403,7 @@ func newGraphQLHandler(a *app) *handler.Server {
 	srv := handler.New(graph.NewExecutableSchema(graph.Config{Resolvers: a.resolver, Complexity: resolvers.Complexity()}))
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
-	srv.AddTransport(transport.POST{})
+	srv.AddTransport(overhttp.POST{}) // gqlgen's POST, answering as overhttp.Wrap does
 	configureGraphQL(a, srv)
 	return srv
 }

@@ -5,43 +5,26 @@ package overhttp
 import (
 	"bytes"
 	"encoding/json"
-	"io"
 	"mime"
 	"net/http"
 )
 
 // Wrap adjusts gqlgen's answers to GraphQL request errors to the
 // GraphQL-over-HTTP specification's recommendations (graphql-http audits
-// 572B, FDE2, 7B9B, D586, 5E5B, 3E3A):
-//   - a POST whose JSON body has neither a query nor an APQ hash is not a
-//     well-formed GraphQL request: 400;
+// 572B, FDE2, 7B9B, D586, 5E5B, 3E3A) for the requests POST does not
+// answer (GET, and anything gqlgen refuses before a transport):
 //   - under application/json, parse/validation/coercion failures answer 200
 //     (gqlgen says 422);
 //   - under application/graphql-response+json, a request error (4xx) has no
 //     "data" entry (gqlgen writes "data": null).
+//
+// POST requests with a JSON body pass straight through: POST makes the
+// same adjustments where it writes the answer.
 func Wrap(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodPost {
-			if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "application/json" {
-				body, err := io.ReadAll(r.Body)
-				if err != nil {
-					http.Error(w, "reading the request body: "+err.Error(), http.StatusBadRequest)
-					return
-				}
-				r.Body = io.NopCloser(bytes.NewReader(body))
-				var p struct {
-					Query      *string `json:"query"`
-					Extensions struct {
-						PersistedQuery json.RawMessage `json:"persistedQuery"`
-					} `json:"extensions"`
-				}
-				if json.Unmarshal(body, &p) == nil && p.Query == nil && p.Extensions.PersistedQuery == nil {
-					w.Header().Set("Content-Type", "application/json")
-					w.WriteHeader(http.StatusBadRequest)
-					io.WriteString(w, `{"errors":[{"message":"the request has no query","extensions":{"code":"BAD_REQUEST"}}]}`)
-					return
-				}
-			}
+		if (POST{}).Supports(r) {
+			next.ServeHTTP(w, r)
+			return
 		}
 		rw := &requestErrorWriter{ResponseWriter: w}
 		next.ServeHTTP(rw, r)
