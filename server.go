@@ -437,7 +437,7 @@ func configureGraphQL(a *app, srv graphQLConfig) {
 		Passed: lru.New[struct{}](1000)})
 	srv.Use(gqllimits.Depth{Max: a.cfg.MaxDepth})
 	srv.Use(gqllimits.Aliases{Fields: resolvers.ExpensiveRootFields, Max: gqllimits.DefaultMaxAliases})
-	srv.Use(extension.FixedComplexityLimit(a.cfg.MaxComplexity))
+	srv.Use(&gqllimits.Complexity{Limit: a.cfg.MaxComplexity, VariableArgs: resolvers.ComplexityVariableArgs, Known: lru.New[int](1000)})
 	srv.Use(gqllimits.Errors{Max: gqllimits.DefaultMaxErrors, MaxMessageBytes: gqllimits.DefaultMaxMessageBytes})
 	srv.Use(telemetry.GraphQL{Metrics: a.metrics, Tracing: a.tracing})
 	tracingFields := a.tracing != nil && a.tracing.Recording()

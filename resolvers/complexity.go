@@ -49,6 +49,12 @@ func expectedPage(first *int, def int) int {
 	return def
 }
 
+// ComplexityVariableArgs are the arguments the cost functions below read
+// (gqllimits.Complexity computes an operation again for each request only
+// when it passes one of these, or has @skip or @include). A cost function
+// that starts reading another argument must name it here.
+var ComplexityVariableArgs = []string{"first"}
+
 // Complexity returns the cost functions of the graph's list fields and of
 // its aggregate, search, signing and verification fields.
 func Complexity() graph.ComplexityRoot {
