@@ -404,3 +404,45 @@ func BenchmarkCertificateRead(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkLegacyInfoByID is the bench's legacy line in one process: 6.4.2
+// and the same selection as GraphQL, over HTTP, side by side, so a profile
+// of each shows what the legacy adapter adds (issue 8: legacy ≥ 0.9× of
+// GraphQL): go test -run '^$' -bench LegacyInfoByID -benchmem .
+func BenchmarkLegacyInfoByID(b *testing.B) {
+	e := newTestEnv(b, map[string]string{"CERTGRAPH_RATE_ACCOUNT": "off", "CERTGRAPH_RATE_ADDRESS": "off"})
+	_, certs := e.standardFixture(1, 4)
+	id, tok, _ := e.register("bench")
+	e.gql(testAdminToken, `mutation($id: ID!) { approveAccount(id: $id) { status } }`, map[string]any{"id": id}).must(b)
+	const q = `query LegacyInfoByID($id: ID!, $useFor: UseFor!) { certificate(id: $id, useFor: $useFor) { ...CertificateInfo } }
+fragment CertificateInfo on Certificate { type { name } name holder { name code type { code } } issueDept { name code } number issueDate validFrom validUntil digitalSign surfaces { name value valueType columnName } }`
+	gqlBody, _ := json.Marshal(map[string]any{"query": q, "variables": map[string]any{"id": certs[0].ID, "useFor": "SHARED_APPLICATION"}})
+	legacyBody, _ := json.Marshal(map[string]any{"head": map[string]string{"accountId": id, "accessToken": tok},
+		"data": map[string]string{"certificateID": certs[0].ID, "useFor": "01"}})
+	for _, s := range []struct {
+		name, path string
+		body       []byte
+		bearer     bool
+		want       string
+	}{{"graphql", "/graphql", gqlBody, true, `{"data":{"certificate":{"type"`}, {"legacy", "/api/cert/info/by-id", legacyBody, false, `{"head":{"message"`}} {
+		b.Run(s.name, func(b *testing.B) {
+			client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4}}
+			for b.Loop() {
+				req, _ := http.NewRequest(http.MethodPost, e.url+s.path, bytes.NewReader(s.body))
+				req.Header.Set("Content-Type", "application/json")
+				if s.bearer {
+					req.Header.Set("Authorization", "Bearer "+tok)
+				}
+				resp, err := client.Do(req)
+				if err != nil {
+					b.Fatal(err)
+				}
+				out, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusOK || !bytes.HasPrefix(out, []byte(s.want)) || bytes.Contains(out, []byte(`"errors"`)) {
+					b.Fatalf("HTTP %d: %s", resp.StatusCode, out)
+				}
+			}
+		})
+	}
+}
