@@ -148,6 +148,10 @@ var buffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 // null data is left out when withNullData is false (a request error under
 // application/graphql-response+json).
 func write(w io.Writer, resp *graphql.Response, withNullData bool) {
+	if resp == nil {
+		io.WriteString(w, "null") // as json.Marshal writes no response
+		return
+	}
 	if resp.Label != "" || resp.Path != nil || resp.HasNext != nil {
 		// Incremental delivery, which POST's single answer does not carry:
 		// gqlgen's way, whole.

@@ -123,6 +123,10 @@ func TestWriteIsJSONMarshal(t *testing.T) {
 			t.Errorf("wrote %s\njson.Marshal %s", b.Bytes(), want)
 		}
 	}
+	var none bytes.Buffer
+	if write(&none, nil, true); none.String() != "null" {
+		t.Errorf("wrote %s for no response", none.Bytes())
+	}
 	var b bytes.Buffer
 	write(&b, &graphql.Response{Data: json.RawMessage(`{"s":"a<b>&c"}`)}, true)
 	var got, want any
