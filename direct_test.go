@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
@@ -387,20 +386,9 @@ func BenchmarkCertificateRead(b *testing.B) {
 	for _, s := range []struct{ name, url string }{{"direct", e.url}, {"gqlgen", gqlgenURL}} {
 		b.Run(s.name, func(b *testing.B) {
 			client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4}}
-			for b.Loop() {
-				req, _ := http.NewRequest(http.MethodPost, s.url+"/graphql", bytes.NewReader(body))
-				req.Header.Set("Content-Type", "application/json")
-				req.Header.Set("Authorization", "Bearer "+tok)
-				resp, err := client.Do(req)
-				if err != nil {
-					b.Fatal(err)
-				}
-				out, _ := io.ReadAll(resp.Body)
-				resp.Body.Close()
-				if resp.StatusCode != http.StatusOK || !bytes.HasPrefix(out, []byte(`{"data":{"certificate":{"id"`)) {
-					b.Fatalf("HTTP %d: %s", resp.StatusCode, out)
-				}
-			}
+			benchPosts(b, client, s.url+"/graphql", tok, body, func(status int, out []byte) bool {
+				return status == http.StatusOK && bytes.HasPrefix(out, []byte(`{"data":{"certificate":{"id"`))
+			})
 		})
 	}
 }
@@ -422,27 +410,14 @@ fragment CertificateInfo on Certificate { type { name } name holder { name code 
 	for _, s := range []struct {
 		name, path string
 		body       []byte
-		bearer     bool
+		bearer     string // the legacy request carries its credentials in its body
 		want       string
-	}{{"graphql", "/graphql", gqlBody, true, `{"data":{"certificate":{"type"`}, {"legacy", "/api/cert/info/by-id", legacyBody, false, `{"head":{"message"`}} {
+	}{{"graphql", "/graphql", gqlBody, tok, `{"data":{"certificate":{"type"`}, {"legacy", "/api/cert/info/by-id", legacyBody, "", `{"head":{"message"`}} {
 		b.Run(s.name, func(b *testing.B) {
 			client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4}}
-			for b.Loop() {
-				req, _ := http.NewRequest(http.MethodPost, e.url+s.path, bytes.NewReader(s.body))
-				req.Header.Set("Content-Type", "application/json")
-				if s.bearer {
-					req.Header.Set("Authorization", "Bearer "+tok)
-				}
-				resp, err := client.Do(req)
-				if err != nil {
-					b.Fatal(err)
-				}
-				out, _ := io.ReadAll(resp.Body)
-				resp.Body.Close()
-				if resp.StatusCode != http.StatusOK || !bytes.HasPrefix(out, []byte(s.want)) || bytes.Contains(out, []byte(`"errors"`)) {
-					b.Fatalf("HTTP %d: %s", resp.StatusCode, out)
-				}
-			}
+			benchPosts(b, client, e.url+s.path, s.bearer, s.body, func(status int, out []byte) bool {
+				return status == http.StatusOK && bytes.HasPrefix(out, []byte(s.want)) && !bytes.Contains(out, []byte(`"errors"`))
+			})
 		})
 	}
 }

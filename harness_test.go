@@ -223,3 +223,26 @@ func (e *testEnv) withRoles(roles ...string) (string, string) {
 	e.gql(testAdminToken, `mutation($id: ID!, $r: [Role!]!) { setRoles(id: $id, roles: $r) { roles } }`, map[string]any{"id": id, "r": roles}).must(e.t)
 	return id, tok
 }
+
+// benchPosts sends body to url as a JSON POST, with a bearer token unless
+// token is empty, for every iteration of b, and fails on a transport error
+// or an answer ok refuses.
+func benchPosts(b *testing.B, client *http.Client, url, token string, body []byte, ok func(status int, out []byte) bool) {
+	b.Helper()
+	for b.Loop() {
+		req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		out, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if !ok(resp.StatusCode, out) {
+			b.Fatalf("POST %s: HTTP %d: %s", url, resp.StatusCode, out)
+		}
+	}
+}

@@ -529,20 +529,9 @@ func BenchmarkNationalRead(b *testing.B) {
 	read := func(b *testing.B, id string) {
 		body, _ := json.Marshal(map[string]any{"query": `query($id: ID!) { certificate(id: $id, useFor: SHARED_APPLICATION) { id region status holder { name } surfaces { name value } } }`,
 			"variables": map[string]any{"id": id}})
-		for b.Loop() {
-			req, _ := http.NewRequest(http.MethodPost, f.n51.url()+"/graphql", bytes.NewReader(body))
-			req.Header.Set("Content-Type", "application/json")
-			req.Header.Set("Authorization", "Bearer "+tok)
-			resp, err := client.Do(req)
-			if err != nil {
-				b.Fatal(err)
-			}
-			out, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode != 200 || !bytes.Contains(out, []byte(id)) || bytes.Contains(out, []byte(`"errors"`)) {
-				b.Fatalf("read %s: %s", id, out)
-			}
-		}
+		benchPosts(b, client, f.n51.url()+"/graphql", tok, body, func(status int, out []byte) bool {
+			return status == http.StatusOK && bytes.Contains(out, []byte(id)) && !bytes.Contains(out, []byte(`"errors"`))
+		})
 	}
 	var local, down time.Duration
 	b.Run("local", func(b *testing.B) { read(b, id51); local = b.Elapsed() / time.Duration(b.N) })
