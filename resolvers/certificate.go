@@ -48,8 +48,15 @@ func (r *certificateResolver) Holder(ctx context.Context, c *models.Certificate)
 		h := c.Remote.Holder
 		return &h, nil
 	}
-	// A cached holder is answered at once: the loader would first wait its
-	// batching window for other keys (the common cache-hot read).
+	return r.holderOf(ctx, c)
+}
+
+// holderOf is a local certificate's holder. A cached holder is answered at
+// once: the loader would first wait its batching window for other keys
+// (the common cache-hot read). Certificate.holder and the canonical form
+// digitalSign signs both take it from here, so a signature covers the
+// holder the same answer shows.
+func (r *Resolver) holderOf(ctx context.Context, c *models.Certificate) (*models.Holder, error) {
 	if v, ok := r.cache.Get(cache.HolderKey(c.HolderID)); ok {
 		h := *v.(*models.Holder)
 		return &h, nil

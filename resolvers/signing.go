@@ -10,10 +10,13 @@ import (
 	"certgraph/models"
 )
 
-// canonicalInput gathers what digitalSign covers, through the request's loaders.
+// canonicalInput gathers what digitalSign covers, as the certificate's
+// other fields read it: the holder from the node cache or the request's
+// loader (holderOf; the loader alone waited its 2 ms batching window on
+// every read of a cached certificate), the department from the catalogue.
 func (r *Resolver) canonicalInput(ctx context.Context, c *models.Certificate) (models.CanonicalInput, error) {
 	l := r.loadersOf(ctx)
-	h, err := mustFind[models.Holder]("holder", "")(l.holderByID.Load(ctx, c.HolderID))
+	h, err := r.holderOf(ctx, c)
 	if err != nil {
 		return models.CanonicalInput{}, err
 	}
